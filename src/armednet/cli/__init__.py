@@ -1,0 +1,1 @@
+"""The ``armednet`` command line (typer). Heavy libraries are imported inside commands."""

@@ -1,0 +1,127 @@
+"""``armednet kb``: validate, summarise, export and describe scenarios."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from armednet.cli._common import cli_errors, echo_json
+
+app = typer.Typer(help="Validate, summarise and export knowledge-graph scenarios.",
+                  no_args_is_help=True)
+
+SCENARIO_ARG = typer.Argument(
+    None, metavar="[PATH|NAME]",
+    help="A scenario file or directory, or a bundled scenario name (default: iraq-2024).",
+)
+
+
+@app.command("validate")
+@cli_errors
+def validate(scenario: str | None = SCENARIO_ARG,
+             json_out: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Check a scenario; print every problem as file:line: field: what was expected."""
+    from armednet.kb import KnowledgeGraph, load_scenario
+
+    sc = load_scenario(scenario)
+    summary = KnowledgeGraph(sc).summary()
+    if json_out:
+        echo_json({"valid": True, "nodes": summary["nodes"], "ties": summary["ties"],
+                   "hash": summary["hash"]})
+    else:
+        print(f"{summary['scenario']}: valid ({summary['nodes']} nodes, {summary['ties']} ties, "
+              f"{summary['sources']} sources)")
+
+
+@app.command("show")
+@cli_errors
+def show(scenario: str | None = SCENARIO_ARG,
+         at: str | None = typer.Option(None, "--at", help="Show the snapshot at a date."),
+         json_out: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Counts by type and layer, share of sourced facts, date range."""
+    from armednet.kb import KnowledgeGraph
+
+    kg = KnowledgeGraph.load(scenario)
+    if at is not None:
+        kg = kg.snapshot(at)
+    summary = kg.summary()
+    if json_out:
+        echo_json(summary)
+        return
+    print_summary(summary)
+
+
+def print_summary(summary: dict[str, object]) -> None:
+    """Render a :meth:`KnowledgeGraph.summary` as rich tables."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    console.print(f"[bold]{summary['name']}[/bold] ({summary['scenario']}), starts "
+                  f"{summary['start']}; hash {str(summary['hash'])[:12]}")
+    dr = summary["date_range"]
+    console.print(
+        f"{summary['nodes']} nodes, {summary['ties']} ties, {summary['sources']} sources, "
+        f"{summary['events']} scheduled events; sourced facts: "
+        f"{float(summary['sourced_share']):.0%}"  # type: ignore[arg-type]
+        + (f"; facts span {dr[0]} .. {dr[1]}" if dr else "")  # type: ignore[index]
+    )
+    for title, key in (("Nodes by type", "nodes_by_type"), ("Ties by type", "ties_by_type"),
+                       ("Nodes by layer", "nodes_by_layer"), ("Ties by layer", "ties_by_layer")):
+        table = Table(title=title, title_justify="left")
+        table.add_column("name")
+        table.add_column("count", justify="right")
+        for name, count in summary[key].items():  # type: ignore[attr-defined]
+            table.add_row(name, str(count))
+        console.print(table)
+
+
+@app.command("export")
+@cli_errors
+def export(
+    scenario: str | None = SCENARIO_ARG,
+    fmt: str = typer.Option("json", "--format", "-f", help="json, graphml, gexf or csv."),
+    output: Path | None = typer.Option(
+        None, "--output", "-o",
+        help="Output file (a directory for csv). Default: <scenario>.<format> here."),
+    at: str | None = typer.Option(None, "--at", help="Export the snapshot at a date."),
+) -> None:
+    """Export the graph (GraphML and GEXF open in Gephi; GEXF carries time spells)."""
+    from armednet.kb import KnowledgeGraph
+    from armednet.kb.export import export as do_export
+
+    kg = KnowledgeGraph.load(scenario)
+    if at is not None:
+        kg = kg.snapshot(at)
+    out = output or Path(f"{kg.name}{'' if fmt == 'csv' else '.' + fmt}")
+    for path in do_export(kg, fmt, out):
+        print(path)
+
+
+@app.command("schema")
+@cli_errors
+def schema(output: Path | None = typer.Option(None, "--output", "-o",
+                                              help="Write to a file instead of stdout.")) -> None:
+    """Print the JSON Schema of one scenario authoring file."""
+    from armednet.fileio import atomic_path
+    from armednet.kb.schema import ScenarioDocument
+
+    text = json.dumps(ScenarioDocument.model_json_schema(by_alias=True), indent=2) + "\n"
+    if output is None:
+        print(text, end="")
+    else:
+        with atomic_path(output) as tmp:
+            tmp.write_text(text, encoding="utf-8")
+        print(output)
+
+
+@app.command("list")
+@cli_errors
+def list_bundled() -> None:
+    """List the bundled scenarios."""
+    from armednet.kb import bundled_scenarios
+
+    for name, path in bundled_scenarios().items():
+        print(f"{name}\t{path}")

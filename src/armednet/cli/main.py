@@ -1,0 +1,42 @@
+"""Entry point of the ``armednet`` command."""
+
+from __future__ import annotations
+
+import typer
+
+from armednet.cli import kb
+from armednet.cli._common import state
+from armednet.cli.demo import demo
+
+app = typer.Typer(
+    name="armednet",
+    help="Map armed groups inside the networks of power that sustain them, and simulate "
+    "what outside policies do to them.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(kb.app, name="kb")
+app.command("demo")(demo)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from armednet import __version__
+
+        print(f"armednet {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="Print the version and exit."),
+) -> None:
+    state.debug = debug
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

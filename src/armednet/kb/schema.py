@@ -1,0 +1,304 @@
+"""Pydantic models of the scenario authoring format.
+
+A scenario is written as one YAML file or a directory of YAML files. Each file holds any
+of the top-level keys ``scenario`` (exactly once per scenario), ``sources``, ``nodes``,
+``ties``, ``series`` and ``events``; lists are concatenated across files in file-name
+order. See ``docs/authoring.md`` for the format with examples, and ``armednet kb schema``
+for the JSON Schema of one file.
+
+Models validate single records; checks across records (ids unique, references resolve,
+tie ends of allowed types) live in :mod:`armednet.kb.loader`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from armednet.kb.dates import PartialDate, earliest, latest
+from armednet.kb.types import (
+    BusinessKind,
+    Confidence,
+    Ideology,
+    InstitutionKind,
+    Layer,
+    NodeType,
+    TieType,
+)
+
+__all__ = [
+    "BusinessAttributes",
+    "Estimate",
+    "Event",
+    "GroupAttributes",
+    "InstitutionAttributes",
+    "Node",
+    "Scenario",
+    "ScenarioDocument",
+    "ScenarioMeta",
+    "Series",
+    "SeriesPoint",
+    "Source",
+    "Tie",
+]
+
+Id = Annotated[
+    str,
+    Field(pattern=r"^[a-z0-9][a-z0-9_.\-]*$", max_length=80,
+          description="Stable identifier: lower-case letters, digits, '_', '.', '-'."),
+]
+Share = Annotated[float, Field(ge=0.0, le=1.0)]
+SourceRefs = Annotated[
+    list[Id],
+    Field(min_length=1, description="Ids of entries in the scenario's source list."),
+]
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Source(_Record):
+    """A citable source. Every fact in a scenario points to one or more of these."""
+
+    id: Id
+    author: str = Field(min_length=1)
+    title: str = Field(min_length=1)
+    publisher: str | None = None
+    date: PartialDate | None = None
+    locator: str | None = Field(
+        default=None, description="URL, section, page or table where the fact is found."
+    )
+    note: str | None = None
+
+
+class Estimate(_Record):
+    """A quantity known only within a range: central value and plausible bounds."""
+
+    value: float
+    low: float
+    high: float
+    unit: str | None = None
+    basis: str | None = Field(
+        default=None,
+        description="How the figure was obtained: 'reported', 'estimate' or 'judgment', "
+        "with a word on why.",
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Estimate:
+        if not self.low <= self.value <= self.high:
+            raise ValueError(
+                f"expected low <= value <= high, got {self.low} <= {self.value} <= {self.high}"
+            )
+        return self
+
+
+class GroupAttributes(_Record):
+    """What the model needs to know about an armed group at the scenario's start."""
+
+    orientation: Share = Field(
+        description="0 = domestically focused .. 1 = transnational (follows the regional "
+        "struggle); analyst judgment from the sources."
+    )
+    founding_year: int = Field(ge=1900, le=2100)
+    ideology: Ideology
+    size: Estimate = Field(description="Personnel, people.")
+    fighters: Estimate | None = Field(
+        default=None, description="Active fighters at the scenario start, people (defaults "
+        "to size)."
+    )
+    funds: Estimate | None = Field(
+        default=None, description="Annual revenue, USD million per year."
+    )
+    legitimacy: Share = Field(
+        description="Social legitimacy / support base at the start, 0..1 (judgment)."
+    )
+    hostility: Share | None = Field(
+        default=None,
+        description="Hostility toward the foreign force at the start, 0..1 (judgment; "
+        "defaults to orientation).",
+    )
+
+
+class InstitutionAttributes(_Record):
+    """What the model needs to know about a state institution."""
+
+    kind: InstitutionKind
+    budget_share: Share = Field(
+        description="Share of the national budget the institution spends or allocates."
+    )
+    accountability: Share = Field(
+        description="Oversight, prosecution and transparency at the start, 0..1."
+    )
+
+
+class BusinessAttributes(_Record):
+    """What sanction-exposure measures need to know about a business."""
+
+    kind: BusinessKind
+    sanctionable: bool = Field(
+        default=True,
+        description="Reachable by foreign financial sanctions (dollar access, "
+        "correspondent banking).",
+    )
+
+
+class _Dated(_Record):
+    start: PartialDate | None = None
+    end: PartialDate | None = None
+    confidence: Confidence = Confidence.MEDIUM
+    sources: SourceRefs
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _span(self) -> Any:
+        if self.start is not None and self.end is not None and (
+            latest(self.end) < earliest(self.start)
+        ):
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        return self
+
+
+class Node(_Dated):
+    """An actor: an armed group, person, party, state, institution, business, ..."""
+
+    id: Id
+    type: NodeType
+    name: str = Field(min_length=1)
+    aliases: list[str] = Field(
+        default_factory=list,
+        description="Other names, spellings and transliterations (used to match event data).",
+    )
+    layer: Layer | None = Field(default=None, description="Defaults by node type.")
+    country: str | None = Field(default=None, description="ISO 3166 alpha-2 code.")
+    role: str | None = Field(default=None, description="For persons: title or office.")
+    group: GroupAttributes | None = None
+    institution: InstitutionAttributes | None = None
+    business: BusinessAttributes | None = None
+
+    @model_validator(mode="after")
+    def _attributes_fit_type(self) -> Node:
+        if self.type is NodeType.ARMED_GROUP and self.group is None:
+            raise ValueError("an armed_group needs a 'group' block (orientation, size, ...)")
+        if self.type is NodeType.STATE_INSTITUTION and self.institution is None:
+            raise ValueError(
+                "a state_institution needs an 'institution' block (kind, budget_share, "
+                "accountability)"
+            )
+        for block, allowed in (
+            ("group", {NodeType.ARMED_GROUP}),
+            ("institution", {NodeType.STATE_INSTITUTION}),
+            ("business", {NodeType.BUSINESS}),
+        ):
+            if getattr(self, block) is not None and self.type not in allowed:
+                raise ValueError(f"a '{block}' block is not allowed on a {self.type}")
+        return self
+
+
+class Tie(_Dated):
+    """A directed, typed, time-bounded tie between two nodes."""
+
+    id: Id | None = Field(
+        default=None, description="Defaults to '<from>--<type>--<to>'; set it when two ties "
+        "of one type join the same pair."
+    )
+    type: TieType
+    from_: Id = Field(alias="from")
+    to: Id
+    layer: Layer | None = Field(
+        default=None, description="Defaults by tie type (or to the 'to' node's layer)."
+    )
+    weight: Share = Field(default=1.0, description="Strength of the tie, 0..1.")
+    share: Share | None = Field(
+        default=None,
+        description="leads: the person's share of the group's authority; holds_office_in: "
+        "the share of the institution's posts and budget the holder controls.",
+    )
+    amount: Estimate | None = Field(default=None, description="funds: USD million per year.")
+    channel: str | None = Field(
+        default=None, description="funds: state_budget, business, patron, bank, illicit."
+    )
+    support: list[str] = Field(
+        default_factory=list, description="patron_of: arming, funding, training, advising."
+    )
+
+    @property
+    def key(self) -> str:
+        """The tie's id, or the default id derived from its ends and type."""
+        return self.id or f"{self.from_}--{self.type}--{self.to}"
+
+
+class SeriesPoint(_Record):
+    """One value of an exogenous series, holding from its date to the next point."""
+
+    date: PartialDate
+    value: float
+    sources: list[Id] = Field(default_factory=list)
+    note: str | None = None
+
+
+class Series(_Record):
+    """An exogenous input over time, e.g. the Gaza war intensity."""
+
+    id: Id
+    description: str
+    unit: str
+    interpolation: str = Field(default="step", pattern="^(step|linear)$")
+    points: list[SeriesPoint] = Field(min_length=1)
+    sources: SourceRefs
+
+
+class Event(_Record):
+    """A dated event that the scenario schedules as an input (strike, sanction, truce)."""
+
+    id: Id
+    date: PartialDate
+    kind: str = Field(
+        pattern="^(strike|leadership_strike|sanctions|ceasefire|attack|political|"
+        "designation)$"
+    )
+    actor: Id | None = None
+    targets: list[Id] = Field(default_factory=list)
+    killed: list[Id] = Field(default_factory=list, description="Persons killed.")
+    intensity: float = Field(default=1.0, ge=0.0, description="E.g. number of targets hit.")
+    description: str
+    sources: SourceRefs
+
+
+class ScenarioMeta(_Record):
+    """The scenario's identity and time frame."""
+
+    id: Id
+    name: str
+    description: str
+    start: PartialDate = Field(description="First simulated week starts here.")
+    end: PartialDate | None = None
+    country: str | None = None
+    foreign_force: Id | None = Field(
+        default=None, description="Node id of the foreign force whose presence is attacked."
+    )
+    sources: list[Id] = Field(default_factory=list)
+
+
+class ScenarioDocument(_Record):
+    """One authoring file: any subset of the top-level keys."""
+
+    scenario: ScenarioMeta | None = None
+    sources: list[Source] = Field(default_factory=list)
+    nodes: list[Node] = Field(default_factory=list)
+    ties: list[Tie] = Field(default_factory=list)
+    series: list[Series] = Field(default_factory=list)
+    events: list[Event] = Field(default_factory=list)
+
+
+class Scenario(_Record):
+    """A whole, cross-checked scenario (all files merged)."""
+
+    scenario: ScenarioMeta
+    sources: list[Source]
+    nodes: list[Node]
+    ties: list[Tie]
+    series: list[Series] = Field(default_factory=list)
+    events: list[Event] = Field(default_factory=list)

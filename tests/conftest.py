@@ -1,0 +1,35 @@
+"""Shared fixtures. Real data is read in place from ../shared/data (never copied)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.factories import tiny_document, write_yaml
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def shared_data_dir() -> Path | None:
+    """Where the shared real data lives: $ARMEDNET_SHARED_DATA or ../shared/data."""
+    env = os.environ.get("ARMEDNET_SHARED_DATA")
+    path = Path(env) if env else REPO.parent / "shared" / "data"
+    return path if path.is_dir() else None
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    path = shared_data_dir()
+    if path is None:
+        if os.environ.get("CI"):
+            pytest.fail("../shared/data is missing; CI must run with shared/ beside the repo")
+        pytest.skip("../shared/data not present on this machine")
+    return path
+
+
+@pytest.fixture
+def tiny_path(tmp_path: Path) -> Path:
+    """A valid scenario written as one YAML file."""
+    return write_yaml(tmp_path / "tiny.yaml", tiny_document())
