@@ -1,0 +1,207 @@
+"""The experiment specification: uncertainties (X), levers (L), outcomes (M) and a design.
+
+An experiment is data, in the spirit of the EMA Workbench's XLRM framing and SALib's problem
+dictionaries: a YAML or JSON file that names what is not known (parameter distributions),
+what the analyst can choose (policies), what is measured (outcomes) and how the uncertainty
+space is sampled. ``armednet experiment schema`` prints its JSON Schema.
+
+Example
+-------
+.. code-block:: yaml
+
+    name: presets-under-uncertainty
+    scenario: iraq-2024
+    weeks: 104
+    seed: 7
+    replications: 2
+    design: {method: lhs, n: 64}
+    uncertainties:
+      - {name: attack_base_rate, low: 0.5, high: 2.0}
+      - {name: rent_rate, dist: loguniform, low: 0.02, high: 0.3}
+    levers: [status-quo, strikes, accountability]
+    outcomes:
+      - {name: attacks, variable: attacks, aggregation: total}
+      - {name: attacks_last_year, variable: attacks, aggregation: total, window: [52, 104]}
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from armednet.docload import load_model
+
+__all__ = [
+    "Design",
+    "ExperimentSpec",
+    "Lever",
+    "Outcome",
+    "Uncertainty",
+    "load_spec",
+    "spec_hash",
+]
+
+_NAME = r"^[A-Za-z][A-Za-z0-9_.:-]*$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Uncertainty(_Strict):
+    """One uncertain model parameter and its distribution.
+
+    ``uniform`` and ``loguniform`` use ``low`` and ``high``; ``triangular`` adds ``mode``;
+    ``normal`` uses ``mean`` and ``sd`` truncated to [``low``, ``high``] (both required, so
+    that every design has finite bounds for sensitivity analysis).
+    """
+
+    name: Annotated[str, Field(pattern=_NAME)]
+    dist: Literal["uniform", "loguniform", "triangular", "normal"] = "uniform"
+    low: float
+    high: float
+    mode: float | None = None
+    mean: float | None = None
+    sd: Annotated[float, Field(gt=0)] | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> Uncertainty:
+        if not self.low < self.high:
+            raise ValueError(f"low ({self.low}) must be below high ({self.high})")
+        if self.dist == "loguniform" and self.low <= 0:
+            raise ValueError("loguniform needs low > 0")
+        if self.dist == "triangular" and (
+            self.mode is None or not self.low <= self.mode <= self.high
+        ):
+            raise ValueError("triangular needs a mode between low and high")
+        if self.dist == "normal" and (self.mean is None or self.sd is None):
+            raise ValueError("normal needs mean and sd (and is truncated to low..high)")
+        return self
+
+
+class Lever(_Strict):
+    """A policy to evaluate: a preset name, a policy file, or both (file wins)."""
+
+    name: Annotated[str, Field(pattern=_NAME)]
+    preset: str | None = None
+    file: str | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> Lever:
+        if self.preset is None and self.file is None:
+            object.__setattr__(self, "preset", self.name)
+        return self
+
+
+class Outcome(_Strict):
+    """A named metric computed per run from a weekly output variable.
+
+    Aggregations: ``total`` (sum over the window), ``mean`` (weekly mean), ``final`` (value
+    in the last week of the window), ``max``, ``time_to_event`` (first week, counted from
+    the window start, where the variable exceeds ``threshold``; the window length when it
+    never does) and ``summary`` (take the engine's per-run summary column ``variable``
+    as it is).
+    """
+
+    name: Annotated[str, Field(pattern=_NAME)]
+    variable: str
+    aggregation: Literal["total", "mean", "final", "max", "time_to_event", "summary"] = "total"
+    window: tuple[int, int] | None = None
+    threshold: float = 0.0
+
+    @field_validator("window")
+    @classmethod
+    def _window(cls, v: tuple[int, int] | None) -> tuple[int, int] | None:
+        if v is not None and not 0 <= v[0] < v[1]:
+            raise ValueError("window must be [first_week, end_week) with 0 <= first < end")
+        return v
+
+
+class Design(_Strict):
+    """How the uncertainty space is sampled.
+
+    ``lhs``: ``n`` Latin-hypercube points (scipy.stats.qmc). ``sobol``: Saltelli's scheme via
+    SALib with base sample ``n`` (a power of two), giving n * (d + 2) points, or
+    n * (2d + 2) with ``second_order``. ``morris``: ``n`` trajectories on ``levels`` levels
+    (SALib). ``factorial``: every combination of ``levels`` evenly spaced quantiles.
+    ``baseline``: one point at every parameter's default (no uncertainty).
+    """
+
+    method: Literal["lhs", "sobol", "morris", "factorial", "baseline"] = "lhs"
+    n: Annotated[int, Field(ge=1, le=1_000_000)] = 64
+    levels: Annotated[int, Field(ge=2, le=64)] = 4
+    second_order: bool = False
+
+    @model_validator(mode="after")
+    def _check(self) -> Design:
+        if self.method == "sobol" and self.n & (self.n - 1):
+            raise ValueError(f"sobol needs n to be a power of two, got {self.n}")
+        return self
+
+
+class ExperimentSpec(_Strict):
+    """A complete, validated experiment (see the module docstring for an example)."""
+
+    name: Annotated[str, Field(pattern=_NAME)]
+    description: str = ""
+    scenario: str | None = None
+    weeks: Annotated[int, Field(ge=1, le=1040)] = 104
+    seed: Annotated[int, Field(ge=0, lt=2**63)] = 0
+    replications: Annotated[int, Field(ge=1, le=10_000)] = 1
+    design: Design = Design()
+    uncertainties: list[Uncertainty] = []
+    levers: Annotated[list[Lever], Field(min_length=1)]
+    outcomes: Annotated[list[Outcome], Field(min_length=1)]
+    mechanisms: dict[str, bool] = {}
+    params: dict[str, float] = {}
+    chunk_points: Annotated[int, Field(ge=1)] | None = None
+    record: list[str] = ["attacks"]
+
+    @field_validator("levers", mode="before")
+    @classmethod
+    def _levers(cls, v: Any) -> Any:
+        if isinstance(v, list):
+            return [{"name": x} if isinstance(x, str) else x for x in v]
+        return v
+
+    @model_validator(mode="after")
+    def _unique(self) -> ExperimentSpec:
+        for what, names in (("uncertainties", [u.name for u in self.uncertainties]),
+                            ("levers", [lv.name for lv in self.levers]),
+                            ("outcomes", [o.name for o in self.outcomes])):
+            dup = sorted({n for n in names if names.count(n) > 1})
+            if dup:
+                raise ValueError(f"duplicate {what} names: {', '.join(dup)}")
+        clash = sorted(set(self.params) & {u.name for u in self.uncertainties})
+        if clash:
+            raise ValueError(f"parameters both fixed and uncertain: {', '.join(clash)}")
+        if self.design.method in ("sobol", "morris") and not self.uncertainties:
+            raise ValueError(f"design {self.design.method} needs at least one uncertainty")
+        return self
+
+    def canonical_json(self) -> str:
+        """The spec as canonical JSON (sorted keys), the basis of its hash."""
+        return json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+
+
+def spec_hash(spec: ExperimentSpec, scenario_hash: str) -> str:
+    """A short stable id for (spec, scenario): rerunning the same pair resumes it."""
+    h = hashlib.sha256((spec.canonical_json() + scenario_hash).encode()).hexdigest()
+    slug = re.sub(r"[^a-z0-9]+", "-", spec.name.lower()).strip("-")[:40]
+    return f"{slug}-{h[:10]}"
+
+
+def load_spec(path: str | Path) -> ExperimentSpec:
+    """Load and validate an experiment file (YAML or JSON).
+
+    Raises
+    ------
+    armednet.errors.ValidationFailed
+        Every problem, as ``file:line: field: what was expected``.
+    """
+    return load_model(path, ExperimentSpec)
