@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import typer
 
-from armednet.cli import kb
+from armednet.cli import experiment, kb
 from armednet.cli._common import state
 from armednet.cli.demo import demo
+from armednet.cli.report import report
 
 app = typer.Typer(
     name="armednet",
@@ -17,6 +18,8 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(kb.app, name="kb")
+app.add_typer(experiment.app, name="experiment")
+app.command("report")(report)
 app.command("demo")(demo)
 
 

@@ -147,7 +147,7 @@ def _metadata(plan: Plan) -> dict[str, Any]:
     return {
         "experiment_id": plan.experiment_id, "name": spec.name,
         "description": spec.description, "spec": spec.canonical_json(),
-        "scenario_id": plan.kg.scenario.meta.id, "scenario_hash": plan.kg.hash,
+        "scenario_id": plan.kg.scenario.scenario.id, "scenario_hash": plan.kg.hash,
         "package_version": __version__, "seed": spec.seed,
         "design_method": spec.design.method, "n_points": plan.design.n_points,
         "n_policies": len(plan.policies), "replications": spec.replications,

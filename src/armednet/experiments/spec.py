@@ -105,7 +105,8 @@ class Outcome(_Strict):
     in the last week of the window), ``max``, ``time_to_event`` (first week, counted from
     the window start, where the variable exceeds ``threshold``; the window length when it
     never does) and ``summary`` (take the engine's per-run summary column ``variable``
-    as it is).
+    as it is). ``sense`` says whether less (``minimize``, the default) or more is better,
+    for policy comparison and regret.
     """
 
     name: Annotated[str, Field(pattern=_NAME)]
@@ -113,6 +114,7 @@ class Outcome(_Strict):
     aggregation: Literal["total", "mean", "final", "max", "time_to_event", "summary"] = "total"
     window: tuple[int, int] | None = None
     threshold: float = 0.0
+    sense: Literal["minimize", "maximize"] = "minimize"
 
     @field_validator("window")
     @classmethod

@@ -1,0 +1,269 @@
+"""``armednet experiment``: run, inspect, analyse and export experiments."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from armednet.cli._common import cli_errors, echo_json
+
+app = typer.Typer(help="Experiments under uncertainty: run, list, status, analyze, export.",
+                  no_args_is_help=True)
+
+DB_OPT = typer.Option(Path("armednet.duckdb"), "--db", help="Results database (DuckDB file).")
+EXP_OPT = typer.Option(None, "--experiment", "-e", help="Experiment id (default: the latest).")
+JSON_OPT = typer.Option(False, "--json", help="Print JSON.")
+
+
+def run_with_progress(spec: Any, db: Path, evaluator: str = "local",
+                      scheduler: str | None = None, workers: int | None = None,
+                      spec_dir: Path | None = None, quiet: bool = False) -> str:
+    """Run an experiment with a rich progress bar (time left included); return its id.
+
+    When standard error is not a terminal, one line per committed chunk is printed instead
+    (``chunk N committed (done/total)``), which logs and tests can follow.
+    """
+    import sys
+
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from armednet.experiments.runner import Plan, run_experiment
+    from armednet.experiments.runner import Progress as RunProgress
+
+    console = Console(stderr=True)
+    live = sys.stderr.isatty() and not quiet
+    bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                   TextColumn("runs"), TimeElapsedColumn(), TextColumn("left"),
+                   TimeRemainingColumn(), console=console, disable=not live)
+    task_id: list[Any] = []
+
+    def on_start(plan: Plan, done: int) -> None:
+        msg = (f"experiment {plan.experiment_id}: {plan.design.n_points} points x "
+               f"{plan.spec.replications} replications x {len(plan.policies)} policies = "
+               f"{plan.runs_total} runs in {len(plan.tasks)} chunks")
+        if done:
+            msg += f"; resuming, {done} chunks already stored"
+        if not quiet:
+            console.print(msg, highlight=False)
+        task_id.append(bar.add_task("simulating", total=plan.runs_total))
+
+    def on_progress(p: RunProgress) -> None:
+        if live:
+            bar.update(task_id[0], completed=p.runs_done)
+        elif not quiet:
+            print(f"chunk {p.chunk} committed ({p.done}/{p.total})", file=sys.stderr,
+                  flush=True)
+
+    with bar:
+        return run_experiment(spec, db, evaluator=evaluator, scheduler=scheduler,
+                              workers=workers, spec_dir=spec_dir, progress=on_progress,
+                              on_start=on_start)
+
+
+@app.command("run")
+@cli_errors
+def run(
+    spec_file: Path = typer.Argument(..., metavar="SPEC", help="Experiment file (YAML/JSON)."),
+    db: Path = DB_OPT,
+    evaluator: str = typer.Option("local", "--evaluator", help="local, dask or sequential."),
+    scheduler: str | None = typer.Option(None, "--scheduler",
+                                         help="Dask scheduler address (dask evaluator)."),
+    workers: int | None = typer.Option(None, "--workers", min=1,
+                                       help="Worker processes (default: all cores)."),
+    json_out: bool = JSON_OPT,
+) -> None:
+    """Run (or resume) an experiment; results go to the database."""
+    from armednet.experiments.spec import load_spec
+
+    if evaluator not in ("local", "dask", "sequential"):
+        from armednet.errors import InputError
+
+        raise InputError(f"unknown evaluator {evaluator!r}; expected local, dask or sequential")
+    spec = load_spec(spec_file)
+    t0 = time.perf_counter()
+    eid = run_with_progress(spec, db, evaluator, scheduler, workers, spec_file.parent,
+                            quiet=json_out)
+    if json_out:
+        echo_json({"experiment_id": eid, "db": str(db), "seconds": time.perf_counter() - t0})
+    else:
+        print(f"done: experiment {eid} in {db} ({time.perf_counter() - t0:.1f} s)")
+
+
+@app.command("list")
+@cli_errors
+def list_(db: Path = DB_OPT, json_out: bool = JSON_OPT) -> None:
+    """List the experiments stored in a database."""
+    from armednet.experiments.store import open_store
+
+    with open_store(db, read_only=True) as store:
+        df = store.experiments()
+    if json_out:
+        echo_json(json.loads(df.to_json(orient="records", date_format="iso")))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"Experiments in {db}", title_justify="left")
+    for col in ("experiment_id", "design_method", "n_points", "n_policies", "replications",
+                "chunks", "created"):
+        table.add_column(col)
+    for r in df.itertuples():
+        table.add_row(str(r.experiment_id), str(r.design_method), str(r.n_points), str(r.n_policies),
+                      str(r.replications), f"{r.chunks_done}/{r.n_chunks}",
+                      str(r.created)[:19])
+    Console().print(table)
+
+
+@app.command("status")
+@cli_errors
+def status(db: Path = DB_OPT, experiment: str | None = EXP_OPT,
+           json_out: bool = JSON_OPT) -> None:
+    """Progress of one experiment: chunks and runs done, time spent."""
+    from armednet.experiments.store import open_store
+
+    with open_store(db, read_only=True) as store:
+        meta = store.meta(experiment)
+        done = len(store.done_chunks(meta["experiment_id"]))
+    info = {"experiment_id": meta["experiment_id"], "chunks_done": done,
+            "chunks_total": int(meta["n_chunks"]), "complete": done == int(meta["n_chunks"]),
+            "runs_total": int(meta["n_points"]) * int(meta["replications"])
+            * int(meta["n_policies"]),
+            "seconds": None if meta["seconds"] != meta["seconds"] else meta["seconds"],
+            "scenario_hash": meta["scenario_hash"], "seed": int(meta["seed"]),
+            "package_version": meta["package_version"]}
+    if json_out:
+        echo_json(info)
+    else:
+        for k, v in info.items():
+            print(f"{k}: {v}")
+
+
+@app.command("analyze")
+@cli_errors
+def analyze(db: Path = DB_OPT, experiment: str | None = EXP_OPT,
+            json_out: bool = JSON_OPT) -> None:
+    """Policy comparison, regret, sensitivity, claims and PRIM boxes; saved in the db."""
+    from armednet.experiments.analyze import analyze_experiment
+    from armednet.experiments.store import open_store
+
+    with open_store(db) as store:
+        result = analyze_experiment(store, experiment)
+    if json_out:
+        echo_json(result)
+    else:
+        print_analysis(result)
+
+
+def print_analysis(result: dict[str, Any]) -> None:
+    """Render :func:`armednet.experiments.analyze.analyze_experiment` output as tables."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    if not result.get("complete"):
+        console.print(f"[yellow]experiment incomplete ({result.get('chunks_done')} chunks); "
+                      "showing what is stored[/yellow]")
+    comp = result.get("comparison", [])
+    if comp:
+        table = Table(title="Policy comparison: median [90% interval]", title_justify="left")
+        outcomes = list(dict.fromkeys(r["outcome"] for r in comp))
+        policies = list(dict.fromkeys(r["policy"] for r in comp))
+        table.add_column("policy")
+        for o in outcomes:
+            table.add_column(o, justify="right")
+        cell = {(r["policy"], r["outcome"]): r for r in comp}
+        for p in policies:
+            table.add_row(p, *(_fmt(cell[p, o]) if (p, o) in cell else "" for o in outcomes))
+        console.print(table)
+    versus = result.get("versus", [])
+    if versus:
+        table = Table(title=f"Probability of doing better than {result.get('baseline')} "
+                      "in the same worlds", title_justify="left")
+        outcomes = list(dict.fromkeys(r["outcome"] for r in versus))
+        policies = list(dict.fromkeys(r["policy"] for r in versus))
+        table.add_column("policy")
+        for o in outcomes:
+            table.add_column(o, justify="right")
+        cell = {(r["policy"], r["outcome"]): r for r in versus}
+        for p in policies:
+            table.add_row(p, *(f"{cell[p, o]['p_better']:.0%}" for o in outcomes))
+        console.print(table)
+    claims = result.get("claims")
+    if claims:
+        table = Table(title="The essay's claims, tested across worlds", title_justify="left")
+        for col in ("claim", "statement", "holds in", "90% CI", "fails where (PRIM)"):
+            table.add_column(col)
+        for c in claims:
+            if c.get("share") is None:
+                table.add_row(c["id"], c["title"], "n/a", "", c.get("note", ""))
+                continue
+            box = c.get("fails_box") or {}
+            where = ", ".join(f"{k} in [{v[0]:.3g}, {v[1]:.3g}]"
+                              for k, v in box.get("limits", {}).items())
+            table.add_row(c["id"], c["title"], f"{c['share']:.0%}",
+                          f"{c['low']:.0%}-{c['high']:.0%}", where or "-")
+        console.print(table)
+    for method in ("sobol", "morris"):
+        sens = result.get(method)
+        if not sens:
+            continue
+        for name, block in sens["outcomes"].items():
+            table = Table(title=f"{method.title()} indices of {name} ({sens['policy']})",
+                          title_justify="left")
+            rows = block["indices"]
+            cols = [k for k in rows[0] if k != "parameter"]
+            table.add_column("parameter")
+            for c in cols:
+                table.add_column(c, justify="right")
+            key = "ST" if method == "sobol" else "mu_star"
+            for r in sorted(rows, key=lambda r: -abs(r[key]))[:10]:
+                table.add_row(r["parameter"], *(f"{r[c]:.3f}" for c in cols))
+            console.print(table)
+
+
+def _fmt(r: dict[str, Any]) -> str:
+    return f"{r['median']:.3g} [{r['low']:.3g}, {r['high']:.3g}]"
+
+
+@app.command("export")
+@cli_errors
+def export(db: Path = DB_OPT, experiment: str | None = EXP_OPT,
+           out: Path = typer.Option(..., "--out", "-o", help="Directory for Parquet files.")
+           ) -> None:
+    """Export one experiment's tables to Parquet files."""
+    from armednet.experiments.store import open_store
+
+    with open_store(db, read_only=True) as store:
+        meta = store.meta(experiment)
+        files = store.export_parquet(meta["experiment_id"], out)
+    for f in files:
+        print(f)
+
+
+@app.command("schema")
+@cli_errors
+def schema(out: Path | None = typer.Option(None, "--output", "-o",
+                                           help="Write to a file instead of stdout.")) -> None:
+    """Print the JSON Schema of experiment files."""
+    from armednet.experiments.spec import ExperimentSpec
+
+    text = json.dumps(ExperimentSpec.model_json_schema(), indent=2)
+    if out is None:
+        print(text)
+        return
+    from armednet.fileio import atomic_path
+
+    with atomic_path(out) as tmp:
+        tmp.write_text(text + "\n", encoding="utf-8")
