@@ -120,8 +120,8 @@ def list_(db: Path = DB_OPT, json_out: bool = JSON_OPT) -> None:
                 "chunks", "created"):
         table.add_column(col)
     for r in df.itertuples():
-        table.add_row(str(r.experiment_id), str(r.design_method), str(r.n_points), str(r.n_policies),
-                      str(r.replications), f"{r.chunks_done}/{r.n_chunks}",
+        table.add_row(str(r.experiment_id), str(r.design_method), str(r.n_points),
+                      str(r.n_policies), str(r.replications), f"{r.chunks_done}/{r.n_chunks}",
                       str(r.created)[:19])
     Console().print(table)
 
