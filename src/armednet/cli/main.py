@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import typer
 
-from armednet.cli import experiment, kb
+from armednet.cli import events, experiment, kb
 from armednet.cli._common import state
+from armednet.cli.analyze import analyze
 from armednet.cli.demo import demo
 from armednet.cli.report import report
+from armednet.cli.serve import serve
 
 app = typer.Typer(
     name="armednet",
@@ -19,7 +21,10 @@ app = typer.Typer(
 )
 app.add_typer(kb.app, name="kb")
 app.add_typer(experiment.app, name="experiment")
+app.add_typer(events.app, name="events")
+app.command("analyze")(analyze)
 app.command("report")(report)
+app.command("serve")(serve)
 app.command("demo")(demo)
 
 

@@ -1,0 +1,82 @@
+"""``armednet analyze``: report, what-if, resilience, JSON, and clean usage errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.cli.helpers import assert_clean_usage_error, run_cli
+
+
+def _json(*args: str) -> dict:
+    proc = run_cli("analyze", *args, "--json")
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def test_report_table(tiny_path: Path) -> None:
+    proc = run_cli("analyze", str(tiny_path), "--top", "3")
+    assert proc.returncode == 0, proc.stderr
+    assert "Key actors of tiny" in proc.stdout
+    assert "group-a" in proc.stdout
+
+
+def test_report_json_at_date_and_layer(tiny_path: Path) -> None:
+    data = _json(str(tiny_path), "--at", "2024-03-01", "--top", "2")
+    assert data["at"] == "2024-03-01"
+    nodes = {r["node"] for r in data["report"]}
+    assert "leader-a" not in nodes  # ended 2024-02-07
+    top_in = [r for r in data["report"] if r["measure"] == "degree_in" and r["scope"] == "all"]
+    assert top_in[0]["node"] == "group-a"
+    mil = _json(str(tiny_path), "--layer", "military")
+    assert {r["layer"] for r in mil["report"]} <= {"military", "state", "economic"}
+
+
+def test_what_if_json(tiny_path: Path) -> None:
+    data = _json(str(tiny_path), "--remove", "leader-a")
+    assert data["removed"] == ["leader-a"]
+    assert data["before"]["network"]["command_reach"] == 1.0
+    assert data["after"]["network"]["command_reach"] == 0.0
+    assert data["delta"]["group-a"]["command_reach"] == -1.0
+    cut = _json(str(tiny_path), "--cut-ties", "holds_office_in")
+    assert cut["after"]["network"]["state_capture"] == 0.0
+    assert cut["before"]["network"]["state_capture"] == pytest.approx(0.04)
+
+
+def test_what_if_table(tiny_path: Path) -> None:
+    proc = run_cli("analyze", str(tiny_path), "--remove", "leader-a,bank")
+    assert proc.returncode == 0, proc.stderr
+    assert "What if leader-a, bank were gone" in proc.stdout
+
+
+def test_resilience(tiny_path: Path) -> None:
+    data = _json(str(tiny_path), "--resilience", "degree", "--steps", "2")
+    assert [r["step"] for r in data["curve"]] == [0, 1, 2]
+    assert data["curve"][1]["removed"] == "group-a"
+    proc = run_cli("analyze", str(tiny_path), "--resilience", "leaders")
+    assert proc.returncode == 0, proc.stderr
+    assert "leader-a" in proc.stdout
+
+
+@pytest.mark.parametrize(("args", "hint"), [
+    (["--remove", "leader-b"], "leader-a"),
+    (["--layer", "militry"], "military"),
+    (["--resilience", "degre"], "degree"),
+    (["--cut-ties", "fund"], "funds"),
+    (["--at", "2024-13-01"], "--at"),
+])
+def test_usage_errors_name_the_closest(tiny_path: Path, args: list[str], hint: str) -> None:
+    proc = run_cli("analyze", str(tiny_path), *args)
+    assert_clean_usage_error(proc)
+    assert hint in proc.stderr
+
+
+def test_bundled_scenario_report() -> None:
+    proc = run_cli("analyze", "--top", "3", "--json")
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)["report"]
+    assert report
+    ids = {row["node"] for row in report}
+    assert "kataib-hezbollah" in ids or "popular-mobilization-forces" in ids
