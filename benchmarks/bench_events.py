@@ -1,0 +1,123 @@
+"""Benchmark: import a synthetic ACLED classic export of 1,000,000 rows.
+
+Targets (issue 6): at most 30 s and a peak resident memory under 2 GiB on the reference
+machine (2 cores). The export is generated in a temporary directory by DuckDB itself (one
+vectorised ``COPY``), in the classic 31-column layout with "02 June 2023" dates and numeric
+interaction codes; about 0.1 % of the rows are made bad (unparseable dates, coordinates or
+fatalities) so the rejects path is exercised too.
+
+Run with ``make bench`` or ``python benchmarks/bench_events.py [--rows N] [--keep DIR]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+__all__ = ["generate_acled_classic", "main"]
+
+ACLED_COLUMNS = (
+    "event_id_cnty,event_date,year,time_precision,disorder_type,event_type,sub_event_type,"
+    "actor1,assoc_actor_1,inter1,actor2,assoc_actor_2,inter2,interaction,civilian_targeting,"
+    "iso,region,country,admin1,admin2,admin3,location,latitude,longitude,geo_precision,source,"
+    "source_scale,notes,fatalities,tags,timestamp"
+).split(",")
+
+
+def generate_acled_classic(path: Path, rows: int, seed: int = 1) -> Path:
+    """Write a synthetic classic ACLED export of ``rows`` rows to ``path`` (vectorised)."""
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute(f"SELECT setseed({(seed % 1000) / 1000})")
+    actors = ("['Islamic Resistance in Iraq', 'Kataib Hizballah', 'Military Forces of Iraq "
+              "(2022-)', 'Militia (Pro-Iran)', 'Unidentified Armed Group (Iraq)', "
+              "'Islamic State (Iraq)', 'Asaib Ahl al-Haq', 'Military Forces of the United "
+              "States (2021-)', 'Civilians (Iraq)', 'Protesters (Iraq)']")
+    types = ("['Battles', 'Explosions/Remote violence', 'Violence against civilians', "
+             "'Protests', 'Riots', 'Strategic developments']")
+    con.execute(f"""
+COPY (
+  SELECT
+    'IRQ' || (i + 1) AS event_id_cnty,
+    CASE WHEN i % 997 = 13 THEN '31 Smarch 2023'
+         ELSE strftime(DATE '2017-01-01' + CAST(i % 2555 AS INTEGER), '%d %B %Y') END
+      AS event_date,
+    CAST(2017 + (i % 2555) // 365 AS VARCHAR) AS year,
+    CAST(1 + (i % 50 = 0)::INT AS VARCHAR) AS time_precision,
+    'Political violence' AS disorder_type,
+    {types}[1 + i % 6] AS event_type,
+    'Armed clash' AS sub_event_type,
+    {actors}[1 + i % 10] AS actor1,
+    CASE WHEN i % 7 = 0 THEN 'Militia (Pro-Iran); Kataib Hizballah' ELSE '' END AS assoc_actor_1,
+    CAST(1 + i % 8 AS VARCHAR) AS inter1,
+    {actors}[1 + (i * 7) % 10] AS actor2,
+    '' AS assoc_actor_2,
+    CAST(i % 9 AS VARCHAR) AS inter2,
+    CAST(10 + i % 79 AS VARCHAR) AS interaction,
+    CASE WHEN i % 5 = 0 THEN 'Civilian targeting' ELSE '' END AS civilian_targeting,
+    '368' AS iso, 'Middle East' AS region, 'Iraq' AS country,
+    'Baghdad' AS admin1, 'Karkh' AS admin2, '' AS admin3, 'Baghdad - Karkh' AS location,
+    CASE WHEN i % 1009 = 7 THEN 'N/A' ELSE CAST(round(29 + random() * 8, 4) AS VARCHAR) END
+      AS latitude,
+    CAST(round(39 + random() * 9, 4) AS VARCHAR) AS longitude,
+    CAST(1 + i % 3 AS VARCHAR) AS geo_precision,
+    'Shafaq News; Twitter' AS source, 'National' AS source_scale,
+    'On this day, a synthetic event happened near a synthetic place, with '
+      || CAST(i % 13 AS VARCHAR) || ' reported casualties; notes, quoted "text".' AS notes,
+    CASE WHEN i % 1013 = 5 THEN 'several' ELSE CAST(i % 13 AS VARCHAR) END AS fatalities,
+    '' AS tags,
+    CAST(1685987188 + i AS VARCHAR) AS timestamp
+  FROM range({int(rows)}) t(i)
+) TO '{path}' (HEADER, DELIMITER ',', QUOTE '"')""")
+    con.close()
+    return path
+
+
+def _peak_rss_bytes() -> int:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak if sys.platform == "darwin" else peak * 1024
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Generate, import, print time and peak memory; exit 1 if a target is missed."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--keep", type=Path, default=None,
+                        help="Write the export and database here instead of a temp dir.")
+    args = parser.parse_args(argv)
+
+    from armednet.events.store import import_files
+
+    with tempfile.TemporaryDirectory() as tmp:
+        where = args.keep or Path(tmp)
+        where.mkdir(parents=True, exist_ok=True)
+        csv = where / "acled-synthetic.csv"
+        t0 = time.perf_counter()
+        generate_acled_classic(csv, args.rows)
+        gen = time.perf_counter() - t0
+        size = csv.stat().st_size / 2**20
+        print(f"generated {args.rows:,} rows ({size:,.0f} MiB) in {gen:.1f} s")
+        db = where / "events.duckdb"
+        db.unlink(missing_ok=True)
+        t0 = time.perf_counter()
+        (res,) = import_files(db, [csv])
+        took = time.perf_counter() - t0
+        peak = _peak_rss_bytes() / 2**30
+        print(res.summary())
+        ok_sum = res.rows_read == res.rows_loaded + res.rows_rejected == args.rows
+        print(f"import: {took:.1f} s (target <= 30 s); peak RSS {peak:.2f} GiB "
+              f"(target < 2 GiB); read = loaded + rejected: {ok_sum}")
+        failed = took > 30 or peak >= 2 or not ok_sum
+    if failed:
+        print("bench_events: TARGET MISSED")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,224 @@
+"""``armednet events``: import ACLED/UCDP files, match actors, weekly series, rejects."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from armednet.cli._common import cli_errors, echo_json
+
+if TYPE_CHECKING:
+    from armednet.events.formats import Detected
+    from armednet.events.store import ImportResult
+
+__all__ = ["app"]
+
+app = typer.Typer(help="Import ACLED and UCDP event files, match their actors to a scenario, "
+                  "and build weekly series.", no_args_is_help=True)
+
+DB_OPT = typer.Option(..., "--db", metavar="FILE", help="The DuckDB store file.")
+JSON_OPT = typer.Option(False, "--json", help="Print JSON.")
+
+
+@app.command("import")
+@cli_errors
+def import_(
+    files: list[Path] = typer.Argument(..., metavar="FILE...", help="Event files to import."),
+    db: Path = DB_OPT,
+    fmt: str | None = typer.Option(
+        None, "--format", "-f", metavar="F",
+        help="Layout, overriding detection: acled, acled-api, acled-api-json, acled-weekly, "
+        "ucdp-ged or ucdp-ged-hdx."),
+    json_out: bool = JSON_OPT,
+) -> None:
+    """Import event files; print rows read = loaded + rejected for each.
+
+    Every file is checked before the store is touched; each file is imported in one
+    transaction; re-importing a file adds nothing.
+    """
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from armednet.events.store import import_files
+
+    err_console = Console(stderr=True)
+    results: list[ImportResult] = []
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  console=err_console, transient=True, disable=json_out) as progress:
+        task = progress.add_task("checking files", total=len(files))
+
+        def on_start(path: Path, det: Detected) -> None:
+            progress.update(task, description=f"importing {path.name} ({det.format.name})")
+
+        def on_result(res: ImportResult) -> None:
+            progress.advance(task)
+            if not json_out:
+                progress.console.print(res.summary(), markup=False, highlight=False,
+                                       soft_wrap=True)
+
+        results = import_files(db, files, fmt, on_result=on_result, on_start=on_start)
+    if json_out:
+        echo_json({"db": str(db), "files": [r.as_dict() for r in results]})
+    elif len(results) > 1:
+        read = sum(r.rows_read for r in results if not r.already_imported)
+        loaded = sum(r.rows_loaded for r in results if not r.already_imported)
+        rejected = sum(r.rows_rejected for r in results if not r.already_imported)
+        print(f"total: read {read:,} = loaded {loaded:,} + rejected {rejected:,} "
+              f"({len(results)} files) into {db}")
+
+
+@app.command("match")
+@cli_errors
+def match(
+    scenario: str | None = typer.Argument(
+        None, metavar="[SCENARIO]",
+        help="A scenario file or directory, or a bundled scenario name (default: iraq-2024)."),
+    db: Path = DB_OPT,
+    head: int = typer.Option(15, "--head", min=0, help="Review rows to show."),
+    json_out: bool = JSON_OPT,
+) -> None:
+    """Match event actor strings to the scenario's nodes; fill the review table."""
+    from armednet.events.matching import match_store
+    from armednet.events.store import open_store
+    from armednet.kb import KnowledgeGraph
+
+    kg = KnowledgeGraph.load(scenario)
+    con = open_store(db, read_only=True)
+    con.close()
+    con = open_store(db)
+    try:
+        summary = match_store(con, kg, head=head)
+    finally:
+        con.close()
+    if json_out:
+        echo_json(summary.as_dict())
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    c, e = summary.counts, summary.events
+    console.print(
+        f"{summary.scenario}: matched {c['matched']:,} ({e['matched']:,} appearances), "
+        f"ambiguous {c['ambiguous']:,} ({e['ambiguous']:,}), unmatched {c['unmatched']:,} "
+        f"({e['unmatched']:,}), generic {c['generic']:,} ({e['generic']:,}) actor strings",
+        markup=False, highlight=False)
+    if summary.review and head:
+        table = Table(title="Review (settle by adding aliases to the scenario)",
+                      title_justify="left")
+        for col, kw in (("actor", {}), ("status", {}), ("n", {"justify": "right"}),
+                        ("best node", {}), ("score", {"justify": "right"})):
+            table.add_column(col, **kw)  # type: ignore[arg-type]
+        for r in summary.review:
+            table.add_row(str(r["actor"]), str(r["status"]), f"{r['appearances']:,}",
+                          str(r["best_node"] or ""), f"{r['best_score']:.0f}")
+        console.print(table)
+
+
+@app.command("series")
+@cli_errors
+def series(
+    db: Path = DB_OPT,
+    by: str = typer.Option(
+        "type", "--by", help="actor, actor_name, country, type, sub_type, target or total."),
+    start: str | None = typer.Option(
+        None, "--start", help="First week's first day (use the scenario's start date to align "
+        "with a simulation)."),
+    end: str | None = typer.Option(None, "--end", help="Last day counted."),
+    weekday: str = typer.Option("MON", "--weekday", help="Week start when --start is not set."),
+    dataset: str | None = typer.Option(
+        None, "--dataset", help="acled, acled-weekly or ucdp-ged (needed if the store holds "
+        "several)."),
+    scenario: str | None = typer.Option(
+        None, "--scenario", help="Scenario id whose actor matches are used (--by actor)."),
+    foreign: bool = typer.Option(
+        False, "--foreign-forces", help="Only the attacks on foreign forces (one column)."),
+    out: Path | None = typer.Option(None, "--out", metavar="FILE.csv", help="Write CSV."),
+    json_out: bool = JSON_OPT,
+) -> None:
+    """Weekly event counts by actor, country, type or target type."""
+    from armednet.events.series import foreign_force_attacks, weekly_counts
+    from armednet.events.store import open_store
+
+    con = open_store(db, read_only=True)
+    try:
+        if foreign:
+            frame = foreign_force_attacks(con, scenario=scenario, start=start, end=end,
+                                          weekday=weekday, dataset=dataset).to_frame()
+        else:
+            frame = weekly_counts(con, by, start=start, end=end, weekday=weekday,
+                                  dataset=dataset, scenario=scenario)
+    finally:
+        con.close()
+    if out is not None:
+        from armednet.fileio import atomic_path
+
+        with atomic_path(out) as tmp:
+            frame.to_csv(tmp, index_label="week", date_format="%Y-%m-%d")
+        print(out)
+        return
+    if json_out:
+        echo_json({"by": "foreign_forces" if foreign else by,
+                   "weeks": [d.date().isoformat() for d in frame.index],
+                   "series": {str(c): [int(v) for v in frame[c]] for c in frame.columns}})
+        return
+    _print_frame(frame)
+
+
+def _print_frame(frame: Any, max_cols: int = 8) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    cols = list(frame.columns)[:max_cols]
+    table = Table(title=f"{len(frame)} weeks" + (
+        f" (first {max_cols} of {len(frame.columns)} columns)"
+        if len(frame.columns) > max_cols else ""), title_justify="left")
+    table.add_column("week")
+    for c in cols:
+        table.add_column(str(c), justify="right")
+    for week, row in frame[cols].iterrows():
+        table.add_row(week.date().isoformat(), *(f"{int(v):,}" for v in row))
+    Console().print(table)
+
+
+@app.command("rejects")
+@cli_errors
+def rejects_cmd(
+    db: Path = DB_OPT,
+    limit: int = typer.Option(20, "--limit", min=1, help="Rows to show."),
+    file: str | None = typer.Option(None, "--file", help="Only files whose path contains this."),
+    json_out: bool = JSON_OPT,
+) -> None:
+    """Rejected records with the reason, and the import log."""
+    from armednet.events.store import imports, open_store, rejects
+
+    con = open_store(db, read_only=True)
+    try:
+        rows = rejects(con, limit=limit, file=file)
+        log = imports(con)
+        total = con.execute("SELECT count(*) FROM event_rejects").fetchone()
+    finally:
+        con.close()
+    if json_out:
+        echo_json({"total": int(total[0]) if total else 0, "imports": log, "rejects": rows})
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    for item in log:
+        console.print(f"{item['path']} ({item['format']}): read {item['rows_read']:,} = "
+                      f"loaded {item['rows_loaded']:,} + rejected {item['rows_rejected']:,}",
+                      markup=False, highlight=False, soft_wrap=True)
+    table = Table(title=f"{int(total[0]) if total else 0:,} rejected records "
+                  f"(showing {len(rows)})", title_justify="left")
+    for col in ("file", "row", "line", "reason", "raw"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        raw = str(r["raw"] or "")
+        table.add_row(Path(str(r["file"])).name, "" if r["row"] is None else str(r["row"]),
+                      "" if r["line"] is None else str(r["line"]), str(r["reason"]),
+                      raw[:120] + ("..." if len(raw) > 120 else ""))
+    console.print(table)

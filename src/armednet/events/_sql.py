@@ -1,0 +1,305 @@
+"""SQL that turns one raw layout (every cell text) into the normalised events columns.
+
+Internal to :mod:`armednet.events.store`. Each builder returns the select list of one
+normalisation query over a relation ``s`` holding the raw columns (lower-case names) and
+``_row`` (the record's 1-based position), plus the raw text of the fields the validation
+checks (``_date_raw``, ``_lat_raw``, ``_lon_raw``, ``_counts``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+__all__ = ["EVENT_COLUMNS", "build_select", "reason_expr"]
+
+EVENT_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("event_id", "VARCHAR NOT NULL"),
+    ("dataset", "VARCHAR NOT NULL"),
+    ("event_date", "DATE NOT NULL"),
+    ("date_end", "DATE"),
+    ("date_precision", "VARCHAR"),
+    ("event_type", "VARCHAR"),
+    ("sub_event_type", "VARCHAR"),
+    ("disorder_type", "VARCHAR"),
+    ("actor1", "VARCHAR"),
+    ("assoc_actor1", "VARCHAR"),
+    ("actor1_type", "VARCHAR"),
+    ("actor2", "VARCHAR"),
+    ("assoc_actor2", "VARCHAR"),
+    ("actor2_type", "VARCHAR"),
+    ("interaction", "VARCHAR"),
+    ("civilian_targeting", "BOOLEAN"),
+    ("country", "VARCHAR"),
+    ("admin1", "VARCHAR"),
+    ("admin2", "VARCHAR"),
+    ("admin3", "VARCHAR"),
+    ("location", "VARCHAR"),
+    ("latitude", "DOUBLE"),
+    ("longitude", "DOUBLE"),
+    ("geo_precision", "INTEGER"),
+    ("fatalities_best", "BIGINT"),
+    ("fatalities_low", "BIGINT"),
+    ("fatalities_high", "BIGINT"),
+    ("event_count", "BIGINT NOT NULL"),
+    ("notes", "VARCHAR"),
+    ("source", "VARCHAR"),
+    ("source_file", "VARCHAR NOT NULL"),
+    ("source_row", "BIGINT NOT NULL"),
+    ("import_hash", "VARCHAR NOT NULL"),
+)
+"""Columns of the ``events`` table, with their DuckDB types."""
+
+ACLED_INTER = {"1": "State forces", "2": "Rebel group", "3": "Political militia",
+               "4": "Identity militia", "5": "Rioters", "6": "Protesters", "7": "Civilians",
+               "8": "External/Other forces"}
+"""ACLED's numeric actor-type codes (classic exports) and the labels of the 2023 schema."""
+
+UCDP_VIOLENCE = {"1": "State-based conflict", "2": "Non-state conflict",
+                 "3": "One-sided violence"}
+ACLED_PRECISION = {"1": "day", "2": "week", "3": "month"}
+UCDP_PRECISION = {"1": "day", "2": "days", "3": "week", "4": "month", "5": "year"}
+
+
+def lit(text: str) -> str:
+    """A SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def ident(name: str) -> str:
+    """A quoted SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _case(expr: str, mapping: dict[str, str], default: str) -> str:
+    whens = " ".join(f"WHEN {lit(k)} THEN {lit(v)}" for k, v in mapping.items())
+    return f"(CASE {expr} {whens} ELSE {default} END)"
+
+
+def _num(expr: str) -> str:
+    """Text -> finite DOUBLE, or NULL."""
+    return f"(CASE WHEN isfinite(try_cast({expr} AS DOUBLE)) THEN try_cast({expr} AS DOUBLE) END)"
+
+
+def _int(expr: str) -> str:
+    """Text -> whole number (``3``, ``3.0``), or NULL (``3.5``, ``x``, overflow)."""
+    d = f"try_cast({expr} AS DOUBLE)"
+    return (f"(CASE WHEN {d} = floor({d}) AND abs({d}) < 1e15 THEN CAST({d} AS BIGINT) END)")
+
+
+def _date(expr: str) -> str:
+    fmts = "['%d %B %Y', '%d-%B-%Y', '%d %b %Y', '%d-%b-%Y', '%d/%m/%Y']"
+    return (f"coalesce(try_cast({expr} AS DATE), try_cast(try_cast({expr} AS TIMESTAMP) AS DATE),"
+            f" CAST(try_strptime({expr}, {fmts}) AS DATE))")
+
+
+Col = Callable[[str], str]
+
+
+def _col_factory(columns: Iterable[str]) -> Col:
+    have = set(columns)
+
+    def col(name: str) -> str:
+        if name not in have:
+            return "CAST(NULL AS VARCHAR)"
+        return f"nullif(trim(s.{ident(name)}), '')"
+
+    return col
+
+
+def _inter(expr: str) -> str:
+    return f"nullif({_case(expr, ACLED_INTER, expr)}, '0')"
+
+
+def _interaction(expr: str) -> str:
+    first = _case(f"substr({expr}, 1, 1)", ACLED_INTER, "NULL")
+    second = _case(f"substr({expr}, 2, 1)", ACLED_INTER, "NULL")
+    return (f"(CASE WHEN regexp_full_match({expr}, '[1-8][0-8]?') THEN {first} || "
+            f"coalesce('-' || {second}, ' only') ELSE {expr} END)")
+
+
+def _acled(col: Col) -> dict[str, str]:
+    return {
+        "event_id": col("event_id_cnty"),
+        "event_date": _date(col("event_date")),
+        "date_end": _date(col("event_date")),
+        "date_precision": _case(col("time_precision"), ACLED_PRECISION, "NULL"),
+        "event_type": col("event_type"),
+        "sub_event_type": col("sub_event_type"),
+        "disorder_type": col("disorder_type"),
+        "actor1": col("actor1"),
+        "assoc_actor1": col("assoc_actor_1"),
+        "actor1_type": _inter(col("inter1")),
+        "actor2": col("actor2"),
+        "assoc_actor2": col("assoc_actor_2"),
+        "actor2_type": _inter(col("inter2")),
+        "interaction": _interaction(col("interaction")),
+        "civilian_targeting": f"({col('civilian_targeting')} IS NOT NULL)",
+        "country": col("country"),
+        "admin1": col("admin1"),
+        "admin2": col("admin2"),
+        "admin3": col("admin3"),
+        "location": col("location"),
+        "latitude": _num(col("latitude")),
+        "longitude": _num(col("longitude")),
+        "geo_precision": f"CAST({_int(col('geo_precision'))} AS INTEGER)",
+        "fatalities_best": _int(col("fatalities")),
+        "fatalities_low": "CAST(NULL AS BIGINT)",
+        "fatalities_high": "CAST(NULL AS BIGINT)",
+        "event_count": "CAST(1 AS BIGINT)",
+        "notes": col("notes"),
+        "source": col("source"),
+        "_date_raw": col("event_date"),
+        "_lat_raw": col("latitude"),
+        "_lon_raw": col("longitude"),
+        **_counts(col("fatalities")),
+    }
+
+
+def _acled_weekly(col: Col) -> dict[str, str]:
+    key = ("concat_ws('|', 'W', " + ", ".join(
+        f"coalesce({col(c)}, '')" for c in ("week", "country", "admin1", "event_type",
+                                             "sub_event_type", "disorder_type")) + ")")
+    return {
+        "event_id": f"(CASE WHEN {col('week')} IS NOT NULL THEN {key} END)",
+        "event_date": _date(col("week")),
+        "date_end": f"(CAST({_date(col('week'))} AS DATE) + 6)",
+        "date_precision": "'week'",
+        "event_type": col("event_type"),
+        "sub_event_type": col("sub_event_type"),
+        "disorder_type": col("disorder_type"),
+        "actor1": "CAST(NULL AS VARCHAR)",
+        "assoc_actor1": "CAST(NULL AS VARCHAR)",
+        "actor1_type": "CAST(NULL AS VARCHAR)",
+        "actor2": "CAST(NULL AS VARCHAR)",
+        "assoc_actor2": "CAST(NULL AS VARCHAR)",
+        "actor2_type": "CAST(NULL AS VARCHAR)",
+        "interaction": "CAST(NULL AS VARCHAR)",
+        "civilian_targeting": "CAST(NULL AS BOOLEAN)",
+        "country": col("country"),
+        "admin1": col("admin1"),
+        "admin2": "CAST(NULL AS VARCHAR)",
+        "admin3": "CAST(NULL AS VARCHAR)",
+        "location": "CAST(NULL AS VARCHAR)",
+        "latitude": _num(col("centroid_latitude")),
+        "longitude": _num(col("centroid_longitude")),
+        "geo_precision": "CAST(NULL AS INTEGER)",
+        "fatalities_best": _int(col("fatalities")),
+        "fatalities_low": "CAST(NULL AS BIGINT)",
+        "fatalities_high": "CAST(NULL AS BIGINT)",
+        "event_count": _int(col("events")),
+        "notes": "CAST(NULL AS VARCHAR)",
+        "source": "CAST(NULL AS VARCHAR)",
+        "_date_raw": col("week"),
+        "_lat_raw": col("centroid_latitude"),
+        "_lon_raw": col("centroid_longitude"),
+        **_counts(col("fatalities"), col("events")),
+    }
+
+
+_N_COUNTS = 3
+
+
+def _counts(*exprs: str) -> dict[str, str]:
+    """Raw text of the count fields the validation checks, as ``_c1`` .. ``_c3``."""
+    padded = [*exprs, *["CAST(NULL AS VARCHAR)"] * (_N_COUNTS - len(exprs))]
+    return {f"_c{i}": e for i, e in enumerate(padded, start=1)}
+
+
+def _ged_count(expr: str) -> str:
+    """GED counts: -1 means unknown (NULL)."""
+    return f"(CASE WHEN {expr} = '-1' THEN NULL ELSE {_int(expr)} END)"
+
+
+def _ged_first(expr: str) -> str:
+    return f"nullif(trim(split_part({expr}, ',', 1)), '')"
+
+
+def _ged_rest(expr: str) -> str:
+    rest = f"(CASE WHEN strpos({expr}, ',') > 0 THEN substr({expr}, strpos({expr}, ',') + 1) END)"
+    return f"nullif(trim(regexp_replace({rest}, '\\s*,\\s*', '; ', 'g')), '')"
+
+
+def _ged_side_type(side: str, violence: str, which: str) -> str:
+    gov = f"({side} ILIKE 'Government of %')"
+    if which == "a":
+        return (f"(CASE WHEN {side} IS NULL THEN NULL WHEN {gov} THEN 'State forces' "
+                f"ELSE 'Non-state group' END)")
+    return (f"(CASE WHEN {side} IS NULL THEN NULL WHEN {violence} = '3' THEN 'Civilians' "
+            f"WHEN {gov} THEN 'State forces' ELSE 'Non-state group' END)")
+
+
+def _ged(col: Col) -> dict[str, str]:
+    violence = col("type_of_violence")
+    return {
+        "event_id": col("id"),
+        "event_date": _date(col("date_start")),
+        "date_end": _date(col("date_end")),
+        "date_precision": _case(col("date_prec"), UCDP_PRECISION, "NULL"),
+        "event_type": _case(violence, UCDP_VIOLENCE, violence),
+        "sub_event_type": "CAST(NULL AS VARCHAR)",
+        "disorder_type": "'Political violence'",
+        "actor1": _ged_first(col("side_a")),
+        "assoc_actor1": _ged_rest(col("side_a")),
+        "actor1_type": _ged_side_type(col("side_a"), violence, "a"),
+        "actor2": _ged_first(col("side_b")),
+        "assoc_actor2": _ged_rest(col("side_b")),
+        "actor2_type": _ged_side_type(col("side_b"), violence, "b"),
+        "interaction": col("dyad_name"),
+        "civilian_targeting": f"({violence} = '3')",
+        "country": col("country"),
+        "admin1": col("adm_1"),
+        "admin2": col("adm_2"),
+        "admin3": "CAST(NULL AS VARCHAR)",
+        "location": col("where_coordinates"),
+        "latitude": _num(col("latitude")),
+        "longitude": _num(col("longitude")),
+        "geo_precision": f"CAST({_int(col('where_prec'))} AS INTEGER)",
+        "fatalities_best": _ged_count(col("best")),
+        "fatalities_low": _ged_count(col("low")),
+        "fatalities_high": _ged_count(col("high")),
+        "event_count": "CAST(1 AS BIGINT)",
+        "notes": col("source_headline"),
+        "source": col("source_office"),
+        "_date_raw": col("date_start"),
+        "_lat_raw": col("latitude"),
+        "_lon_raw": col("longitude"),
+        **_counts(col("best"), col("low"), col("high")),
+    }
+
+
+_BUILDERS = {"acled": _acled, "acled-api": _acled, "acled-api-json": _acled,
+             "acled-weekly": _acled_weekly, "ucdp-ged": _ged, "ucdp-ged-hdx": _ged}
+
+
+def build_select(format_name: str, columns: Iterable[str], dataset: str) -> str:
+    """The select list normalising layout ``format_name`` (raw relation aliased ``s``)."""
+    exprs = _BUILDERS[format_name](_col_factory(columns))
+    exprs = {"dataset": lit(dataset), **exprs}
+    return ",\n  ".join(f"{e} AS {ident(k)}" for k, e in exprs.items())
+
+
+def reason_expr(dataset: str) -> str:
+    """Why a normalised row is rejected (NULL when it is fine), over relation ``n``."""
+    minus_one_ok = dataset == "ucdp-ged"
+    cs = [f"_c{i}" for i in range(1, _N_COUNTS + 1)]
+    unknown = "{x} <> '-1' AND " if minus_one_ok else ""
+    bad_count = " OR ".join(
+        f"({x} IS NOT NULL AND {unknown.format(x=x)}{_int(x)} IS NULL)" for x in cs)
+    neg_count = " OR ".join(f"({unknown.format(x=x)}{_int(x)} < 0)" for x in cs)
+    return f"""(CASE
+  WHEN event_id IS NULL THEN 'missing event id'
+  WHEN _date_raw IS NULL THEN 'missing date'
+  WHEN event_date IS NULL THEN 'bad date: ' || left(_date_raw, 40)
+  WHEN event_date < DATE '1900-01-01' OR event_date > current_date + 400
+    THEN 'date out of range: ' || left(_date_raw, 40)
+  WHEN date_end IS NULL OR date_end < event_date THEN 'bad end date'
+  WHEN (_lat_raw IS NULL) <> (_lon_raw IS NULL) THEN 'incomplete coordinates'
+  WHEN _lat_raw IS NOT NULL AND (latitude IS NULL OR longitude IS NULL)
+    THEN 'unparseable coordinates: ' || left(_lat_raw, 20) || ', ' || left(_lon_raw, 20)
+  WHEN abs(latitude) > 90 OR abs(longitude) > 180
+    THEN 'coordinates out of range: ' || latitude || ', ' || longitude
+  WHEN coalesce({bad_count}, false) THEN 'bad count: not a whole number'
+  WHEN coalesce({neg_count}, false) THEN 'bad count: negative'
+  WHEN event_count IS NULL THEN 'missing event count'
+  WHEN length(event_id) > 200 THEN 'event id too long'
+END)"""

@@ -1,0 +1,237 @@
+"""Importing generated files of every layout: counts, rejects, idempotence, transactions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from armednet.errors import InputError
+from armednet.events.store import import_file, import_files, open_store, rejects
+from tests.events.fakes import (
+    Fake,
+    write_acled,
+    write_acled_json,
+    write_acled_weekly,
+    write_csv,
+    write_ged,
+)
+
+
+@pytest.fixture
+def con(tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    c = open_store(tmp_path / "store.duckdb")
+    yield c
+    c.close()
+
+
+WRITERS: dict[str, Callable[[Path], Fake]] = {
+    "acled": lambda p: write_acled(p, classic=True),
+    "acled-api": lambda p: write_acled(p, classic=False),
+    "acled-api-json": write_acled_json,
+    "acled-weekly": write_acled_weekly,
+    "ucdp-ged": lambda p: write_ged(p, hdx=False),
+    "ucdp-ged-hdx": lambda p: write_ged(p, hdx=True),
+}
+
+
+def _reason_groups(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {r[0].split(":")[0] for r in con.execute("SELECT reason FROM event_rejects").fetchall()}
+
+
+@pytest.mark.parametrize("name", list(WRITERS))
+def test_import_counts_add_up_and_reasons_recorded(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path, name: str
+) -> None:
+    fake = WRITERS[name](tmp_path / "f.data")
+    res = import_file(con, fake.path)
+    assert res.format == name
+    assert (res.rows_read, res.rows_loaded, res.rows_rejected) == (
+        fake.read, fake.loaded, fake.rejected)
+    assert res.rows_read == res.rows_loaded + res.rows_rejected
+    assert con.execute("SELECT count(*) FROM events").fetchone() == (fake.loaded,)
+    assert _reason_groups(con) == fake.reasons
+    assert set(res.reasons) == fake.reasons
+    logged = con.execute(
+        "SELECT rows_read, rows_loaded, rows_rejected, format FROM event_imports").fetchall()
+    assert logged == [(fake.read, fake.loaded, fake.rejected, name)]
+
+
+def test_acled_classic_normalised(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    fake = write_acled(tmp_path / "a.csv", classic=True, bad=False)
+    import_file(con, fake.path)
+    row = con.execute(
+        "SELECT event_id, dataset, event_date, date_precision, actor1, actor1_type, actor2, "
+        "actor2_type, interaction, latitude, fatalities_best, fatalities_low, event_count, "
+        "source_row FROM events ORDER BY source_row LIMIT 1").fetchone()
+    assert row == ("IRQ1000", "acled", dt.date(2023, 10, 17), "day",
+                   "Islamic Resistance in Iraq", "Political militia",
+                   "Military Forces of the United States (2021-)", "External/Other forces",
+                   "Political militia-External/Other forces", 33.8, 0, None, 1, 1)
+
+
+def test_classic_and_api_csv_give_the_same_events(tmp_path: Path) -> None:
+    a = write_acled(tmp_path / "classic.csv", classic=True, bad=False)
+    b = write_acled(tmp_path / "api.csv", classic=False, bad=False)
+    cols = ("event_id, event_date, actor1, actor1_type, actor2, actor2_type, interaction, "
+            "latitude, fatalities_best, civilian_targeting")
+    out = []
+    for i, fake in enumerate((a, b)):
+        with open_store(tmp_path / f"s{i}.duckdb") as c:
+            import_file(c, fake.path)
+            out.append(c.execute(f"SELECT {cols} FROM events ORDER BY event_id").fetchall())
+    assert out[0] == out[1]
+
+
+def test_ged_counts_and_multi_valued_sides(con: duckdb.DuckDBPyConnection,
+                                          tmp_path: Path) -> None:
+    import_file(con, write_ged(tmp_path / "g.csv", bad=False).path)
+    rows = con.execute(
+        "SELECT event_id, actor2, assoc_actor2, actor2_type, event_type, fatalities_low, "
+        "fatalities_best, source FROM events WHERE event_id IN ('500001', '500003', '500007') "
+        "ORDER BY event_id").fetchall()
+    assert rows[0][:5] == ("500001", "IS", None, "Non-state group", "State-based conflict")
+    assert rows[1][1:3] == ("IS", "Kataib Hizballah")
+    assert rows[2][5] is None and rows[2][6] == 2  # low = -1 -> unknown
+    assert rows[0][7] == "Agence France Presse;Reuters"
+    civ = con.execute("SELECT actor2_type, civilian_targeting, event_type FROM events "
+                      "WHERE event_id = '500000'").fetchone()
+    assert civ == ("Civilians", True, "One-sided violence")
+
+
+def test_hdx_tag_row_is_not_an_event(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    res = import_file(con, write_ged(tmp_path / "h.csv", hdx=True, bad=False).path)
+    assert res.rows_read == 20 and res.rows_rejected == 0
+    assert con.execute("SELECT min(source_row) FROM events").fetchone() == (1,)
+
+
+def test_weekly_rows_keep_their_event_counts(con: duckdb.DuckDBPyConnection,
+                                             tmp_path: Path) -> None:
+    import_file(con, write_acled_weekly(tmp_path / "w.csv", bad=False).path)
+    total, first, span = con.execute(
+        "SELECT sum(event_count), min(event_date), max(date_end - event_date) FROM events"
+    ).fetchone()
+    assert total == 2 * sum(1 + w for w in range(6))
+    assert first == dt.date(2023, 10, 14) and span == 6
+
+
+def test_reimport_same_file_adds_nothing(con: duckdb.DuckDBPyConnection,
+                                         tmp_path: Path) -> None:
+    fake = write_acled(tmp_path / "a.csv")
+    first = import_file(con, fake.path)
+    before = con.execute("SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM "
+                         "event_rejects), (SELECT count(*) FROM event_imports)").fetchone()
+    again = import_file(con, fake.path)
+    after = con.execute("SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM "
+                        "event_rejects), (SELECT count(*) FROM event_imports)").fetchone()
+    assert again.already_imported and before == after
+    assert (again.rows_read, again.rows_loaded) == (first.rows_read, first.rows_loaded)
+    assert "already imported" in again.summary()
+
+
+def test_same_events_in_another_file_are_duplicates(con: duckdb.DuckDBPyConnection,
+                                                    tmp_path: Path) -> None:
+    import_file(con, write_acled(tmp_path / "a.csv", classic=False, bad=False).path)
+    res = import_file(con, write_acled_json(tmp_path / "a.json", bad=False).path)
+    assert res.rows_read == 24 and res.rows_loaded == 0 and res.rows_rejected == 24
+    assert res.reasons == {"duplicate event id": 24}
+    assert con.execute("SELECT count(*) FROM events").fetchone() == (24,)
+
+
+def test_new_events_after_overlap_are_loaded(con: duckdb.DuckDBPyConnection,
+                                             tmp_path: Path) -> None:
+    import_file(con, write_acled(tmp_path / "a.csv", n=10, bad=False).path)
+    res = import_file(con, write_acled(tmp_path / "b.csv", n=10, bad=False, id_offset=5).path)
+    assert (res.rows_loaded, res.rows_rejected) == (5, 5)
+
+
+def test_failed_import_leaves_db_unchanged(con: duckdb.DuckDBPyConnection,
+                                           tmp_path: Path) -> None:
+    import_file(con, write_acled(tmp_path / "a.csv").path)
+    snapshot = con.execute("SELECT count(*) FROM events").fetchone()
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"data": [{"event_id_cnty": "X1", "event_date": "2024-01-01"}, ')
+    with pytest.raises(InputError, match="invalid JSON"):
+        import_file(con, bad)
+    assert con.execute("SELECT count(*) FROM events").fetchone() == snapshot
+    assert con.execute("SELECT count(*) FROM event_imports").fetchone() == (1,)
+
+
+def test_error_mid_import_rolls_back(con: duckdb.DuckDBPyConnection, tmp_path: Path,
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    import armednet.events.store as store
+
+    def boom() -> str:
+        raise RuntimeError("simulated crash")
+
+    monkeypatch.setattr(store, "_version", boom)
+    with pytest.raises(RuntimeError):
+        import_file(con, write_acled(tmp_path / "a.csv").path)
+    counts = con.execute("SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM "
+                         "event_rejects), (SELECT count(*) FROM event_imports)").fetchone()
+    assert counts == (0, 0, 0)
+
+
+def test_import_files_checks_every_file_first(tmp_path: Path) -> None:
+    good = write_acled(tmp_path / "a.csv").path
+    bad = write_csv(tmp_path / "x.csv", ["a", "b"], [["1", "2"]])
+    db = tmp_path / "new.duckdb"
+    with pytest.raises(InputError, match="unknown event-file layout"):
+        import_files(db, [good, bad])
+    assert not db.exists()
+
+
+def test_rejects_listing(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    import_file(con, write_acled(tmp_path / "a.csv").path)
+    rows = rejects(con, limit=None)
+    assert len(rows) == 8
+    malformed = [r for r in rows if r["reason"].startswith("malformed")]
+    assert malformed[0]["row"] is None and malformed[0]["line"] == 33
+    assert "IRQ99999" in malformed[0]["raw"]
+    bad_date = next(r for r in rows if r["reason"].startswith("bad date"))
+    raw = json.loads(bad_date["raw"])
+    assert raw["event_date"] == "31 Smarch 2024" and "_row" not in raw
+    assert bad_date["row"] == 26
+
+
+def test_json_bare_list_and_missing_keys(con: duckdb.DuckDBPyConnection,
+                                         tmp_path: Path) -> None:
+    res = import_file(con, write_acled_json(tmp_path / "l.json", wrapped=False).path)
+    assert res.rows_loaded == 24
+    other = tmp_path / "other.json"
+    other.write_text('{"data": [{"foo": 1}]}')
+    with pytest.raises(InputError, match="event_id_cnty"):
+        import_file(con, other)
+    wrong = tmp_path / "wrong.json"
+    wrong.write_text('{"rows": []}')
+    with pytest.raises(InputError, match="without a 'data' list"):
+        import_file(con, wrong)
+
+
+def test_crlf_and_quoted_newlines(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    fake = write_acled(tmp_path / "a.csv", n=6, bad=False)
+    text = fake.path.read_text().replace("targeted the base.", "targeted\nthe base.")
+    fake.path.write_bytes(text.replace("\n", "\r\n").encode())
+    res = import_file(con, fake.path)
+    assert (res.rows_read, res.rows_loaded) == (6, 6)
+    note = con.execute("SELECT notes FROM events LIMIT 1").fetchone()
+    assert note is not None and "targeted" in note[0]
+
+
+def test_non_utf8_bytes_are_rejected_not_fatal(con: duckdb.DuckDBPyConnection,
+                                               tmp_path: Path) -> None:
+    fake = write_acled(tmp_path / "a.csv", n=4, bad=False)
+    with fake.path.open("ab") as fh:
+        fh.write(b"IRQ5,\xff\xfe bad bytes" + b",x" * 29 + b"\n")
+    res = import_file(con, fake.path)
+    assert res.rows_read == res.rows_loaded + res.rows_rejected
+    assert res.rows_loaded == 4 and res.rows_rejected == 1
+
+
+def test_read_only_open_of_missing_db(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no such database"):
+        open_store(tmp_path / "none.duckdb", read_only=True)
