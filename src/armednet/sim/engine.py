@@ -1,0 +1,448 @@
+"""The vectorised engine: all runs of an ensemble advance together, week by week.
+
+:func:`simulate` builds the inputs from a knowledge graph, resolves the policy and the
+parameters, and advances the state of a chunk of runs through the mechanisms' weekly
+step (:data:`armednet.sim.mechanisms.PIPELINE`); every array has the run as its first
+axis, uncertain parameters are arrays over runs, and there is no Python loop over runs or
+actors. Chunks are independent: the random numbers of run ``k`` depend only on the seed
+and ``k`` (:mod:`armednet.sim.rng`), so results do not depend on the chunk size, and
+``run_offset`` lets a caller compute any slice of a larger ensemble.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from armednet.errors import InputError
+from armednet.sim.init import (
+    ModelInputs,
+    PolicySchedule,
+    build_inputs,
+    initial_state,
+    schedule_policy,
+)
+from armednet.sim.mechanisms import MECHANISMS, PIPELINE
+from armednet.sim.mechanisms._base import Context
+from armednet.sim.mechanisms.accountability import capture_index
+from armednet.sim.mechanisms.ceasefire import political_influence
+from armednet.sim.params import resolve_params
+from armednet.sim.policy import Policy, resolve_policy
+from armednet.sim.rng import run_keys, uniforms
+from armednet.sim.state import State
+
+if TYPE_CHECKING:
+    import xarray as xr
+
+    from armednet.kb.graph import KnowledgeGraph
+
+__all__ = [
+    "FACTION_THRESHOLD",
+    "WEEKLY_GROUP_VARIABLES",
+    "WEEKLY_VARIABLES",
+    "SimulationResult",
+    "load_graph",
+    "resolve_mechanisms",
+    "simulate",
+]
+
+FACTION_THRESHOLD = 0.01
+"""An active slot counts as a faction while its capability exceeds this (1000 fighters)."""
+
+WEEKLY_VARIABLES = ("attacks", "attacks_undisciplined", "casualties", "civilian_harm",
+                    "capture", "accountability", "protest", "backing", "tau",
+                    "ceasefires", "factions")
+"""Weekly (run, week) outputs with ``record="weekly"``."""
+WEEKLY_GROUP_VARIABLES = ("group_attacks", "military", "funds", "cohesion", "ceasefire",
+                          "power")
+"""Weekly (run, week, group) outputs with ``record="weekly"``."""
+
+
+@dataclass
+class SimulationResult:
+    """What :func:`simulate` returns.
+
+    Attributes
+    ----------
+    summary : pandas.DataFrame
+        One row per run (column ``run`` = global run index); see ``docs/model.md``.
+    weekly : xarray.Dataset or None
+        With ``record="weekly"``: (run, week) and (run, week, group) variables.
+    metadata : dict
+        Scenario id and hash, policy, seed, runs, weeks, run offset, enabled mechanisms,
+        parameter values (scalars, or ``"array"`` with min/max), package version.
+    inputs : ModelInputs
+        The model inputs built from the scenario (for inspection).
+    """
+
+    summary: pd.DataFrame
+    weekly: xr.Dataset | None
+    metadata: dict[str, Any]
+    inputs: ModelInputs = field(repr=False)
+
+
+def load_graph(kg_or_scenario: Any) -> KnowledgeGraph:
+    """A knowledge graph from ``None`` (bundled default), a path or name, or a graph."""
+    from armednet.kb.graph import KnowledgeGraph
+
+    if isinstance(kg_or_scenario, KnowledgeGraph):
+        return kg_or_scenario
+    if kg_or_scenario is None or isinstance(kg_or_scenario, str | Path):
+        return KnowledgeGraph.load(None if kg_or_scenario is None else str(kg_or_scenario))
+    raise InputError(f"expected a KnowledgeGraph, a scenario path or name, got "
+                     f"{type(kg_or_scenario).__name__}")
+
+
+def resolve_mechanisms(mechanisms: Mapping[str, bool] | Iterable[str] | None) -> frozenset[str]:
+    """Enabled mechanism names from a mapping of switches or an iterable of enabled names.
+
+    Raises
+    ------
+    InputError
+        Unknown names (with close matches).
+    """
+    names = list(MECHANISMS)
+    if mechanisms is None:
+        return frozenset(names)
+
+    def check(name: str) -> str:
+        if name not in MECHANISMS:
+            near = difflib.get_close_matches(name, names, n=3, cutoff=0.5)
+            hint = f"; did you mean {', '.join(near)}?" if near else ""
+            raise InputError(f"unknown mechanism {name!r}{hint} (mechanisms: "
+                             f"{', '.join(names)})")
+        return name
+
+    if isinstance(mechanisms, Mapping):
+        on = set(names)
+        for name, value in mechanisms.items():
+            check(str(name))
+            if not value:
+                on.discard(str(name))
+        return frozenset(on)
+    if isinstance(mechanisms, str):
+        mechanisms = [mechanisms]
+    return frozenset(check(str(n)) for n in mechanisms)
+
+
+class _Recorder:
+    """Accumulates per-run summaries (and optionally weekly arrays) for one chunk."""
+
+    def __init__(self, inputs: ModelInputs, R: int, weekly: bool) -> None:
+        T, G = inputs.weeks, inputs.G
+        self.T = T
+        z = np.zeros
+        self.attacks = z(R)
+        self.att_u = z(R)
+        self.att_trans = z(R)
+        self.cas = z(R)
+        self.harm = z(R)
+        self.rep_harm = z(R)
+        self.spells = z((R, G))
+        self.cf_weeks = z((R, G))
+        self.first_cf = np.full(R, np.nan)
+        self.first_spell = np.full((R, G), -1.0)
+        self.resumed = np.full((R, G), np.nan)
+        self.on_att = z(R)
+        self.on_n = z(R)
+        self.off_att = z(R)
+        self.off_n = z(R)
+        self.cap_trans = z(R)
+        self.protest = z(R)
+        self.last_year = z(R)
+        self.last_year_from = max(0, T - 52)
+        self.weekly = weekly
+        if weekly:
+            self.w = {k: z((R, T), dtype=np.float32) for k in WEEKLY_VARIABLES}
+            self.wg = {k: z((R, T, G), dtype=np.float32) for k in WEEKLY_GROUP_VARIABLES}
+
+    def week(self, t: int, s: State, ctx: Context, power: Callable[[], np.ndarray]) -> None:
+        sc = ctx.scratch
+        att_g = sc["attacks"]
+        att = att_g.sum(axis=1)
+        trans = s.o >= 0.5
+        self.attacks += att
+        self.att_u += sc["attacks_u"].sum(axis=1)
+        self.att_trans += (att_g * trans).sum(axis=1)
+        cas = sc["casualties"].sum(axis=1)
+        self.cas += cas
+        harm = (sc["civ_harm"].sum(axis=1) + sc["strike_harm"].sum(axis=1)
+                + sc["repression_harm"])
+        self.harm += harm
+        self.rep_harm += sc["repression_harm"]
+        declared = sc["declared"]
+        self.spells += declared
+        self.cf_weeks += s.S
+        newfirst = declared & (self.first_spell < 0)
+        self.first_spell = np.where(newfirst, t, self.first_spell)
+        any_decl = declared.any(axis=1)
+        self.first_cf = np.where(np.isnan(self.first_cf) & any_decl, t, self.first_cf)
+        resumed_now = (self.first_spell >= 0) & (self.first_spell < t) & (att_g > 0) & np.isnan(
+            self.resumed)
+        self.resumed = np.where(resumed_now, t - self.first_spell, self.resumed)
+        on = sc["tau"][:, 0] > 0
+        self.on_att += np.where(on, att, 0.0)
+        self.on_n += on
+        self.off_att += np.where(on, 0.0, att)
+        self.off_n += ~on
+        mtot = s.M.sum(axis=1)
+        self.cap_trans += np.where(mtot > 0, (s.M * trans).sum(axis=1) / np.maximum(mtot, 1e-12),
+                                   0.0)
+        self.protest += s.Q
+        if t >= self.last_year_from:
+            self.last_year += att
+        if self.weekly:
+            w, wg = self.w, self.wg
+            w["attacks"][:, t] = att
+            w["attacks_undisciplined"][:, t] = sc["attacks_u"].sum(axis=1)
+            w["casualties"][:, t] = cas
+            w["civilian_harm"][:, t] = harm
+            w["capture"][:, t] = capture_index(s, ctx)
+            w["accountability"][:, t] = s.A @ ctx.scratch["budget_norm"] if ctx.inputs.K else 0
+            w["protest"][:, t] = s.Q
+            w["backing"][:, t] = s.B
+            w["tau"][:, t] = sc["tau"][:, 0]
+            w["ceasefires"][:, t] = s.S.sum(axis=1)
+            w["factions"][:, t] = (s.active & (s.M > FACTION_THRESHOLD)).sum(axis=1)
+            wg["group_attacks"][:, t] = att_g
+            wg["military"][:, t] = s.M
+            wg["funds"][:, t] = s.F
+            wg["cohesion"][:, t] = s.C
+            wg["ceasefire"][:, t] = s.S
+            wg["power"][:, t] = power()
+
+    def summary(self, s: State, ctx: Context, power: np.ndarray,
+                run_index: np.ndarray) -> dict[str, np.ndarray]:
+        inp = ctx.inputs
+        T = self.T
+        n_spells = self.spells.sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean_len = np.where(n_spells > 0, self.cf_weeks.sum(axis=1)
+                                / np.maximum(n_spells, 1), np.nan)
+            res = self.resumed
+            has = ~np.isnan(res)
+            ttr = np.where(has.any(axis=1), np.where(has, res, 0.0).sum(axis=1)
+                           / np.maximum(has.sum(axis=1), 1), np.nan)
+        out: dict[str, np.ndarray] = {
+            "run": run_index,
+            "attacks": self.attacks,
+            "attacks_undisciplined": self.att_u,
+            "undisciplined_share": np.where(self.attacks > 0, self.att_u
+                                            / np.maximum(self.attacks, 1), 0.0),
+            "casualties": self.cas,
+            "civilian_harm": self.harm,
+            "repression_harm": self.rep_harm,
+            "ceasefire_spells": n_spells,
+            "first_ceasefire_week": self.first_cf,
+            "ceasefire_mean_length": mean_len,
+            "time_to_resumption": ttr,
+            "final_year_attack_rate": self.last_year / max(1, T - self.last_year_from),
+            "attacks_trigger_on": np.where(self.on_n > 0, self.on_att
+                                           / np.maximum(self.on_n, 1), np.nan),
+            "attacks_trigger_off": np.where(self.off_n > 0, self.off_att
+                                            / np.maximum(self.off_n, 1), np.nan),
+            "attacks_transnational_share": np.where(self.attacks > 0, self.att_trans
+                                                    / np.maximum(self.attacks, 1), 0.0),
+            "capability_transnational_share": self.cap_trans / T,
+            "capture_final": capture_index(s, ctx),
+            "accountability_final": (s.A @ ctx.scratch["budget_norm"] if inp.K
+                                     else np.zeros(s.runs)),
+            "factions_final": (s.active & (s.M > FACTION_THRESHOLD)).sum(axis=1).astype(float),
+            "military_final": s.M.sum(axis=1),
+            "funds_final": s.F.sum(axis=1),
+            "backing_final": s.B.copy(),
+            "protest_mean": self.protest / T,
+            "protest_final": s.Q.copy(),
+        }
+        for g, gid in enumerate(inp.group_ids[:inp.n_groups0]):
+            out[f"power_{gid}"] = power[:, g]
+        out["power_splinters"] = power[:, inp.n_groups0:].sum(axis=1)
+        return out
+
+
+def _power(s: State, ctx: Context) -> np.ndarray:
+    """Power index per group: mean of capability, funds, political influence and
+    legitimacy, the first two relative to the largest group at the start."""
+    inp = ctx.inputs
+    m_ref = max(float(inp.fighters.max()), 1e-9)
+    f_ref = max(float(inp.revenue_annual.max()) / 4.0, 1.0)
+    return np.where(s.active, (s.M / m_ref + s.F / f_ref
+                               + political_influence(s, ctx) + s.L) / 4.0, 0.0)
+
+
+def _run_chunk(inputs: ModelInputs, sch: PolicySchedule, p: dict[str, np.ndarray],
+               on: frozenset[str], keys: np.ndarray, run_index: np.ndarray, weekly: bool,
+               tick: Callable[[int], None] | None) -> tuple[dict[str, np.ndarray],
+                                                            dict[str, np.ndarray] | None]:
+    R = len(keys)
+    s = initial_state(inputs, p, R)
+    G = inputs.G
+    static: dict[str, Any] = {
+        "chan_incidence": np.eye(G)[inputs.chan_group] if len(inputs.chan_group)
+        else np.zeros((0, G)),
+        "leader_onehot": np.eye(G)[inputs.leader_group],
+        "budget_norm": (inputs.budget / inputs.budget.sum() if inputs.K and
+                        inputs.budget.sum() > 0 else np.full(inputs.K, 1.0 / max(inputs.K, 1))),
+    }
+    p0 = inputs.capture @ inputs.inst_weight if inputs.K else np.zeros(G)
+    static["p_ref"] = max(float(p0.max()), 1e-3)
+    rec = _Recorder(inputs, R, weekly)
+    for t in range(inputs.weeks):
+        def uni(stream: int, n: int, _t: int = t) -> np.ndarray:
+            return uniforms(keys, _t, stream, n)
+
+        ctx = Context(t=t, inputs=inputs, policy=sch, p=p, on=on, uniform=uni,
+                      scratch=dict(static))
+        for step in PIPELINE:
+            step(s, ctx)
+        rec.week(t, s, ctx, lambda: _power(s, ctx))
+        s.last_attacks = ctx.scratch["attacks"]
+        s.last_casualties = ctx.scratch["casualties"].sum(axis=1)
+        if tick is not None:
+            tick(R)
+    ctx = Context(t=inputs.weeks, inputs=inputs, policy=sch, p=p, on=on,
+                  uniform=lambda a, b: np.zeros(0), scratch=dict(static))
+    summary = rec.summary(s, ctx, _power(s, ctx), run_index)
+    wk = ({**rec.w, **rec.wg} if weekly else None)
+    return summary, wk
+
+
+def simulate(
+    kg_or_scenario: Any = None,
+    policy: str | Path | Mapping[str, Any] | Policy | None = "status-quo",
+    runs: int = 1000,
+    weeks: int = 104,
+    seed: int = 0,
+    params: Mapping[str, Any] | None = None,
+    mechanisms: Mapping[str, bool] | Iterable[str] | None = None,
+    run_offset: int = 0,
+    record: str = "summary",
+    chunk_size: int | None = None,
+    progress: Callable[[float, float], None] | None = None,
+) -> SimulationResult:
+    """Simulate an ensemble of runs of the model.
+
+    Parameters
+    ----------
+    kg_or_scenario : KnowledgeGraph, str, Path or None
+        The scenario (default: the bundled ``iraq-2024``).
+    policy : str, Path, mapping or Policy
+        A preset name, a YAML/JSON policy file, or a policy (see :mod:`armednet.sim.policy`).
+    runs, weeks : int
+        Ensemble size and horizon (weeks from the scenario's start).
+    seed : int
+        Experiment seed; with the same inputs the outputs are bit-identical.
+    params : mapping, optional
+        Parameter name -> scalar or array of shape ``(runs,)``
+        (:data:`armednet.sim.params.PARAMETERS`).
+    mechanisms : mapping or iterable, optional
+        ``{"decapitation": False}`` or the set of enabled names (default: all).
+    run_offset : int
+        Global index of the first run (runs ``run_offset .. run_offset + runs - 1``): a
+        slice of a larger ensemble gives the same per-run output as inside it.
+    record : {"summary", "weekly"}
+        Also keep weekly trajectories (float32; about ``runs x weeks x (11 + 6 G) x 4``
+        bytes).
+    chunk_size : int, optional
+        Runs advanced together (default 2048); does not change results.
+    progress : callable, optional
+        ``progress(done, total)`` in run-weeks, called every week of every chunk.
+
+    Returns
+    -------
+    SimulationResult
+
+    Raises
+    ------
+    InputError
+        Bad runs, weeks, seed, policy, parameters or mechanism names.
+
+    Examples
+    --------
+    >>> res = simulate(runs=4, weeks=8, seed=1)  # doctest: +SKIP
+    >>> res.summary[["attacks", "capture_final"]].shape  # doctest: +SKIP
+    (4, 2)
+    """
+    for name, value, low in (("runs", runs, 1), ("weeks", weeks, 1),
+                             ("run_offset", run_offset, 0), ("seed", seed, 0)):
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
+            raise InputError(f"{name} must be an integer >= {low}, got {value!r}")
+    if record not in ("summary", "weekly"):
+        raise InputError(f"record must be 'summary' or 'weekly', got {record!r}")
+    if chunk_size is not None and chunk_size < 1:
+        raise InputError(f"chunk_size must be >= 1, got {chunk_size}")
+    kg = load_graph(kg_or_scenario)
+    pol = resolve_policy(policy)
+    on = resolve_mechanisms(mechanisms)
+    p_all = resolve_params(params, runs)
+    inputs = build_inputs(kg, weeks)
+    sch = schedule_policy(inputs, pol)
+    chunk = chunk_size or 2048
+    weekly = record == "weekly"
+    total = float(runs) * weeks
+    done = [0.0]
+
+    def tick(n: int) -> None:
+        done[0] += n
+        if progress is not None:
+            progress(done[0], total)
+
+    summaries: list[dict[str, np.ndarray]] = []
+    weeklies: list[dict[str, np.ndarray]] = []
+    for a in range(0, runs, chunk):
+        b = min(runs, a + chunk)
+        idx = np.arange(run_offset + a, run_offset + b, dtype=np.int64)
+        keys = run_keys(seed, idx)
+        p = {k: v[a:b] for k, v in p_all.items()}
+        summ, wk = _run_chunk(inputs, sch, p, on, keys, idx, weekly,
+                              tick if progress is not None else None)
+        summaries.append(summ)
+        if wk is not None:
+            weeklies.append(wk)
+    summary = pd.DataFrame({k: np.concatenate([s[k] for s in summaries])
+                            for k in summaries[0]})
+    ds = _to_dataset(inputs, weeklies, summary["run"].to_numpy()) if weekly else None
+    from armednet import __version__
+
+    meta = {
+        "scenario": inputs.scenario_id, "scenario_hash": inputs.scenario_hash,
+        "start": inputs.start.isoformat(), "policy": pol.name,
+        "policy_spec": pol.model_dump(mode="json"), "seed": int(seed), "runs": int(runs),
+        "weeks": int(weeks), "run_offset": int(run_offset),
+        "mechanisms": sorted(on), "params": _describe_params(p_all),
+        "package_version": __version__, "notes": list(inputs.notes),
+    }
+    return SimulationResult(summary=summary, weekly=ds, metadata=meta, inputs=inputs)
+
+
+def _describe_params(p: dict[str, np.ndarray]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in p.items():
+        lo, hi = float(v.min()), float(v.max())
+        out[k] = lo if math.isclose(lo, hi, rel_tol=0, abs_tol=0) else {"min": lo, "max": hi}
+    return out
+
+
+def _to_dataset(inputs: ModelInputs, parts: list[dict[str, np.ndarray]],
+                runs: np.ndarray) -> xr.Dataset:
+    import xarray as xr
+
+    data: dict[str, Any] = {}
+    for k in WEEKLY_VARIABLES:
+        data[k] = (("run", "week"), np.concatenate([w[k] for w in parts]))
+    for k in WEEKLY_GROUP_VARIABLES:
+        data[k] = (("run", "week", "group"), np.concatenate([w[k] for w in parts]))
+    dates = [np.datetime64(inputs.start) + np.timedelta64(7 * w, "D")
+             for w in range(inputs.weeks)]
+    return xr.Dataset(data, coords={"run": runs, "week": np.arange(inputs.weeks),
+                                    "date": ("week", np.array(dates)),
+                                    "group": inputs.group_ids},
+                      attrs={"scenario": inputs.scenario_id,
+                             "scenario_hash": inputs.scenario_hash})

@@ -1,0 +1,607 @@
+"""From a knowledge graph to model inputs, a policy schedule and the initial state.
+
+:func:`build_inputs` reads the scenario at its start date (the snapshot of facts active on
+that day) and returns :class:`ModelInputs`: index arrays for groups, splinter slots,
+leaders, institutions and revenue channels, the coordination matrix, initial capture, the
+weekly trigger series and the scheduled events as week-indexed arrays. It does no
+simulation; see ``docs/model.md`` ("From the knowledge graph to the state") for every rule.
+:func:`schedule_policy` turns a :class:`~armednet.sim.policy.Policy` into weekly arrays and
+:func:`initial_state` builds the :class:`~armednet.sim.state.State` of ``R`` runs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from armednet.errors import InputError
+from armednet.kb.dates import earliest, parse_date
+from armednet.kb.graph import KnowledgeGraph
+from armednet.kb.types import NodeType, TieType
+from armednet.sim.policy import (
+    Accountability,
+    CivilSociety,
+    Cooption,
+    Decapitation,
+    Diplomacy,
+    Drawdown,
+    Policy,
+    Sanctions,
+    Strikes,
+)
+from armednet.sim.state import State
+
+__all__ = [
+    "DEFAULT_LEADER_SHARE",
+    "DEFAULT_OFFICE_SHARE",
+    "STRIKE_TARGETS_PER_UNIT",
+    "UNNAMED_LEADER_SHARE",
+    "ModelInputs",
+    "PolicySchedule",
+    "build_inputs",
+    "initial_state",
+    "schedule_policy",
+]
+
+DEFAULT_LEADER_SHARE = 0.5
+"""Authority share of a ``leads`` tie without ``share``, and of the implicit leader of a
+group with no ``leads`` tie."""
+DEFAULT_OFFICE_SHARE = 0.1
+"""Capture share of a ``holds_office_in`` / ``integrated_into`` tie without ``share``
+(multiplied by the tie's weight)."""
+UNNAMED_LEADER_SHARE = 0.2
+"""Authority share lost when a scheduled leadership strike on a group kills no named
+leader of it (an unnamed senior commander)."""
+STRIKE_TARGETS_PER_UNIT = 50.0
+"""A scheduled strike event's ``intensity`` (targets hit) per unit of strike intensity."""
+DEFAULT_PATRON_FUNDING = 20.0
+"""USD million per year from a ``patron_of`` tie with ``funding`` support and no ``funds``
+tie amount."""
+TRIGGER_SERIES = ("gaza_war_intensity", "regional_trigger", "trigger")
+"""Series ids tried, in order, for the regional trigger tau(t) (else the first series)."""
+
+
+@dataclass
+class ModelInputs:
+    """Static inputs of one scenario, for a horizon of ``weeks`` weeks.
+
+    Group arrays have ``G = 2 * G0`` slots: the scenario's ``G0`` groups, then one
+    preallocated splinter slot per group (``splinter_of[g0 + i] == i``).
+    """
+
+    scenario_id: str
+    scenario_hash: str
+    start: dt.date
+    weeks: int
+    group_ids: list[str]
+    n_groups0: int
+    splinter_of: np.ndarray  # (G,) parent index, -1 for scenario groups
+    orientation: np.ndarray  # (G,) 0..1 (splinter rows: parent's)
+    size: np.ndarray  # (G,) thousand personnel (capacity reference)
+    fighters: np.ndarray  # (G,) thousand fighters at start (splinters 0)
+    revenue_annual: np.ndarray  # (G,) USD million per year, reported
+    legitimacy: np.ndarray  # (G,)
+    hostility: np.ndarray  # (G,)
+    maturity: np.ndarray  # (G,) 0..1 from age and size
+    patron: np.ndarray  # (G,) patron tie strength 0..1
+    coordination: np.ndarray  # (G, G) symmetric weights 0..1
+    inst_ids: list[str]
+    budget: np.ndarray  # (K,) share of national budget
+    accountability: np.ndarray  # (K,)
+    inst_weight: np.ndarray  # (K,) weight in the political-influence index
+    capture: np.ndarray  # (G, K) initial X
+    chan_group: np.ndarray  # (Nc,) group index
+    chan_amount: np.ndarray  # (Nc,) USD million per week
+    chan_kind: list[str]
+    chan_sanctionable: np.ndarray  # (Nc,) bool
+    chan_payer: list[str]
+    leader_ids: list[str]
+    leader_group: np.ndarray  # (NL,)
+    leader_share: np.ndarray  # (NL,)
+    tau: np.ndarray  # (T,) regional trigger
+    strike_events: np.ndarray  # (T, G) scheduled strike intensity
+    kill_events: np.ndarray  # (T, NL) bool: leader killed by a scheduled strike
+    unnamed_kill_events: np.ndarray  # (T, G) authority share lost to unnamed kills
+    sanction_events: list[tuple[int, int, float]]  # (week, channel, intensity)
+    business_ids: list[str]
+    person_ids: list[str]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def G(self) -> int:
+        return len(self.group_ids)
+
+    @property
+    def K(self) -> int:
+        return len(self.inst_ids)
+
+    def week_of(self, day: dt.date) -> int:
+        """Week index of a date (may be negative or >= weeks)."""
+        return (day - self.start).days // 7
+
+
+@dataclass
+class PolicySchedule:
+    """A policy resolved against a scenario, as weekly arrays (T weeks)."""
+
+    name: str
+    strike_fixed: np.ndarray  # (T, G) intensity
+    strike_prop: np.ndarray  # (T, G) intensity x gain per attack of the previous week
+    strike_casualty: list[tuple[np.ndarray, float]]  # ((T, G) intensity, threshold)
+    decap: np.ndarray  # (T, NL) kill-hazard intensity
+    sanction_cut: np.ndarray  # (T, Nc) intensity (0..)
+    sanction_since: np.ndarray  # (T, Nc) weeks since the cut began (-1: none)
+    coopt: np.ndarray  # (T, G, K) intensity
+    reform_pace: np.ndarray  # (T, K)
+    reform_target: np.ndarray  # (T, K)
+    civil_society: np.ndarray  # (T,)
+    diplomacy: np.ndarray  # (T,) share of the trigger removed, 0..1
+    presence: np.ndarray  # (T,) foreign presence, 0..1
+
+
+def _close(name: str, pool: list[str], what: str) -> InputError:
+    near = difflib.get_close_matches(name, pool, n=3, cutoff=0.5)
+    hint = f"; did you mean {', '.join(near)}?" if near else ""
+    return InputError(f"unknown {what} {name!r} in the scenario{hint}")
+
+
+def _step_series(points: list[tuple[dt.date, float]], days: list[dt.date],
+                 linear: bool) -> np.ndarray:
+    out = np.zeros(len(days))
+    if not points:
+        return out
+    pts = sorted(points)
+    xs = np.array([p[0].toordinal() for p in pts], dtype=float)
+    ys = np.array([p[1] for p in pts])
+    q = np.array([d.toordinal() for d in days], dtype=float)
+    if linear:
+        out = np.interp(q, xs, ys, left=0.0, right=ys[-1])
+    else:
+        idx = np.searchsorted(xs, q, side="right") - 1
+        out = np.where(idx >= 0, ys[np.clip(idx, 0, None)], 0.0)
+    return np.clip(out, 0.0, None)
+
+
+def build_inputs(kg: KnowledgeGraph, weeks: int) -> ModelInputs:
+    """Read the scenario at its start date into :class:`ModelInputs`.
+
+    Parameters
+    ----------
+    kg : KnowledgeGraph
+        The whole scenario (events and series after the start are read from it).
+    weeks : int
+        Horizon, weeks.
+
+    Raises
+    ------
+    InputError
+        If the scenario has no armed group active at its start, or ``weeks < 1``.
+    """
+    if weeks < 1:
+        raise InputError(f"weeks must be >= 1, got {weeks}")
+    meta = kg.scenario.scenario
+    start = earliest(meta.start)
+    snap = kg.snapshot(start)
+    notes: list[str] = []
+    groups = [n for n in snap.nodes(NodeType.ARMED_GROUP) if n.group is not None]
+    if not groups:
+        raise InputError(f"scenario {meta.id!r} has no armed group active at its start "
+                         f"{meta.start}")
+    g0 = len(groups)
+    gidx = {n.id: i for i, n in enumerate(groups)}
+    G = 2 * g0
+    group_ids = [n.id for n in groups] + [f"{n.id}~splinter" for n in groups]
+    splinter_of = np.concatenate([np.full(g0, -1), np.arange(g0)])
+
+    def per_group(vals: list[float]) -> np.ndarray:
+        return np.concatenate([np.asarray(vals, dtype=float), np.zeros(g0)])
+
+    attrs = [n.group for n in groups]
+    orientation = np.concatenate([[a.orientation for a in attrs]] * 2).astype(float)  # type: ignore[union-attr]
+    size = np.array([a.size.value / 1000.0 for a in attrs])  # type: ignore[union-attr]
+    size = np.concatenate([size, size])
+    fighters = per_group([(a.fighters or a.size).value / 1000.0 for a in attrs])  # type: ignore[union-attr]
+    legitimacy = per_group([a.legitimacy for a in attrs])  # type: ignore[union-attr]
+    hostility = per_group([a.hostility if a.hostility is not None else a.orientation  # type: ignore[union-attr]
+                           for a in attrs])
+    age = np.array([max(0, start.year - a.founding_year) for a in attrs], dtype=float)  # type: ignore[union-attr]
+    smax = max(float(size[:g0].max()), 1e-9)
+    mat = 0.5 * np.minimum(age / 20.0, 1.0) + 0.5 * np.minimum(size[:g0] / smax, 1.0)
+    maturity = np.concatenate([mat, np.zeros(g0)])
+
+    # leaders ---------------------------------------------------------------------
+    leader_ids: list[str] = []
+    leader_group: list[int] = []
+    leader_share: list[float] = []
+    for t in snap.ties(TieType.LEADS):
+        if t.to in gidx:
+            leader_ids.append(t.from_)
+            leader_group.append(gidx[t.to])
+            leader_share.append(t.share if t.share is not None else DEFAULT_LEADER_SHARE)
+    for g, n in enumerate(groups):
+        if g not in leader_group:
+            leader_ids.append(f"{n.id}#leader")
+            leader_group.append(g)
+            leader_share.append(DEFAULT_LEADER_SHARE)
+    lg = np.array(leader_group, dtype=int)
+    ls = np.array(leader_share, dtype=float)
+    tot = np.bincount(lg, weights=ls, minlength=g0)
+    ls = ls / np.maximum(1.0, tot[lg])  # shares of one group sum to <= 1
+    person_group: dict[str, list[int]] = {}
+    for pid, g in zip(leader_ids, lg, strict=True):
+        person_group.setdefault(pid, []).append(int(g))
+
+    # coordination: alliances and shared umbrella membership ------------------------
+    W = np.zeros((G, G))
+    for t in snap.ties(TieType.ALLIED_WITH):
+        if t.from_ in gidx and t.to in gidx:
+            a, b = gidx[t.from_], gidx[t.to]
+            W[a, b] = W[b, a] = max(W[a, b], t.weight)
+    members: dict[str, list[int]] = {}
+    for t in snap.ties(TieType.MEMBER_OF):
+        if t.from_ in gidx:
+            members.setdefault(t.to, []).append(gidx[t.from_])
+    for ms in members.values():
+        for a in ms:
+            for b in ms:
+                if a != b:
+                    W[a, b] = max(W[a, b], 0.5)
+    # a splinter coordinates with nobody; its parent's allies do not follow it
+
+    # patrons --------------------------------------------------------------------
+    patron = np.zeros(G)
+    patron_funding: dict[int, float] = {}
+    for t in snap.ties(TieType.PATRON_OF):
+        if t.to in gidx:
+            g = gidx[t.to]
+            patron[g] = max(patron[g], t.weight)
+            if "funding" in t.support:
+                patron_funding[g] = patron_funding.get(g, 0.0) + DEFAULT_PATRON_FUNDING * t.weight
+
+    # institutions and capture -------------------------------------------------------
+    insts = [n for n in snap.nodes(NodeType.STATE_INSTITUTION) if n.institution is not None]
+    kidx = {n.id: i for i, n in enumerate(insts)}
+    K = len(insts)
+    budget = np.array([n.institution.budget_share for n in insts], dtype=float)  # type: ignore[union-attr]
+    acc = np.array([n.institution.accountability for n in insts], dtype=float)  # type: ignore[union-attr]
+    if K:
+        bnorm = budget / budget.sum() if budget.sum() > 0 else np.full(K, 1.0 / K)
+        inst_weight = 0.5 * bnorm + 0.5 / K
+    else:
+        inst_weight = np.zeros(0)
+    wings: dict[str, int] = {}
+    for t in snap.ties(TieType.WING_OF):
+        if t.to in gidx:
+            wings[t.from_] = gidx[t.to]
+    X = np.zeros((G, K))
+    for t in snap.ties((TieType.HOLDS_OFFICE_IN, TieType.INTEGRATED_INTO)):
+        if t.to not in kidx:
+            continue
+        share = (t.share if t.share is not None else DEFAULT_OFFICE_SHARE * t.weight)
+        holders: list[int] = []
+        if t.from_ in gidx:
+            holders = [gidx[t.from_]]
+        elif t.from_ in wings:
+            holders = [wings[t.from_]]
+        elif t.from_ in person_group:
+            holders = person_group[t.from_]
+        for g in holders:
+            X[g, kidx[t.to]] += share / len(holders)
+    colsum = X.sum(axis=0)
+    X = X / np.maximum(1.0, colsum)[None, :]
+
+    # revenue channels ----------------------------------------------------------------
+    nodes = {n.id: n for n in kg.scenario.nodes}
+    chan_group: list[int] = []
+    chan_amount: list[float] = []
+    chan_kind: list[str] = []
+    chan_sanc: list[bool] = []
+    chan_payer: list[str] = []
+    pending: list[int] = []
+    for t in snap.ties(TieType.FUNDS):
+        if t.to not in gidx:
+            continue
+        kind = t.channel or "other"
+        if kind == "state_budget":
+            continue  # state rents are endogenous (mechanism state_rents)
+        payer = nodes.get(t.from_)
+        sanc = bool(payer is not None and payer.type is NodeType.BUSINESS and payer.business
+                    is not None and payer.business.sanctionable and kind in ("business", "bank"))
+        if payer is not None and payer.type is NodeType.PERSON and kind in ("business", "bank"):
+            sanc = True
+        chan_group.append(gidx[t.to])
+        chan_kind.append(kind)
+        chan_sanc.append(sanc)
+        chan_payer.append(t.from_)
+        if t.amount is not None:
+            chan_amount.append(t.amount.value)
+        else:
+            chan_amount.append(float("nan"))
+            pending.append(len(chan_amount) - 1)
+        if kind == "patron":
+            patron_funding.pop(gidx[t.to], None)
+    for g, amount in sorted(patron_funding.items()):
+        chan_group.append(g)
+        chan_kind.append("patron")
+        chan_sanc.append(False)
+        chan_payer.append("patron")
+        chan_amount.append(amount)
+    revenue = np.array([(a.funds.value if a.funds is not None else 0.0) for a in attrs])  # type: ignore[union-attr]
+    amounts = np.array(chan_amount, dtype=float)
+    cg = np.array(chan_group, dtype=int)
+    n_named = len(cg)
+    for g in range(g0):
+        mine = cg == g
+        known = float(np.nansum(amounts[:n_named][mine])) if mine.any() else 0.0
+        missing = [i for i in pending if cg[i] == g]
+        rest = max(revenue[g] - known, 0.0)
+        if missing:
+            for i in missing:
+                amounts[i] = rest / len(missing)
+            rest = 0.0
+        if rest > 0:
+            chan_group.append(g)
+            chan_kind.append("other")
+            chan_sanc.append(False)
+            chan_payer.append("unattributed")
+            amounts = np.append(amounts, rest)
+    amounts = np.nan_to_num(amounts)
+    revenue_annual = np.concatenate([revenue, np.zeros(g0)])
+
+    # exogenous series -------------------------------------------------------------------
+    days = [start + dt.timedelta(days=7 * w) for w in range(weeks)]
+    series = {s.id: s for s in kg.scenario.series}
+    trig = next((series[s] for s in TRIGGER_SERIES if s in series), None)
+    if trig is None and series:
+        trig = next(iter(series.values()))
+        notes.append(f"trigger series: using {trig.id!r}")
+    if trig is None:
+        tau = np.zeros(weeks)
+        notes.append("no trigger series: tau = 0")
+    else:
+        tau = _step_series([(earliest(p.date), p.value) for p in trig.points], days,
+                           trig.interpolation == "linear")
+
+    # scheduled events --------------------------------------------------------------------
+    person_ids = [n.id for n in kg.scenario.nodes if n.type is NodeType.PERSON]
+    business_ids = [n.id for n in kg.scenario.nodes if n.type is NodeType.BUSINESS]
+    NL = len(leader_ids)
+    strike_ev = np.zeros((weeks, G))
+    kill_ev = np.zeros((weeks, NL), dtype=bool)
+    unnamed = np.zeros((weeks, G))
+    sanction_events: list[tuple[int, int, float]] = []
+    chan_payer_arr = np.array(chan_payer, dtype=object)
+    for ev in kg.scenario.events:
+        w = (earliest(ev.date) - start).days // 7
+        if ev.kind in ("strike", "leadership_strike"):
+            if not 0 <= w < weeks:
+                continue
+            gt = [gidx[x] for x in ev.targets if x in gidx]
+            for x in ev.targets:
+                if x in person_group:
+                    gt.extend(person_group[x])
+            gt = sorted(set(gt))
+            if ev.kind == "strike" and gt:
+                strike_ev[w, gt] += ev.intensity / STRIKE_TARGETS_PER_UNIT / len(gt)
+            if ev.kind == "leadership_strike":
+                killed = set(ev.killed) | {x for x in ev.targets if x in person_group}
+                hit_groups = set()
+                for i, pid in enumerate(leader_ids):
+                    if pid in killed:
+                        kill_ev[w, i] = True
+                        hit_groups.add(int(lg[i]))
+                for g in gt:
+                    strike_ev[w, g] += min(ev.intensity, 1.0) / STRIKE_TARGETS_PER_UNIT
+                    if g not in hit_groups:
+                        unnamed[w, g] += UNNAMED_LEADER_SHARE
+        elif ev.kind in ("sanctions", "designation"):
+            if w >= weeks:
+                continue
+            for x in ev.targets:
+                hit = np.flatnonzero(chan_payer_arr == x) if len(chan_payer) else []
+                if x in gidx:
+                    hit = [i for i in range(len(chan_group))
+                           if chan_group[i] == gidx[x] and chan_sanc[i]]
+                for i in hit:
+                    if chan_sanc[int(i)]:
+                        sanction_events.append((w, int(i), 1.0))
+    for t in kg.ties(TieType.SANCTIONED_BY):
+        # sanctions already in force count from their start (evasion has had time)
+        w = (earliest(t.start) - start).days // 7 if t.start is not None else -52
+        if w >= weeks:
+            continue
+        for i, payer in enumerate(chan_payer):
+            if payer == t.from_ and chan_sanc[i]:
+                sanction_events.append((w, i, 1.0))
+
+    return ModelInputs(
+        scenario_id=meta.id, scenario_hash=kg.hash, start=start, weeks=weeks,
+        group_ids=group_ids, n_groups0=g0, splinter_of=splinter_of, orientation=orientation,
+        size=size, fighters=fighters, revenue_annual=revenue_annual, legitimacy=legitimacy,
+        hostility=hostility, maturity=maturity, patron=patron, coordination=W,
+        inst_ids=[n.id for n in insts], budget=budget, accountability=acc,
+        inst_weight=inst_weight, capture=X, chan_group=np.array(chan_group, dtype=int),
+        chan_amount=amounts / 52.0, chan_kind=chan_kind,
+        chan_sanctionable=np.array(chan_sanc, dtype=bool), chan_payer=chan_payer,
+        leader_ids=leader_ids, leader_group=lg, leader_share=ls, tau=tau,
+        strike_events=strike_ev, kill_events=kill_ev, unnamed_kill_events=unnamed,
+        sanction_events=sanction_events, business_ids=business_ids, person_ids=person_ids,
+        notes=notes,
+    )
+
+
+# -- policies ---------------------------------------------------------------------------
+
+def _window(inputs: ModelInputs, lever: object, kind: str) -> tuple[int, int]:
+    T = inputs.weeks
+    last = inputs.start + dt.timedelta(days=7 * T - 1)
+    a, b = 0, T
+    s = getattr(lever, "start", None)
+    e = getattr(lever, "end", None)
+    for label, value in (("start", s), ("end", e)):
+        if value is None:
+            continue
+        day = parse_date(value)
+        if not inputs.start <= day <= last:
+            raise InputError(f"{kind} lever: {label} {value} is outside the simulated period "
+                             f"{inputs.start} .. {last}")
+    if s is not None:
+        a = inputs.week_of(parse_date(s))
+    if e is not None:
+        b = inputs.week_of(earliest(e)) + 1
+    if b <= a:
+        raise InputError(f"{kind} lever: end {e} is before start {s}")
+    return a, b
+
+
+def _groups(inputs: ModelInputs, names: list[str], kind: str,
+            allow_attackers: bool = False) -> tuple[np.ndarray, bool]:
+    """Mask over group slots (named groups include their splinter slot)."""
+    g0 = inputs.n_groups0
+    mask = np.zeros(inputs.G, dtype=bool)
+    attackers = False
+    base = inputs.group_ids[:g0]
+    for name in names:
+        if name == "all":
+            mask[:] = True
+        elif name == "domestic":
+            mask[:] |= inputs.orientation < 0.5
+        elif name == "transnational":
+            mask[:] |= inputs.orientation >= 0.5
+        elif name == "attackers" and allow_attackers:
+            attackers = True
+        elif name in base:
+            i = base.index(name)
+            mask[i] = mask[g0 + i] = True
+        else:
+            raise _close(name, base, f"group in the {kind} lever:")
+    return mask, attackers
+
+
+def schedule_policy(inputs: ModelInputs, policy: Policy) -> PolicySchedule:
+    """Resolve ``policy`` against the scenario into weekly arrays.
+
+    Raises
+    ------
+    InputError
+        Unknown target ids (with close matches), dates outside the simulated period.
+    """
+    T, G, K = inputs.weeks, inputs.G, inputs.K
+    Nc, NL = len(inputs.chan_group), len(inputs.leader_ids)
+    sch = PolicySchedule(
+        name=policy.name, strike_fixed=np.zeros((T, G)), strike_prop=np.zeros((T, G)),
+        strike_casualty=[], decap=np.zeros((T, NL)), sanction_cut=np.zeros((T, Nc)),
+        sanction_since=np.full((T, Nc), -1.0), coopt=np.zeros((T, G, K)),
+        reform_pace=np.zeros((T, K)), reform_target=np.zeros((T, K)),
+        civil_society=np.zeros(T), diplomacy=np.zeros(T), presence=np.ones(T))
+    onsets: list[tuple[int, int, int, float]] = [(w, T, c, i)
+                                                 for w, c, i in inputs.sanction_events]
+    for lever in policy.levers:
+        a, b = _window(inputs, lever, lever.kind)
+        x = lever.intensity
+        if isinstance(lever, Strikes):
+            mask, attackers = _groups(inputs, lever.targets, "strikes", allow_attackers=True)
+            target = np.ones(G) if attackers else mask.astype(float)
+            if lever.rule == "fixed":
+                sch.strike_fixed[a:b] += x * target
+            elif lever.rule == "proportional":
+                sch.strike_prop[a:b] += x * target
+            else:
+                arr = np.zeros((T, G))
+                arr[a:b] = x * target
+                sch.strike_casualty.append((arr, lever.threshold))
+        elif isinstance(lever, Decapitation):
+            lead = np.zeros(NL, dtype=bool)
+            gnames = [t for t in lever.targets if t not in inputs.leader_ids]
+            mask, _ = _groups(inputs, gnames, "decapitation")
+            lead |= mask[inputs.leader_group]
+            for t in lever.targets:
+                if t in inputs.leader_ids:
+                    lead |= np.array([pid == t for pid in inputs.leader_ids])
+            sch.decap[a:b] += x * lead
+        elif isinstance(lever, Sanctions):
+            chans = np.zeros(Nc, dtype=bool)
+            for t in lever.targets:
+                if t == "all":
+                    chans |= inputs.chan_sanctionable
+                elif t in inputs.chan_payer:
+                    chans |= np.array([p == t for p in inputs.chan_payer])
+                elif t in inputs.group_ids[:inputs.n_groups0]:
+                    chans |= inputs.chan_group == inputs.group_ids.index(t)
+                elif t in inputs.business_ids or t in inputs.person_ids:
+                    pass  # a business or person that funds no group at the start
+                else:
+                    raise _close(t, inputs.business_ids + inputs.person_ids,
+                                 "business, bank or person in the sanctions lever:")
+            chans &= inputs.chan_sanctionable
+            for c in np.flatnonzero(chans):
+                onsets.append((a, b, int(c), x))
+        elif isinstance(lever, Cooption):
+            gmask, _ = _groups(inputs, lever.groups, "co-option")
+            gmask[inputs.n_groups0:] = False  # splinters are not co-opted
+            kmask = np.zeros((G, K), dtype=bool)
+            for name in lever.institutions:
+                if name == "all":
+                    kmask[:] = True
+                elif name == "held":
+                    kmask |= inputs.capture > 0
+                elif name in inputs.inst_ids:
+                    kmask[:, inputs.inst_ids.index(name)] = True
+                else:
+                    raise _close(name, inputs.inst_ids, "institution in the co-option lever:")
+            sch.coopt[a:b] += x * (gmask[:, None] & kmask)
+        elif isinstance(lever, Accountability):
+            kmask1 = np.zeros(K, dtype=bool)
+            for name in lever.institutions:
+                if name == "all":
+                    kmask1[:] = True
+                elif name in inputs.inst_ids:
+                    kmask1[inputs.inst_ids.index(name)] = True
+                else:
+                    raise _close(name, inputs.inst_ids,
+                                 "institution in the accountability lever:")
+            sch.reform_pace[a:b] += lever.pace * x * kmask1
+            sch.reform_target[a:b] = np.maximum(sch.reform_target[a:b], lever.target * kmask1)
+        elif isinstance(lever, CivilSociety):
+            sch.civil_society[a:b] += x
+        elif isinstance(lever, Diplomacy):
+            sch.diplomacy[a:b] = np.minimum(1.0, sch.diplomacy[a:b] + x)
+        elif isinstance(lever, Drawdown):
+            n = max(b - a, 1)
+            ramp = 1.0 - min(x, 1.0) * np.arange(1, n + 1) / n
+            sch.presence[a:b] = np.minimum(sch.presence[a:b], ramp)
+            sch.presence[b:] = np.minimum(sch.presence[b:], 1.0 - min(x, 1.0))
+    weeks = np.arange(T, dtype=float)
+    for a, b, c, x in onsets:
+        on = (weeks >= max(a, 0)) & (weeks < b)
+        since = np.where(on, weeks - a, -1.0)
+        newer = on & (sch.sanction_cut[:, c] < x)
+        sch.sanction_cut[:, c] = np.where(newer, x, sch.sanction_cut[:, c])
+        sch.sanction_since[:, c] = np.where(newer, since, sch.sanction_since[:, c])
+    np.clip(sch.reform_pace, 0.0, 1.0, out=sch.reform_pace)
+    return sch
+
+
+def initial_state(inputs: ModelInputs, p: dict[str, np.ndarray], runs: int) -> State:
+    """The state of ``runs`` runs at week 0 (parameters as arrays of shape (runs, 1))."""
+    R, G = runs, inputs.G
+    g0 = inputs.n_groups0
+    active = np.zeros((R, G), dtype=bool)
+    active[:, :g0] = True
+    M = np.broadcast_to(inputs.fighters, (R, G)).copy()
+    weekly_rev = np.broadcast_to(inputs.revenue_annual / 52.0, (R, G))
+    F = weekly_rev * p["initial_reserve_weeks"]
+    C = np.where(active, p["initial_cohesion"], 0.0)
+    return State(
+        M=M, F=np.array(F), L=np.broadcast_to(inputs.legitimacy, (R, G)).copy(), C=C,
+        H=np.broadcast_to(inputs.hostility, (R, G)).copy(), D=np.zeros((R, G)),
+        o=np.broadcast_to(inputs.orientation, (R, G)).copy(), S=np.zeros((R, G), dtype=bool),
+        active=active, X=np.broadcast_to(inputs.capture, (R, G, inputs.K)).copy(),
+        A=np.broadcast_to(inputs.accountability, (R, inputs.K)).copy(), Q=np.zeros(R),
+        B=np.broadcast_to(p["initial_backing"][:, 0], (R,)).copy(),
+        alive=np.ones((R, len(inputs.leader_ids)), dtype=bool),
+        last_attacks=np.zeros((R, G)), last_casualties=np.zeros(R),
+    )

@@ -1,0 +1,120 @@
+"""Building blocks shared by every mechanism: parameter records, the mechanism record, and
+the per-week context handed to each mechanism function."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from armednet.sim.init import ModelInputs, PolicySchedule
+    from armednet.sim.state import State
+
+__all__ = ["Context", "Mechanism", "Parameter"]
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One model parameter, as documented in ``docs/model.md``.
+
+    Attributes
+    ----------
+    name : str
+        Identifier used in ``simulate(params=...)`` and experiment specs.
+    symbol : str
+        Symbol used in the equations of ``docs/model.md``.
+    meaning : str
+        What the parameter means, in one sentence.
+    unit : str
+        Unit (``"1"`` for dimensionless).
+    default : float
+        Value used when none is given.
+    low, high : float
+        Plausible range (what experiments should sample).
+    source : str
+        ``"judgment"``, or a citation / calibration note for the default.
+    mechanism : str
+        The mechanism that reads it.
+    hard_low, hard_high : float
+        Admissible limits; values outside raise :class:`~armednet.errors.InputError`.
+    """
+
+    name: str
+    symbol: str
+    meaning: str
+    unit: str
+    default: float
+    low: float
+    high: float
+    source: str
+    mechanism: str
+    hard_low: float = 0.0
+    hard_high: float = float("inf")
+
+    def __post_init__(self) -> None:
+        if not (self.hard_low <= self.low <= self.default <= self.high <= self.hard_high):
+            raise ValueError(f"parameter {self.name}: expected hard_low <= low <= default <= "
+                             f"high <= hard_high")
+
+
+@dataclass
+class Context:
+    """What a mechanism sees in one week besides the state.
+
+    Attributes
+    ----------
+    t : int
+        Week index (0-based).
+    inputs : ModelInputs
+        Static scenario inputs.
+    policy : PolicySchedule
+        The policy resolved to weekly arrays.
+    p : dict of str to ndarray
+        Parameters as arrays of shape ``(runs, 1)`` (broadcast over actors).
+    on : frozenset of str
+        Names of the enabled mechanisms.
+    uniform : callable
+        ``uniform(stream, n)`` -> counter-based uniforms of shape ``(runs, n)`` for this week.
+    scratch : dict
+        Per-week intermediate arrays passed between mechanisms (documented per key).
+    """
+
+    t: int
+    inputs: ModelInputs
+    policy: PolicySchedule
+    p: dict[str, np.ndarray]
+    on: frozenset[str]
+    uniform: Callable[[int, int], np.ndarray]
+    scratch: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Mechanism:
+    """A named, switchable model component.
+
+    Attributes
+    ----------
+    name : str
+        Switch name (``mechanisms={"<name>": False}``).
+    title : str
+        Short human title.
+    claims : tuple of str
+        The brief's claims the mechanism bears on (C1..C9).
+    summary : str
+        What it does and which outcome it moves, in which direction (tested).
+    parameters : tuple of Parameter
+        Parameters declared next to the mechanism.
+    step : callable or None
+        ``step(state, ctx)``: mutate the state in place. ``None`` for mechanisms that are
+        switches read inside another step (documented there).
+    """
+
+    name: str
+    title: str
+    claims: tuple[str, ...]
+    summary: str
+    parameters: tuple[Parameter, ...]
+    step: Callable[[State, Context], None] | None = None

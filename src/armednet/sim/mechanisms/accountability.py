@@ -1,0 +1,108 @@
+"""Accountability reform, protest and repression (C9).
+
+Equations (weekly; ``ci = sum_k bhat_k Xsum_k`` the capture index, ``bhat`` budget shares
+normalised over the scenario's institutions)::
+
+    A_k += pace_k(t) (target_k - A_k)^+ (1 - g_X Xsum_k)                 (``accountability``)
+         + phi_A Q (1 - A_k)                                              (``protest``)
+    Q   += g_Q (ci (1 - mean_k A_k) + s_cs cs(t)) (1 - Q) - d_Q Q - rep Q  (``protest``)
+    rep  = r_p Q ci;  harm ~ Poisson(h_r rep);  L_g -= l_Q Q Phat_g L_g
+
+Reform is slower where capture is high (captured institutions resist); protest is fed by
+grievance (capture and impunity) and civil-society support, pushes accountability up and
+strips captured groups of legitimacy; groups repress it, harming civilians.
+
+References
+----------
+.. [1] R. Mansour, essay on Iran-aligned armed groups, Foreign Affairs, 2024, section
+   "Beyond the bombings" (accountability, anti-corruption, the 2019 protests).
+.. [2] D. Acemoglu and J. A. Robinson, *The Narrow Corridor*, Penguin, 2019 (society's
+   mobilisation and state accountability).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from armednet.sim.mechanisms._base import Context, Mechanism, Parameter
+from armednet.sim.rng import poisson
+from armednet.sim.state import State
+
+__all__ = ["ACCOUNTABILITY", "PROTEST", "STREAM_REPRESSION", "capture_index",
+           "step_accountability"]
+
+STREAM_REPRESSION = 9
+
+PARAMS = (
+    Parameter("capture_resistance", "g_X", "How much capture slows reform (at full "
+              "capture).", "1", 0.5, 0.0, 1.0, "judgment", "accountability", hard_high=1.0),
+    Parameter("protest_accountability", "phi_A", "Weekly rise of accountability per unit of "
+              "protest.", "1 / week", 0.005, 0.0, 0.02, "judgment", "protest",
+              hard_high=1.0),
+    Parameter("protest_growth", "g_Q", "Weekly growth of protest per unit of drive.",
+              "1 / week", 0.05, 0.0, 0.2, "judgment", "protest", hard_high=1.0),
+    Parameter("civil_society_effect", "s_cs", "Protest drive per unit of civil-society "
+              "support.", "1", 0.5, 0.0, 2.0, "judgment", "protest"),
+    Parameter("protest_decay", "d_Q", "Weekly decay of protest.", "1 / week", 0.05, 0.01,
+              0.2, "judgment", "protest", hard_high=1.0),
+    Parameter("repression_rate", "r_p", "Repression per unit of protest and capture.",
+              "1 / week", 0.2, 0.0, 1.0, "judgment", "protest", hard_high=1.0),
+    Parameter("repression_harm", "h_r", "Civilians harmed per unit of repression.",
+              "people", 5.0, 0.0, 20.0, "judgment", "protest"),
+    Parameter("protest_legitimacy", "l_Q", "Weekly loss of a captured group's legitimacy "
+              "per unit of protest.", "1 / week", 0.02, 0.0, 0.1, "judgment", "protest",
+              hard_high=1.0),
+)
+
+
+def capture_index(s: State, ctx: Context) -> np.ndarray:
+    """Budget-weighted mean of total capture, shape (runs,)."""
+    inp = ctx.inputs
+    if inp.K == 0:
+        return np.zeros(s.runs)
+    return s.X.sum(axis=1) @ ctx.scratch["budget_norm"]
+
+
+def step_accountability(s: State, ctx: Context) -> None:
+    """Reform, protest, repression (writes ``scratch['repression']`` and
+    ``scratch['repression_harm']``)."""
+    inp, p, t = ctx.inputs, ctx.p, ctx.t
+    R = s.runs
+    ctx.scratch["repression_harm"] = np.zeros(R)
+    if inp.K == 0:
+        return
+    xsum = s.X.sum(axis=1)  # (R, K)
+    if "accountability" in ctx.on:
+        pace = ctx.policy.reform_pace[t]
+        if pace.any():
+            gap = np.maximum(ctx.policy.reform_target[t] - s.A, 0.0)
+            s.A += pace * gap * (1.0 - p["capture_resistance"] * xsum)
+    if "protest" in ctx.on:
+        ci = capture_index(s, ctx)
+        drive = ci * (1.0 - s.A.mean(axis=1)) + (p["civil_society_effect"][:, 0]
+                                                  * ctx.policy.civil_society[t])
+        rep = p["repression_rate"][:, 0] * s.Q * ci
+        s.Q += (p["protest_growth"][:, 0] * drive * (1.0 - s.Q)
+                - p["protest_decay"][:, 0] * s.Q - rep * s.Q)
+        np.clip(s.Q, 0.0, 1.0, out=s.Q)
+        s.A += p["protest_accountability"] * s.Q[:, None] * (1.0 - s.A)
+        from armednet.sim.mechanisms.ceasefire import political_influence
+
+        s.L -= p["protest_legitimacy"] * s.Q[:, None] * np.minimum(
+            political_influence(s, ctx), 1.0) * s.L
+        np.clip(s.L, 0.0, 1.0, out=s.L)
+        u = ctx.uniform(STREAM_REPRESSION, 1)[:, 0]
+        ctx.scratch["repression_harm"] = poisson(p["repression_harm"][:, 0] * rep, u)
+    np.clip(s.A, 0.0, 1.0, out=s.A)
+
+
+ACCOUNTABILITY = Mechanism(
+    "accountability", "Accountability reform", ("C5", "C9"),
+    "The reform lever moves accountability toward its target, slower where capture is "
+    "high; higher accountability erodes capture and rents. Off: the reform lever does "
+    "nothing.", PARAMS[:1], step_accountability)
+PROTEST = Mechanism(
+    "protest", "Protest and repression", ("C9",),
+    "Grievance and civil-society support raise protest, which pushes accountability up "
+    "and captured groups' legitimacy down; groups repress it, harming civilians. Off: no "
+    "protest.", PARAMS[1:])

@@ -1,0 +1,111 @@
+"""Attacks on foreign forces, the regional trigger and cease-fire discipline (C1, C2, C6, C7).
+
+Equations (weekly; Poisson counts drawn from counter-based uniforms)::
+
+    trig_g   = 1 + theta tau(t) (o_g + (1 - o_g) delta)             (mechanism ``trigger``)
+    lam_g    = beta (M_g / M_ref)^alpha H_g trig_g presence(t)       (active slots only)
+    n_disc   ~ Poisson(lam_g C_g (1 - S_g))
+    n_undisc ~ Poisson(lam_g (1 - C_g) (1 - S_g (1 - eta)))
+    casualties_g ~ Poisson(kappa_c (n_disc + n_undisc))
+    harm_g   ~ Poisson(kappa_h (n_disc + m_h n_undisc))
+
+Under a declared cease-fire (S = 1) only the undisciplined share ``1 - C`` keeps attacking,
+at the rate ``eta`` (defiance). Transnational groups follow the trigger tau more closely
+than domestic ones (``delta < 1``).
+
+References
+----------
+.. [1] R. Mansour, essay on Iran-aligned armed groups, Foreign Affairs, 2024, section
+   "Force fails" (attacks after 7 October 2023; freewheeling factions).
+.. [2] J. N. Shapiro, *The Terrorist's Dilemma*, Princeton University Press, 2013
+   (principal-agent problems and control of violence).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from armednet.sim.mechanisms._base import Context, Mechanism, Parameter
+from armednet.sim.rng import poisson
+from armednet.sim.state import State
+
+__all__ = ["ATTACKS", "STREAM_ATTACKS", "TRIGGER", "step_attacks", "trigger_factor"]
+
+STREAM_ATTACKS = (1, 2, 3, 4)
+"""Random streams: disciplined, undisciplined, casualties, civilian harm."""
+
+PARAMS = (
+    Parameter("attack_base_rate", "beta", "Attacks per week by a group at reference "
+              "capability, full hostility, no trigger.", "attacks / week", 0.3, 0.02, 3.0,
+              "judgment (about 170 attacks on U.S. forces Oct 2023 - Feb 2024 across the "
+              "groups, with the trigger on)", "attacks"),
+    Parameter("capability_ref", "M_ref", "Reference capability.", "1000 fighters", 10.0, 1.0,
+              50.0, "judgment", "attacks"),
+    Parameter("capability_elasticity", "alpha", "Elasticity of the attack rate to "
+              "capability.", "1", 0.5, 0.0, 1.0, "judgment", "attacks", hard_high=3.0),
+    Parameter("defiance", "eta", "Attack rate of undisciplined fighters under a declared "
+              "cease-fire, relative to their rate without one.", "1", 0.8, 0.0, 1.0,
+              "judgment", "attacks", hard_high=1.0),
+    Parameter("foreign_casualty_rate", "kappa_c", "Foreign personnel killed or wounded per "
+              "attack.", "people / attack", 0.4, 0.05, 1.5,
+              "judgment (U.S. DoD reported about 180 injuries and 3 deaths in some 170 "
+              "attacks, Oct 2023 - Feb 2024)", "attacks"),
+    Parameter("civilian_harm_rate", "kappa_h", "Civilians harmed per disciplined attack.",
+              "people / attack", 0.05, 0.0, 0.5, "judgment", "attacks"),
+    Parameter("undisciplined_harm", "m_h", "Multiplier on civilian harm for attacks by "
+              "undisciplined fighters.", "1", 2.0, 1.0, 5.0, "judgment", "attacks"),
+    Parameter("trigger_sensitivity", "theta", "Rise of the attack rate of a fully "
+              "transnational group per unit of the regional trigger.", "1", 4.0, 0.0, 10.0,
+              "judgment", "trigger"),
+    Parameter("domestic_trigger_weight", "delta", "How much a fully domestic group follows "
+              "the trigger, relative to a transnational one.", "1", 0.25, 0.0, 1.0,
+              "judgment", "trigger", hard_high=1.0),
+)
+
+
+def trigger_factor(s: State, ctx: Context) -> np.ndarray:
+    """``trig_g(t)``, shape (runs, groups): 1 when the trigger mechanism is off."""
+    tau = ctx.scratch["tau"]  # (R, 1)
+    if "trigger" not in ctx.on:
+        return np.ones_like(s.o)
+    p = ctx.p
+    return 1.0 + p["trigger_sensitivity"] * tau * (s.o + (1.0 - s.o)
+                                                   * p["domestic_trigger_weight"])
+
+
+def step_attacks(s: State, ctx: Context) -> None:
+    """Draw attacks, foreign casualties and civilian harm; write them to ``scratch``."""
+    R, G = s.M.shape
+    p = ctx.p
+    if "attacks" not in ctx.on:
+        z = np.zeros((R, G))
+        for k in ("attacks", "attacks_u", "casualties", "civ_harm"):
+            ctx.scratch[k] = z
+        return
+    trig = trigger_factor(s, ctx)
+    lam = (p["attack_base_rate"] * (s.M / p["capability_ref"]) ** p["capability_elasticity"]
+           * s.H * trig * ctx.policy.presence[ctx.t] * s.active)
+    cease = s.S.astype(float)
+    lam_d = lam * s.C * (1.0 - cease)
+    lam_u = lam * (1.0 - s.C) * (1.0 - cease * (1.0 - p["defiance"]))
+    s1, s2, s3, s4 = STREAM_ATTACKS
+    n_d = poisson(lam_d, ctx.uniform(s1, G))
+    n_u = poisson(lam_u, ctx.uniform(s2, G))
+    n = n_d + n_u
+    ctx.scratch["attacks"] = n
+    ctx.scratch["attacks_u"] = n_u
+    ctx.scratch["casualties"] = poisson(p["foreign_casualty_rate"] * n, ctx.uniform(s3, G))
+    ctx.scratch["civ_harm"] = poisson(
+        p["civilian_harm_rate"] * (n_d + p["undisciplined_harm"] * n_u), ctx.uniform(s4, G))
+
+
+ATTACKS = Mechanism(
+    "attacks", "Attacks on foreign forces", ("C1", "C2", "C6"),
+    "Poisson attacks from capability, hostility, the trigger and foreign presence; under a "
+    "cease-fire only the undisciplined share keeps attacking. Off: no attacks.",
+    PARAMS[:7], step_attacks)
+TRIGGER = Mechanism(
+    "trigger", "Regional trigger", ("C6", "C7"),
+    "Scales attack rates (and the pull against cease-fires) with the regional trigger "
+    "tau(t), more for transnational groups. Off: tau has no effect; attacks while the "
+    "trigger is on fall to the level while it is off.", PARAMS[7:])

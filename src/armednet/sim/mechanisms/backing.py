@@ -1,0 +1,55 @@
+"""Value of the foreign power's backing to co-optable leaders (C8).
+
+Equation (weekly)::
+
+    B += b_r (B_0 - B) - b_l B sum_g I_g - b_h B harm_strikes
+
+Each strike (and the civilian harm it causes) lowers the value of the foreign power's
+backing; it recovers slowly toward ``B_0``. ``B`` scales the pacifying effect of co-option
+and domestic leaders' restraint in the cease-fire decision.
+
+References
+----------
+.. [1] R. Mansour, essay on Iran-aligned armed groups, Foreign Affairs, 2024, section
+   "Beyond the bombings" (strikes and blunders weaken U.S. partners in Baghdad).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from armednet.sim.mechanisms._base import Context, Mechanism, Parameter
+from armednet.sim.state import State
+
+__all__ = ["BACKING", "step_backing"]
+
+PARAMS = (
+    Parameter("initial_backing", "B_0", "Value of the foreign power's backing at the start "
+              "(and the level it recovers to).", "1", 0.6, 0.2, 1.0, "judgment", "backing",
+              hard_high=1.0),
+    Parameter("backing_loss", "b_l", "Share of backing value lost per unit of strike "
+              "intensity.", "1 / unit", 0.05, 0.0, 0.2, "judgment", "backing",
+              hard_high=1.0),
+    Parameter("backing_harm_loss", "b_h", "Share of backing value lost per civilian harmed by "
+              "strikes.", "1 / person", 0.01, 0.0, 0.05, "judgment", "backing",
+              hard_high=1.0),
+    Parameter("backing_recovery", "b_r", "Weekly recovery of backing value toward B_0.",
+              "1 / week", 0.01, 0.0, 0.05, "judgment", "backing", hard_high=1.0),
+)
+
+
+def step_backing(s: State, ctx: Context) -> None:
+    """Update ``B`` from this week's strikes."""
+    p = ctx.p
+    I = ctx.scratch["strike"].sum(axis=1)
+    harm = ctx.scratch["strike_harm"].sum(axis=1)
+    b0 = p["initial_backing"][:, 0]
+    loss = np.minimum(1.0, p["backing_loss"][:, 0] * I + p["backing_harm_loss"][:, 0] * harm)
+    s.B += p["backing_recovery"][:, 0] * (b0 - s.B) - loss * s.B
+    np.clip(s.B, 0.0, 1.0, out=s.B)
+
+
+BACKING = Mechanism(
+    "backing", "Value of backing", ("C8",),
+    "Strikes and their civilian harm lower the value of the foreign power's backing, which "
+    "recovers slowly. Off: backing stays at B_0.", PARAMS[1:], step_backing)

@@ -1,0 +1,54 @@
+"""Capture of state institutions: grows with impunity and legitimacy, erodes with
+accountability (C3, C5, C9).
+
+Equation (weekly; ``Xsum_k = sum_g X[g,k]``)::
+
+    X[g,k] += kappa_X (1 - A_k) (0.5 + L_g) X[g,k] (1 - Xsum_k) - eps_X A_k X[g,k]
+
+Growth needs a foothold (``X > 0``) and free room (``1 - Xsum``); prosecution and oversight
+(``A``) erode it. New footholds come only from co-option. ``sum_g X[g,k] <= 1`` holds.
+
+References
+----------
+.. [1] R. Mansour, essay on Iran-aligned armed groups, Foreign Affairs, 2024, section
+   "Beyond the bombings" (ministries, judiciary, civil service).
+.. [2] J. S. Hellman, G. Jones and D. Kaufmann, "Seize the state, seize the day: state
+   capture and influence in transition economies", Journal of Comparative Economics 31(4),
+   2003.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from armednet.sim.mechanisms._base import Context, Mechanism, Parameter
+from armednet.sim.state import State
+
+__all__ = ["CAPTURE", "step_capture"]
+
+PARAMS = (
+    Parameter("capture_growth", "kappa_X", "Weekly growth rate of capture where "
+              "accountability is zero.", "1 / week", 0.01, 0.0, 0.05, "judgment", "capture",
+              hard_high=1.0),
+    Parameter("capture_erosion", "eps_X", "Weekly erosion of capture per unit of "
+              "accountability.", "1 / week", 0.01, 0.0, 0.05, "judgment", "capture",
+              hard_high=1.0),
+)
+
+
+def step_capture(s: State, ctx: Context) -> None:
+    """Grow and erode capture."""
+    if ctx.inputs.K == 0:
+        return
+    p = ctx.p
+    room = 1.0 - s.X.sum(axis=1, keepdims=True)  # (R, 1, K)
+    grow = (p["capture_growth"][..., None] * (1.0 - s.A)[:, None, :]
+            * (0.5 + s.L)[:, :, None] * s.X * np.maximum(room, 0.0))
+    s.X += grow - p["capture_erosion"][..., None] * s.A[:, None, :] * s.X
+    np.clip(s.X, 0.0, 1.0, out=s.X)
+
+
+CAPTURE = Mechanism(
+    "capture", "Capture dynamics", ("C3", "C5", "C9"),
+    "Capture grows where accountability is low and erodes where it is high. Off: capture "
+    "changes only through co-option.", PARAMS, step_capture)

@@ -1,0 +1,118 @@
+"""Leadership decisions: declaring and ending cease-fires; allies follow (C1, C6, C8).
+
+Equations (weekly; P-hat is political influence relative to the most embedded group at the
+start)::
+
+    P_g      = sum_k X[g,k] w_k;     Phat_g = P_g / max_g P_g(0)
+    stake_g  = (1 - o_g) Phat_g
+    cost_g   = w_D D_g (1 + w_X stake_g) + w_P patron_g max_j D_j
+               + w_C (sum_j W_gj S_j) / max(1, sum_j W_gj)             (``coordination``)
+               + w_B B stake_g                                         (``backing``)
+    pull_g   = w_H H_g (1 + tau(t) (o_g + (1 - o_g) delta))            (tau: ``trigger``)
+    z_g      = cost_g - pull_g
+    declare with probability 1 - exp(-r_d (z_g - theta_c)^+)      if not in cease-fire
+    resume  with probability 1 - exp(-r_e (f_e theta_c - z_g)^+)   if in cease-fire
+
+Domestic groups weigh the risk to their captured assets (stake); transnational ones feel
+the pull of the regional struggle more.
+
+References
+----------
+.. [1] R. Mansour, essay on Iran-aligned armed groups, Foreign Affairs, 2024, sections
+   "Force fails" (Kataib Hezbollah's suspension, others following) and "Beyond the
+   bombings".
+.. [2] J. D. Fearon, "Rationalist explanations for war", International Organization 49(3),
+   1995 (costs and commitment).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from armednet.sim.mechanisms._base import Context, Mechanism, Parameter
+from armednet.sim.state import State
+
+__all__ = ["CEASEFIRE", "COORDINATION", "STREAM_CEASEFIRE", "political_influence",
+           "step_ceasefire"]
+
+STREAM_CEASEFIRE = 8
+
+PARAMS = (
+    Parameter("ceasefire_cost_weight", "w_D", "Weight of the cost memory of strikes in the "
+              "leadership's calculus.", "1 / unit", 2.0, 0.0, 6.0, "judgment", "ceasefire"),
+    Parameter("stake_weight", "w_X", "Extra weight of strike costs for groups with captured "
+              "assets at risk (domestic groups).", "1", 2.0, 0.0, 6.0, "judgment",
+              "ceasefire"),
+    Parameter("patron_restraint", "w_P", "Patron pressure to stand down, per unit of the "
+              "heaviest cost memory in its network.", "1 / unit", 0.5, 0.0, 2.0, "judgment",
+              "ceasefire"),
+    Parameter("pull_weight", "w_H", "Weight of hostility and the regional trigger against a "
+              "cease-fire.", "1", 1.0, 0.2, 3.0, "judgment", "ceasefire"),
+    Parameter("backing_weight", "w_B", "Restraint of embedded, domestic leaders per unit of "
+              "the foreign power's backing value.", "1", 0.5, 0.0, 2.0, "judgment",
+              "ceasefire"),
+    Parameter("ceasefire_threshold", "theta_c", "Net cost above which a leadership declares "
+              "a cease-fire.", "1", 1.0, 0.2, 3.0, "judgment", "ceasefire"),
+    Parameter("declare_rate", "r_d", "Hazard of declaring per unit of net cost above the "
+              "threshold.", "1 / week", 2.0, 0.2, 10.0, "judgment", "ceasefire"),
+    Parameter("resume_fraction", "f_e", "Net cost, as a share of theta_c, below which a "
+              "cease-fire can end (hysteresis).", "1", 0.5, 0.0, 1.0, "judgment",
+              "ceasefire", hard_high=1.0),
+    Parameter("resume_rate", "r_e", "Hazard of ending a cease-fire per unit of net cost below "
+              "f_e theta_c.", "1 / week", 0.3, 0.02, 2.0, "judgment", "ceasefire"),
+    Parameter("coordination_weight", "w_C", "Pull of allies' cease-fires (share of allies in "
+              "cease-fire).", "1", 1.0, 0.0, 3.0, "judgment", "coordination"),
+)
+
+
+def political_influence(s: State, ctx: Context) -> np.ndarray:
+    """``Phat`` (runs, groups): captured institutions weighted by budget and number,
+    relative to the most embedded group at the start."""
+    inp = ctx.inputs
+    if inp.K == 0:
+        return np.zeros_like(s.M)
+    P = s.X @ inp.inst_weight
+    return P / ctx.scratch["p_ref"]
+
+
+def step_ceasefire(s: State, ctx: Context) -> None:
+    """Declare and end cease-fires (writes ``scratch['declared']``, ``scratch['ended']``)."""
+    p, inp = ctx.p, ctx.inputs
+    R, G = s.M.shape
+    if "ceasefire" not in ctx.on:
+        ctx.scratch["declared"] = ctx.scratch["ended"] = np.zeros((R, G), dtype=bool)
+        return
+    stake = (1.0 - s.o) * political_influence(s, ctx)
+    cost = p["ceasefire_cost_weight"] * s.D * (1.0 + p["stake_weight"] * stake)
+    cost += p["patron_restraint"] * inp.patron * s.D.max(axis=1, keepdims=True)
+    if "coordination" in ctx.on and inp.coordination.any():
+        W = inp.coordination
+        cost += p["coordination_weight"] * (s.S.astype(float) @ W.T) / np.maximum(
+            1.0, W.sum(axis=1))
+    if "backing" in ctx.on:
+        cost += p["backing_weight"] * s.B[:, None] * stake
+    tau = ctx.scratch["tau"] if "trigger" in ctx.on else 0.0
+    pull = p["pull_weight"] * s.H * (1.0 + tau * (s.o + (1.0 - s.o)
+                                                  * p["domestic_trigger_weight"]))
+    z = cost - pull
+    u = ctx.uniform(STREAM_CEASEFIRE, G)
+    thr = p["ceasefire_threshold"]
+    p_dec = 1.0 - np.exp(-p["declare_rate"] * np.maximum(z - thr, 0.0))
+    p_end = 1.0 - np.exp(-p["resume_rate"] * np.maximum(p["resume_fraction"] * thr - z, 0.0))
+    declared = ~s.S & s.active & (u < p_dec)
+    ended = s.S & (u < p_end)
+    s.S = (s.S | declared) & ~ended & s.active
+    ctx.scratch["declared"] = declared
+    ctx.scratch["ended"] = ended
+
+
+CEASEFIRE = Mechanism(
+    "ceasefire", "Cease-fire decisions", ("C1", "C6"),
+    "Leaderships declare a cease-fire when the cost of strikes (more for groups with "
+    "captured assets, plus patron pressure) exceeds the pull of hostility and the trigger, "
+    "and end it when the cost memory has decayed. Off: no cease-fires are declared.",
+    PARAMS[:9], step_ceasefire)
+COORDINATION = Mechanism(
+    "coordination", "Allies follow cease-fires", ("C1",),
+    "A group's allies (alliances, shared umbrella) in cease-fire add to its cost of "
+    "fighting on, so cease-fires spread. Off: each group decides alone.", PARAMS[9:])

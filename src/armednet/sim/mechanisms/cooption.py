@@ -1,0 +1,55 @@
+"""Co-option: integrating chosen groups into chosen institutions, backed by the foreign
+power (C5, C8).
+
+Equations (weekly; ``c[g,k](t)`` the co-option intensity from the policy)::
+
+    X[g,k] += kappa_c c[g,k] (1 - A_k) (1 - Xsum_k)
+    H_g    -= h_c B min(1, sum_k c[g,k]) H_g
+
+Integration gives the group offices and budget (more where accountability is low), and
+pacifies it in proportion to the value of the backing that comes with the deal.
+
+References
+----------
+.. [1] R. Mansour, essay on Iran-aligned armed groups, Foreign Affairs, 2024, section
+   "Beyond the bombings" (integration after 2003; backing "acceptable" groups).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from armednet.sim.mechanisms._base import Context, Mechanism, Parameter
+from armednet.sim.state import State
+
+__all__ = ["COOPTION", "step_cooption"]
+
+PARAMS = (
+    Parameter("coopt_rate", "kappa_c", "Weekly gain of capture per unit of co-option "
+              "intensity where accountability is zero.", "1 / week", 0.01, 0.0, 0.05,
+              "judgment", "cooption", hard_high=1.0),
+    Parameter("coopt_pacification", "h_c", "Weekly fall of hostility per unit of co-option "
+              "and of backing value.", "1 / week", 0.03, 0.0, 0.1, "judgment", "cooption",
+              hard_high=1.0),
+)
+
+
+def step_cooption(s: State, ctx: Context) -> None:
+    """Apply this week's co-option."""
+    c = ctx.policy.coopt[ctx.t]
+    if not c.any():
+        return
+    p = ctx.p
+    room = np.maximum(1.0 - s.X.sum(axis=1, keepdims=True), 0.0)
+    s.X += p["coopt_rate"][..., None] * c * (1.0 - s.A)[:, None, :] * room
+    np.clip(s.X, 0.0, 1.0, out=s.X)
+    strength = np.minimum(1.0, c.sum(axis=1))  # (G,)
+    s.H -= p["coopt_pacification"] * s.B[:, None] * strength * s.H
+    np.clip(s.H, 0.0, 1.0, out=s.H)
+
+
+COOPTION = Mechanism(
+    "cooption", "Co-option into institutions", ("C5", "C8"),
+    "Raises the co-opted groups' capture (unless accountability is high) and lowers their "
+    "hostility in proportion to the backing value. Off: the co-option lever does nothing.",
+    PARAMS, step_cooption)

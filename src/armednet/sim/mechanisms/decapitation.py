@@ -1,0 +1,112 @@
+"""Decapitation: killed leaders cost cohesion, may spawn splinters; succession (C2).
+
+Equations (weekly)::
+
+    lost_g  = sum_{l killed, group(l)=g} share_l + unnamed_g(t)         (capped at 1)
+    C_g    *= 1 - c_l lost_g                                             (``decapitation``)
+    splinter of g forms with probability min(1, p_s lost_g) if its slot is free:
+        M_s = f_s M_g, M_g -= M_s;  F_s = f_s F_g, F_g -= F_s
+        C_s = C_split;  H_s = max(H_g, H_split);  o_s = o_g + q_s (1 - o_g);  L_s = L_g / 2
+                                                                          (``splinters``)
+    C_g    += s_r (0.5 + m_g) (C_0 - C_g)^+                              (``succession``)
+
+``m_g`` is the group's maturity (half age / 20 years, half size relative to the largest
+group, each capped at 1): older and larger groups restore command faster.
+
+References
+----------
+.. [1] J. Jordan, "When heads roll: assessing the effectiveness of leadership
+   decapitation", Security Studies 18(4), 2009.
+.. [2] P. B. Johnston, "Does decapitation work?", International Security 36(4), 2012.
+.. [3] R. Mansour, essay on Iran-aligned armed groups, Foreign Affairs, 2024, section
+   "Force fails" (the Muhandis killing and freewheeling factions).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from armednet.sim.mechanisms._base import Context, Mechanism, Parameter
+from armednet.sim.state import State
+
+__all__ = ["DECAPITATION", "SPLINTERS", "STREAM_SPLINTER", "SUCCESSION", "step_decapitation"]
+
+STREAM_SPLINTER = 7
+
+PARAMS = (
+    Parameter("initial_cohesion", "C_0", "Command cohesion at the start and after full "
+              "succession.", "1", 0.85, 0.5, 1.0, "judgment", "succession", hard_high=1.0),
+    Parameter("cohesion_loss", "c_l", "Share of cohesion lost per unit of authority share of "
+              "killed leaders.", "1", 1.0, 0.0, 1.0, "judgment", "decapitation",
+              hard_high=1.0),
+    Parameter("splinter_prob", "p_s", "Probability of a splinter per unit of authority share "
+              "lost.", "1", 0.5, 0.0, 1.0, "judgment", "splinters", hard_high=10.0),
+    Parameter("splinter_share", "f_s", "Share of the parent's capability and funds the "
+              "splinter takes.", "1", 0.2, 0.05, 0.5, "judgment", "splinters",
+              hard_high=1.0),
+    Parameter("splinter_cohesion", "C_split", "Cohesion of a new splinter.", "1", 0.3, 0.0,
+              0.6, "judgment", "splinters", hard_high=1.0),
+    Parameter("splinter_hostility", "H_split", "Minimum hostility of a new splinter.", "1",
+              0.9, 0.5, 1.0, "judgment", "splinters", hard_high=1.0),
+    Parameter("splinter_radicalism", "q_s", "Shift of a splinter's orientation toward "
+              "transnational.", "1", 0.5, 0.0, 1.0, "judgment", "splinters", hard_high=1.0),
+    Parameter("succession_rate", "s_r", "Weekly rate at which succession restores cohesion.",
+              "1 / week", 0.03, 0.0, 0.2, "judgment", "succession", hard_high=1.0),
+)
+
+
+def step_decapitation(s: State, ctx: Context) -> None:
+    """Cohesion loss, splinters and succession (reads ``scratch['killed']``)."""
+    inp, p = ctx.inputs, ctx.p
+    R, G = s.M.shape
+    g0 = inp.n_groups0
+    killed = ctx.scratch["killed"]
+    unnamed = ctx.scratch["unnamed_kill"]
+    lost = np.zeros((R, G))
+    if killed.any() or unnamed.any():
+        onehot = ctx.scratch["leader_onehot"]  # (NL, G)
+        lost = np.minimum(1.0, killed.astype(float) @ (onehot * inp.leader_share[:, None])
+                          + unnamed) * s.active
+    if lost.any():
+        if "decapitation" in ctx.on:
+            s.C *= 1.0 - p["cohesion_loss"] * lost
+        if "splinters" in ctx.on:
+            u = ctx.uniform(STREAM_SPLINTER, g0)
+            free = ~s.active[:, g0:]
+            form = free & (u < np.minimum(1.0, p["splinter_prob"] * lost[:, :g0]))
+            if form.any():
+                par = np.s_[:, :g0]
+                spl = np.s_[:, g0:]
+                f = p["splinter_share"] * form
+                dm, df = f * s.M[par], f * s.F[par]
+                s.M[par] -= dm
+                s.F[par] -= df
+                s.M[spl] = np.where(form, dm, s.M[spl])
+                s.F[spl] = np.where(form, df, s.F[spl])
+                s.C[spl] = np.where(form, p["splinter_cohesion"], s.C[spl])
+                s.H[spl] = np.where(form, np.maximum(s.H[par], p["splinter_hostility"]),
+                                    s.H[spl])
+                s.o[spl] = np.where(form, s.o[par] + p["splinter_radicalism"]
+                                    * (1.0 - s.o[par]), s.o[spl])
+                s.L[spl] = np.where(form, 0.5 * s.L[par], s.L[spl])
+                s.D[spl] = np.where(form, s.D[par], s.D[spl])
+                s.active[spl] |= form
+    if "succession" in ctx.on:
+        gap = np.maximum(p["initial_cohesion"] - s.C, 0.0)
+        s.C += p["succession_rate"] * (0.5 + inp.maturity) * gap * s.active
+    np.clip(s.C, 0.0, 1.0, out=s.C)
+
+
+DECAPITATION = Mechanism(
+    "decapitation", "Cohesion loss from killed leaders", ("C2",),
+    "A killed leader lowers the group's cohesion by c_l times the leader's authority share, "
+    "so more of its fighters are undisciplined (attacks under cease-fires rise). Off: "
+    "killings leave cohesion unchanged.", PARAMS[1:2], step_decapitation)
+SPLINTERS = Mechanism(
+    "splinters", "Splinter factions", ("C2",),
+    "A killing may split off a faction (a preallocated slot) with part of the capability, "
+    "low cohesion and high hostility. Off: no splinters form.", PARAMS[2:7])
+SUCCESSION = Mechanism(
+    "succession", "Succession restores command", ("C2",),
+    "Cohesion recovers toward C_0, faster in older and larger groups. Off: cohesion lost "
+    "stays lost.", (PARAMS[0], PARAMS[7]))

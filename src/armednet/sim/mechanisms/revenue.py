@@ -1,0 +1,88 @@
+"""Revenue: income by channel, state rents from captured institutions, upkeep (C3, C4).
+
+Equations (per run r, group g, channel c, institution k; weekly)::
+
+    income_g = sum_c E[c,g] a_c (1 - cut_c(t)) pi_c          (business, bank, patron, ...)
+    rent_g   = rho * Bnat/52 * sum_k X[g,k] b_k (1 - A_k)     (mechanism ``state_rents``)
+    F_g     += income_g + rent_g
+    paid_g   = min(F_g, u M_g);  F_g -= paid_g;  shortfall_g = u M_g - paid_g
+
+with ``pi_c = patron_scale`` for patron channels and 1 otherwise. Sanction cuts come from
+:mod:`armednet.sim.mechanisms.sanctions`.
+
+References
+----------
+.. [1] R. Mansour, essay on Iran-aligned armed groups and U.S. policy, Foreign Affairs,
+   2024, section "Beyond the bombings" (state coffers versus sanctioned banks).
+.. [2] Iraq Federal Budget Law No. 13 of 2023 (about 199 trillion IQD, ~USD 153 bn a year).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from armednet.sim.mechanisms._base import Context, Mechanism, Parameter
+from armednet.sim.state import State
+
+__all__ = ["REVENUE", "STATE_RENTS", "step_revenue"]
+
+PARAMS = (
+    Parameter("national_budget", "B_nat", "Annual national budget from which institutions "
+              "spend their budget shares.", "USD million / year", 150000.0, 100000.0,
+              200000.0, "Iraq Federal Budget Law No. 13 of 2023 (~USD 153 bn per year)",
+              "state_rents"),
+    Parameter("rent_rate", "rho", "Share of a captured institution's budget that is diverted "
+              "to the capturing group when accountability is zero.", "1", 0.01, 0.002, 0.3,
+              "judgment", "state_rents", hard_high=1.0),
+    Parameter("upkeep_cost", "u", "Weekly cost of keeping one thousand fighter-equivalents "
+              "(salaries, fuel, equipment).", "USD million / (1000 fighters week)", 0.15,
+              0.05, 0.5, "judgment (PMF salaries of roughly USD 500-700 a month)", "revenue"),
+    Parameter("patron_scale", "pi", "Multiplier on the patron's funding channels.", "1",
+              1.0, 0.0, 2.0, "judgment", "revenue", hard_high=10.0),
+    Parameter("initial_reserve_weeks", "F_0", "Funds on hand at the start, in weeks of "
+              "reported revenue.", "weeks", 13.0, 4.0, 52.0, "judgment", "revenue"),
+)
+
+
+def step_revenue(s: State, ctx: Context) -> None:
+    """Add income and state rents to funds and pay upkeep (writes ``scratch['shortfall']``,
+    ``scratch['rents']`` and ``scratch['income']``)."""
+    inp, p = ctx.inputs, ctx.p
+    R, G = s.M.shape
+    income = np.zeros((R, G))
+    if "revenue" in ctx.on and len(inp.chan_group):
+        cut = ctx.scratch.get("sanction_cut")
+        amount = np.broadcast_to(inp.chan_amount, (R, len(inp.chan_group)))
+        if cut is not None:
+            amount = amount * (1.0 - cut)
+        is_patron = np.array([k == "patron" for k in inp.chan_kind])
+        if is_patron.any():
+            amount = np.where(is_patron, amount * p["patron_scale"], amount)
+        income = amount @ ctx.scratch["chan_incidence"]
+    rents = np.zeros((R, G))
+    if "state_rents" in ctx.on and inp.K:
+        impunity = (1.0 - s.A) * inp.budget  # (R, K)
+        rents = np.einsum("rgk,rk->rg", s.X, impunity) * (p["rent_rate"] * p["national_budget"]
+                                                         / 52.0)
+    s.F += (income + rents) * s.active
+    if "revenue" in ctx.on:
+        upkeep = p["upkeep_cost"] * s.M
+        paid = np.minimum(s.F, upkeep)
+        s.F -= paid
+        ctx.scratch["shortfall"] = upkeep - paid
+    else:
+        ctx.scratch["shortfall"] = np.zeros((R, G))
+    ctx.scratch["rents"] = rents
+    ctx.scratch["income"] = income
+
+
+REVENUE = Mechanism(
+    "revenue", "Revenue and upkeep", ("C4",),
+    "Business, bank, patron and other channels add to funds; upkeep of capability is paid "
+    "from funds (unpaid upkeep causes desertion in ``capability``). Off: funds neither grow "
+    "nor pay upkeep.", PARAMS[2:], step_revenue)
+STATE_RENTS = Mechanism(
+    "state_rents", "State rents from captured institutions", ("C3", "C4"),
+    "Each group draws rho * B_nat/52 * sum_k X[g,k] b_k (1 - A_k) per week. Raises funds; "
+    "rents fall as accountability rises. Off: no state rents (funds lower, and sanctions cut "
+    "a larger share of income).", PARAMS[:2])

@@ -1,0 +1,55 @@
+"""Sanctions: cut business and bank channels; state rents are untouched (C4).
+
+Equation (channel c, weekly)::
+
+    cut_c(t) = min(1, sigma * s_c(t)) * exp(-nu * w_c(t))
+
+where ``s_c(t)`` is the sanction intensity on the channel (scheduled designations, the
+scenario's ``sanctioned_by`` ties and the policy's sanctions lever) and ``w_c(t)`` the weeks
+since it began: evasion (front companies, cash, new banks) erodes the cut at rate ``nu``.
+Only channels paid by a sanctionable business, bank or person are cut.
+
+References
+----------
+.. [1] R. Mansour, essay on Iran-aligned armed groups, Foreign Affairs, 2024, section
+   "Force fails" (sanctions on banks and Fly Baghdad).
+.. [2] D. W. Drezner, "Sanctions sometimes smart", International Studies Review 13(1),
+   2011 (targeted sanctions and evasion).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from armednet.sim.mechanisms._base import Context, Mechanism, Parameter
+from armednet.sim.state import State
+
+__all__ = ["SANCTIONS", "step_sanctions"]
+
+PARAMS = (
+    Parameter("sanction_effectiveness", "sigma", "Share of a sanctioned channel's income cut "
+              "at full intensity when the sanction begins.", "1", 0.7, 0.2, 1.0, "judgment",
+              "sanctions", hard_high=1.0),
+    Parameter("sanction_evasion", "nu", "Rate at which evasion erodes a sanction's cut.",
+              "1 / week", 0.01, 0.0, 0.1, "judgment", "sanctions", hard_high=1.0),
+)
+
+
+def step_sanctions(s: State, ctx: Context) -> None:
+    """Write ``scratch['sanction_cut']`` (runs, channels), read by ``revenue``."""
+    sch, p = ctx.policy, ctx.p
+    if sch.sanction_cut.shape[1] == 0:
+        return
+    x = sch.sanction_cut[ctx.t]
+    since = sch.sanction_since[ctx.t]
+    if not (x > 0).any():
+        return
+    cut = np.minimum(1.0, p["sanction_effectiveness"] * x) * np.exp(
+        -p["sanction_evasion"] * np.maximum(since, 0.0))
+    ctx.scratch["sanction_cut"] = np.where(since >= 0, cut, 0.0)
+
+
+SANCTIONS = Mechanism(
+    "sanctions", "Sanctions on business and bank channels", ("C4",),
+    "Cuts the income of sanctioned business, bank and person channels by sigma at onset, "
+    "eroded by evasion; lowers funds. Off: sanctions have no effect.", PARAMS, step_sanctions)

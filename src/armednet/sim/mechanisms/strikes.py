@@ -1,0 +1,111 @@
+"""Foreign response: strikes from scheduled events and the policy's retaliation rule;
+damage, cost memory, hostility, rally and leadership kills (C1, C2, C3).
+
+Equations (weekly)::
+
+    I_g   = sched_g(t) + fixed_g(t) + prop_g(t) g_r n_g(t-1)
+            + sum_rules x_g(t) [casualties(t-1) >= thr] [n_g(t-1) > 0]      (active only)
+    M_g  *= exp(-lambda_s I_g)
+    D_g   = (1 - mu) D_g + I_g                                   (cost memory)
+    H_g  += h_s I_g (1 - H_g)
+    L_g  += r I_g (1 - L_g)                                      (mechanism ``rally``)
+    harm ~ Poisson(kappa_s I_g)                                  (civilian harm of strikes)
+    leader l killed with probability 1 - exp(-k_l x_l(t)), or when scheduled.
+
+Strikes remove military assets only: funds, capture and legitimacy are not touched (the
+essay's point about embeddedness is thus tested, not assumed: capture can still fall when
+strikes cut funds and so capability, or rise through other feedbacks).
+
+References
+----------
+.. [1] R. Mansour, essay on Iran-aligned armed groups, Foreign Affairs, 2024, section
+   "Force fails" (2 February 2024 strikes; cease-fires).
+.. [2] P. B. Johnston, "Does decapitation work?", International Security 36(4), 2012.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from armednet.sim.mechanisms._base import Context, Mechanism, Parameter
+from armednet.sim.rng import poisson
+from armednet.sim.state import State
+
+__all__ = ["RALLY", "STREAM_STRIKES", "STRIKES", "step_strikes"]
+
+STREAM_STRIKES = (5, 6)
+"""Random streams: strike civilian harm, leader kills."""
+
+PARAMS = (
+    Parameter("strike_lethality", "lambda_s", "Share of capability destroyed per unit of "
+              "strike intensity (as 1 - exp(-lambda_s I)).", "1 / unit", 0.08, 0.0, 0.3,
+              "judgment", "strikes"),
+    Parameter("retaliation_gain", "g_r", "Strike intensity per attack of the previous week "
+              "under the proportional rule.", "units / attack", 0.3, 0.05, 1.0, "judgment",
+              "strikes"),
+    Parameter("cost_memory_decay", "mu", "Weekly decay of the cost memory of strikes.",
+              "1 / week", 0.1, 0.02, 0.4, "judgment", "strikes", hard_high=1.0),
+    Parameter("strike_hostility", "h_s", "Rise of hostility per unit of strike intensity.",
+              "1 / unit", 0.05, 0.0, 0.2, "judgment", "strikes", hard_high=1.0),
+    Parameter("strike_civilian_harm", "kappa_s", "Civilians harmed per unit of strike "
+              "intensity.", "people / unit", 0.5, 0.0, 3.0, "judgment", "strikes"),
+    Parameter("leader_kill_rate", "k_l", "Weekly kill hazard of a targeted leader per unit of "
+              "decapitation intensity.", "1 / week", 0.03, 0.005, 0.1, "judgment",
+              "strikes"),
+    Parameter("rally_effect", "r", "Rise of a struck group's legitimacy per unit of strike "
+              "intensity (rally round the flag).", "1 / unit", 0.02, 0.0, 0.1, "judgment",
+              "rally", hard_high=1.0),
+)
+
+
+def step_strikes(s: State, ctx: Context) -> None:
+    """Apply this week's strikes and leadership kills (writes ``scratch['strike']``,
+    ``scratch['strike_harm']``, ``scratch['killed']``, ``scratch['unnamed_kill']``)."""
+    R, G = s.M.shape
+    t, sch, inp, p = ctx.t, ctx.policy, ctx.inputs, ctx.p
+    s.D *= 1.0 - p["cost_memory_decay"]
+    I = np.broadcast_to(inp.strike_events[t] + sch.strike_fixed[t], (R, G)).copy()
+    if sch.strike_prop[t].any():
+        I += sch.strike_prop[t] * p["retaliation_gain"] * s.last_attacks
+    for arr, thr in sch.strike_casualty:
+        if arr[t].any():
+            I += arr[t] * ((s.last_casualties >= thr)[:, None] & (s.last_attacks > 0))
+    I *= s.active
+    NL = len(inp.leader_ids)
+    killed = np.broadcast_to(inp.kill_events[t], (R, NL)).copy()
+    if sch.decap[t].any():
+        hazard = 1.0 - np.exp(-p["leader_kill_rate"] * sch.decap[t])
+        killed |= ctx.uniform(STREAM_STRIKES[1], NL) < hazard
+    killed &= s.alive
+    s.alive &= ~killed
+    ctx.scratch["killed"] = killed
+    ctx.scratch["unnamed_kill"] = inp.unnamed_kill_events[t]
+    if "strikes" not in ctx.on:
+        ctx.scratch["strike"] = np.zeros((R, G))
+        ctx.scratch["strike_harm"] = np.zeros((R, G))
+        return
+    ctx.scratch["strike"] = I
+    if not I.any():
+        ctx.scratch["strike_harm"] = np.zeros((R, G))
+        return
+    s.M *= np.exp(-p["strike_lethality"] * I)
+    s.D += I
+    s.H += p["strike_hostility"] * I * (1.0 - s.H)
+    np.clip(s.H, 0.0, 1.0, out=s.H)
+    if "rally" in ctx.on:
+        s.L += p["rally_effect"] * I * (1.0 - s.L)
+        np.clip(s.L, 0.0, 1.0, out=s.L)
+    ctx.scratch["strike_harm"] = poisson(p["strike_civilian_harm"] * I,
+                                         ctx.uniform(STREAM_STRIKES[0], G))
+
+
+STRIKES = Mechanism(
+    "strikes", "Strikes: damage, cost memory, hostility", ("C1", "C3", "C8"),
+    "Strikes destroy capability, add to the struck group's cost memory (which drives "
+    "cease-fires), raise hostility and harm civilians. Leaders are killed by scheduled "
+    "leadership strikes and the decapitation lever whatever this switch says. Off: strikes "
+    "do nothing.", PARAMS[:6], step_strikes)
+RALLY = Mechanism(
+    "rally", "Rally round the flag", ("C1",),
+    "Strikes raise the struck group's legitimacy. Off: legitimacy does not respond to "
+    "strikes.", PARAMS[6:])

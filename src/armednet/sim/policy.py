@@ -1,0 +1,296 @@
+"""Policies as data: composable levers with a start, an end and an intensity.
+
+A :class:`Policy` is a named list of levers. Each lever is a pydantic record with a
+``kind`` (``strikes``, ``decapitation``, ``sanctions``, ``co-option``, ``accountability``,
+``civil-society``, ``diplomacy``, ``drawdown``), a ``start`` and ``end`` date (``None`` =
+the scenario's first / last simulated week) and an ``intensity``. Levers combine by
+addition (intensities of the same kind add up, shares are capped at 1). Target lists name
+node ids of the scenario, or one of the selectors documented per lever; they are resolved
+against the scenario by :func:`armednet.sim.init.build_inputs`, which raises
+:class:`~armednet.errors.InputError` with close-match hints for unknown ids.
+
+Presets (``status-quo``, ``strikes``, ``decapitation``, ``sanctions``, ``co-option``,
+``accountability``, ``combined``) are in :data:`PRESETS`; :func:`resolve_policy` accepts a
+preset name, a path to a YAML or JSON file, a mapping, or a :class:`Policy`.
+
+Examples
+--------
+>>> p = resolve_policy("strikes")
+>>> [lever.kind for lever in p.levers]
+['strikes']
+>>> resolve_policy({"name": "mine", "levers": [{"kind": "diplomacy", "start": "2024-03-01",
+...                 "intensity": 0.8}]}).levers[0].intensity
+0.8
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from armednet.errors import InputError
+from armednet.kb.dates import normalize_partial_date
+
+__all__ = [
+    "PRESETS",
+    "Accountability",
+    "CivilSociety",
+    "Cooption",
+    "Decapitation",
+    "Diplomacy",
+    "Drawdown",
+    "Lever",
+    "Policy",
+    "Sanctions",
+    "Strikes",
+    "load_policy",
+    "preset",
+    "resolve_policy",
+]
+
+GROUP_SELECTORS = ("all", "domestic", "transnational", "attackers")
+"""Selectors accepted in group target lists (``attackers`` only for strikes)."""
+INSTITUTION_SELECTORS = ("all", "held")
+"""Selectors for institution lists (``held``: institutions the group already holds)."""
+BUSINESS_SELECTORS = ("all",)
+"""``all``: every sanctionable business or bank that funds a group."""
+
+
+class _Lever(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    start: str | None = Field(
+        default=None, description="First date the lever acts (YYYY[-MM[-DD]]); default: the "
+        "scenario's start.")
+    end: str | None = Field(
+        default=None, description="Last date the lever acts; default: the end of the run.")
+    intensity: float = Field(default=1.0, ge=0.0, le=10.0,
+                             description="Strength of the lever (meaning per kind).")
+
+    @field_validator("start", "end", mode="before")
+    @classmethod
+    def _date(cls, value: Any) -> Any:
+        return None if value is None else normalize_partial_date(value)
+
+
+class Strikes(_Lever):
+    """Military strikes on groups, following a retaliation rule.
+
+    ``rule``: ``proportional`` (each week, strike intensity ``intensity x retaliation_gain x``
+    the group's attacks of the previous week), ``casualty`` (strike every group that attacked
+    in a week whose foreign casualties reached ``threshold``, with ``intensity``), or
+    ``fixed`` (strike the targets every week with ``intensity``). ``targets``: group ids or
+    ``attackers`` / ``all`` / ``domestic`` / ``transnational``.
+    """
+
+    kind: Literal["strikes"] = "strikes"
+    rule: Literal["proportional", "casualty", "fixed"] = "proportional"
+    threshold: float = Field(default=1.0, ge=0.0)
+    targets: list[str] = Field(default_factory=lambda: ["attackers"])
+
+
+class Decapitation(_Lever):
+    """Targeted leadership strikes: each week each living leader of a target group is killed
+    with probability ``1 - exp(-leader_kill_rate x intensity)``. ``targets``: group ids,
+    person ids (leaders) or a selector."""
+
+    kind: Literal["decapitation"] = "decapitation"
+    targets: list[str] = Field(default_factory=lambda: ["transnational"])
+
+
+class Sanctions(_Lever):
+    """Financial sanctions on named businesses and banks (``targets``: business ids, person
+    ids (the channels they pay through), group ids (all their sanctionable channels) or
+    ``all``). Cuts the channel by ``sanction_effectiveness x intensity`` (capped at 1)."""
+
+    kind: Literal["sanctions"] = "sanctions"
+    targets: list[str] = Field(default_factory=lambda: ["all"])
+
+
+class Cooption(_Lever):
+    """Co-option: integrate ``groups`` into ``institutions`` (ids or selectors) with the
+    backing of the foreign power."""
+
+    kind: Literal["co-option"] = "co-option"
+    groups: list[str] = Field(default_factory=lambda: ["domestic"])
+    institutions: list[str] = Field(default_factory=lambda: ["held"])
+
+
+class Accountability(_Lever):
+    """Accountability reform: moves each target institution's accountability toward
+    ``target`` by ``pace x intensity`` of the gap per week."""
+
+    kind: Literal["accountability"] = "accountability"
+    institutions: list[str] = Field(default_factory=lambda: ["all"])
+    target: float = Field(default=0.8, ge=0.0, le=1.0)
+    pace: float = Field(default=0.02, ge=0.0, le=1.0)
+
+
+class CivilSociety(_Lever):
+    """Support to civil-society and protest movements (adds ``intensity`` to the protest
+    drive)."""
+
+    kind: Literal["civil-society"] = "civil-society"
+
+
+class Diplomacy(_Lever):
+    """Cease-fire diplomacy on the regional trigger: from ``start`` the trigger series is
+    multiplied by ``1 - intensity`` (capped at 0..1)."""
+
+    kind: Literal["diplomacy"] = "diplomacy"
+
+
+class Drawdown(_Lever):
+    """Drawdown of foreign forces: presence falls linearly from 1 at ``start`` to
+    ``1 - intensity`` at ``end`` (or the end of the run) and stays there."""
+
+    kind: Literal["drawdown"] = "drawdown"
+
+
+Lever = Annotated[
+    Strikes | Decapitation | Sanctions | Cooption | Accountability | CivilSociety | Diplomacy
+    | Drawdown,
+    Field(discriminator="kind"),
+]
+
+
+class Policy(BaseModel):
+    """A named combination of levers."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1)
+    description: str = ""
+    levers: list[Lever] = Field(default_factory=list)
+
+
+def _presets() -> dict[str, Policy]:
+    acc = Accountability(target=0.8, pace=0.02)
+    cs = CivilSociety(intensity=0.5)
+    return {
+        "status-quo": Policy(name="status-quo", description="No lever beyond the scenario's "
+                             "scheduled events."),
+        "strikes": Policy(name="strikes", description="Retaliatory strikes proportional to "
+                          "each group's attacks of the previous week.",
+                          levers=[Strikes()]),
+        "decapitation": Policy(name="decapitation", description="Targeted killing of the "
+                               "transnational groups' leaders.", levers=[Decapitation()]),
+        "sanctions": Policy(name="sanctions", description="Sanctions on every sanctionable "
+                            "business and bank that funds a group.", levers=[Sanctions()]),
+        "co-option": Policy(name="co-option", description="Backing for domestically focused "
+                            "groups inside the institutions they already hold.",
+                            levers=[Cooption()]),
+        "accountability": Policy(name="accountability", description="Accountability reform "
+                                 "in every institution and support to civil society.",
+                                 levers=[acc, cs]),
+        "combined": Policy(name="combined", description="Accountability reform, civil-society "
+                           "support, sanctions and cease-fire diplomacy together.",
+                           levers=[acc, cs, Sanctions(), Diplomacy(intensity=0.8)]),
+    }
+
+
+PRESETS: tuple[str, ...] = ("status-quo", "strikes", "decapitation", "sanctions", "co-option",
+                            "accountability", "combined")
+"""Names of the preset policies."""
+
+
+def preset(name: str) -> Policy:
+    """The preset policy ``name``.
+
+    Raises
+    ------
+    InputError
+        For unknown names (with close matches).
+    """
+    presets = _presets()
+    if name in presets:
+        return presets[name]
+    near = difflib.get_close_matches(name, list(presets), n=3, cutoff=0.4)
+    hint = f"; did you mean {', '.join(near)}?" if near else ""
+    raise InputError(f"unknown policy {name!r}{hint} (presets: {', '.join(PRESETS)}; or give a "
+                     "YAML/JSON policy file)")
+
+
+def _format_validation(exc: ValidationError, where: str) -> str:
+    lines = []
+    for e in exc.errors():
+        loc = ".".join(str(p) for p in e["loc"])
+        lines.append(f"{where}: {loc or '<top>'}: {e['msg']}")
+    return "invalid policy:\n" + "\n".join(lines)
+
+
+def _from_mapping(data: Any, where: str) -> Policy:
+    if not isinstance(data, Mapping):
+        raise InputError(f"{where}: a policy must be a mapping with 'name' and 'levers'")
+    data = dict(data)
+    if "name" not in data:
+        data["name"] = Path(where).stem if where != "<policy>" else "custom"
+    kinds = ("strikes", "decapitation", "sanctions", "co-option", "accountability",
+             "civil-society", "diplomacy", "drawdown")
+    for i, lever in enumerate(data.get("levers") or []):
+        kind = lever.get("kind") if isinstance(lever, Mapping) else None
+        if isinstance(kind, str) and kind not in kinds:
+            near = difflib.get_close_matches(kind, kinds, n=2, cutoff=0.4)
+            hint = f"; did you mean {', '.join(near)}?" if near else ""
+            raise InputError(f"{where}: levers.{i}.kind: unknown lever {kind!r}{hint} "
+                             f"(levers: {', '.join(kinds)})")
+    try:
+        return Policy.model_validate(data)
+    except ValidationError as exc:
+        raise InputError(_format_validation(exc, where)) from None
+
+
+def load_policy(path: str | Path) -> Policy:
+    """Read a policy from a YAML or JSON file.
+
+    Raises
+    ------
+    InputError
+        If the file cannot be read or parsed, or a field is wrong (file and field named).
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read policy file ({exc.strerror})") from None
+    try:
+        if path.suffix.lower() == ".json":
+            data = json.loads(text)
+        else:
+            import yaml
+
+            data = yaml.safe_load(text)
+    except (ValueError, Exception) as exc:  # yaml.YAMLError, json.JSONDecodeError
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputError(f"{path}: not valid YAML/JSON: {first}") from None
+    return _from_mapping(data, str(path))
+
+
+def resolve_policy(policy: str | Path | Mapping[str, Any] | Policy | None) -> Policy:
+    """Turn a preset name, a file path, a mapping or a :class:`Policy` into a Policy.
+
+    Raises
+    ------
+    InputError
+        Unknown preset (with hints), unreadable or invalid file.
+    """
+    if policy is None:
+        return preset("status-quo")
+    if isinstance(policy, Policy):
+        return policy
+    if isinstance(policy, Mapping):
+        return _from_mapping(policy, "<policy>")
+    text = str(policy)
+    if text in PRESETS:
+        return preset(text)
+    path = Path(text)
+    if path.suffix.lower() in (".yaml", ".yml", ".json") or path.exists():
+        if not path.exists():
+            raise InputError(f"{path}: policy file not found")
+        return load_policy(path)
+    return preset(text)
