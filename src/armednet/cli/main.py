@@ -10,6 +10,7 @@ from armednet.cli.analyze import analyze
 from armednet.cli.demo import demo
 from armednet.cli.report import report
 from armednet.cli.serve import serve
+from armednet.cli.simulate import simulate
 
 app = typer.Typer(
     name="armednet",
@@ -23,6 +24,7 @@ app.add_typer(kb.app, name="kb")
 app.add_typer(experiment.app, name="experiment")
 app.add_typer(events.app, name="events")
 app.command("analyze")(analyze)
+app.command("simulate")(simulate)
 app.command("report")(report)
 app.command("serve")(serve)
 app.command("demo")(demo)

@@ -120,6 +120,12 @@ class GroupAttributes(_Record):
         description="Hostility toward the foreign force at the start, 0..1 (judgment; "
         "defaults to orientation).",
     )
+    campaign: bool = Field(
+        default=True,
+        description="Whether the group takes part in the campaign of attacks on the "
+        "scenario's foreign force that the model simulates. False for a group whose attacks "
+        "the scenario's attack counts do not cover (e.g. an adversary of the axis).",
+    )
 
 
 class InstitutionAttributes(_Record):
@@ -278,6 +284,12 @@ class ScenarioMeta(_Record):
     country: str | None = None
     foreign_force: Id | None = Field(
         default=None, description="Node id of the foreign force whose presence is attacked."
+    )
+    theatre: list[Annotated[str, Field(pattern=r"^[A-Z]{2}$")]] = Field(
+        default_factory=list,
+        description="ISO 3166 alpha-2 codes of the countries where the foreign force is "
+        "attacked; armed groups based elsewhere do not attack it in the model. Default: the "
+        "scenario's country (every group when neither is set).",
     )
     sources: list[Id] = Field(default_factory=list)
 

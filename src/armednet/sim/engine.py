@@ -12,8 +12,9 @@ and ``k`` (:mod:`armednet.sim.rng`), so results do not depend on the chunk size,
 from __future__ import annotations
 
 import difflib
+import functools
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,6 +34,7 @@ from armednet.sim.mechanisms import MECHANISMS, PIPELINE
 from armednet.sim.mechanisms._base import Context
 from armednet.sim.mechanisms.accountability import capture_index
 from armednet.sim.mechanisms.ceasefire import political_influence
+from armednet.sim.mechanisms.revenue import channel_scale
 from armednet.sim.params import resolve_params
 from armednet.sim.policy import Policy, resolve_policy
 from armednet.sim.rng import run_keys, uniforms
@@ -47,11 +49,18 @@ __all__ = [
     "FACTION_THRESHOLD",
     "WEEKLY_GROUP_VARIABLES",
     "WEEKLY_VARIABLES",
+    "ChunkOutput",
+    "Ensemble",
     "SimulationResult",
     "load_graph",
+    "prepare",
     "resolve_mechanisms",
     "simulate",
 ]
+
+DEFAULT_CHUNK = 2048
+"""Runs advanced together by default: large enough for numpy to be efficient, small
+enough to keep a chunk's state in the CPU caches' neighbourhood and memory bounded."""
 
 FACTION_THRESHOLD = 0.01
 """An active slot counts as a faction while its capability exceeds this (1000 fighters)."""
@@ -158,6 +167,7 @@ class _Recorder:
         self.protest = z(R)
         self.last_year = z(R)
         self.last_year_from = max(0, T - 52)
+        self.exposure = inputs.exposure
         self.weekly = weekly
         if weekly:
             self.w = {k: z((R, T), dtype=np.float32) for k in WEEKLY_VARIABLES}
@@ -192,9 +202,10 @@ class _Recorder:
         self.on_n += on
         self.off_att += np.where(on, 0.0, att)
         self.off_n += ~on
-        mtot = s.M.sum(axis=1)
-        self.cap_trans += np.where(mtot > 0, (s.M * trans).sum(axis=1) / np.maximum(mtot, 1e-12),
-                                   0.0)
+        m_in = s.M * self.exposure
+        mtot = m_in.sum(axis=1)
+        self.cap_trans += np.where(mtot > 0, (m_in * trans).sum(axis=1)
+                                   / np.maximum(mtot, 1e-12), 0.0)
         self.protest += s.Q
         if t >= self.last_year_from:
             self.last_year += att
@@ -210,13 +221,18 @@ class _Recorder:
             w["backing"][:, t] = s.B
             w["tau"][:, t] = sc["tau"][:, 0]
             w["ceasefires"][:, t] = s.S.sum(axis=1)
-            w["factions"][:, t] = (s.active & (s.M > FACTION_THRESHOLD)).sum(axis=1)
+            w["factions"][:, t] = self.factions(s)
             wg["group_attacks"][:, t] = att_g
             wg["military"][:, t] = s.M
             wg["funds"][:, t] = s.F
             wg["cohesion"][:, t] = s.C
             wg["ceasefire"][:, t] = s.S
             wg["power"][:, t] = power()
+
+    def factions(self, s: State) -> np.ndarray:
+        """Active factions of the campaign (groups and splinters above the threshold)."""
+        alive = s.active & (s.M > FACTION_THRESHOLD) & (self.exposure > 0)
+        return alive.sum(axis=1).astype(float)
 
     def summary(self, s: State, ctx: Context, power: np.ndarray,
                 run_index: np.ndarray) -> dict[str, np.ndarray]:
@@ -254,9 +270,9 @@ class _Recorder:
             "capture_final": capture_index(s, ctx),
             "accountability_final": (s.A @ ctx.scratch["budget_norm"] if inp.K
                                      else np.zeros(s.runs)),
-            "factions_final": (s.active & (s.M > FACTION_THRESHOLD)).sum(axis=1).astype(float),
-            "military_final": s.M.sum(axis=1),
-            "funds_final": s.F.sum(axis=1),
+            "factions_final": self.factions(s),
+            "military_final": (s.M * self.exposure).sum(axis=1),
+            "funds_final": (s.F * self.exposure).sum(axis=1),
             "backing_final": s.B.copy(),
             "protest_mean": self.protest / T,
             "protest_final": s.Q.copy(),
@@ -269,10 +285,8 @@ class _Recorder:
 
 def _power(s: State, ctx: Context) -> np.ndarray:
     """Power index per group: mean of capability, funds, political influence and
-    legitimacy, the first two relative to the largest group at the start."""
-    inp = ctx.inputs
-    m_ref = max(float(inp.fighters.max()), 1e-9)
-    f_ref = max(float(inp.revenue_annual.max()) / 4.0, 1.0)
+    legitimacy, the first two relative to the largest campaign group at the start."""
+    m_ref, f_ref = ctx.scratch["power_ref"]
     return np.where(s.active, (s.M / m_ref + s.F / f_ref
                                + political_influence(s, ctx) + s.L) / 4.0, 0.0)
 
@@ -287,12 +301,16 @@ def _run_chunk(inputs: ModelInputs, sch: PolicySchedule, p: dict[str, np.ndarray
     static: dict[str, Any] = {
         "chan_incidence": np.eye(G)[inputs.chan_group] if len(inputs.chan_group)
         else np.zeros((0, G)),
+        "chan_scale": channel_scale(inputs.chan_kind, inputs.chan_split, p),
         "leader_onehot": np.eye(G)[inputs.leader_group],
         "budget_norm": (inputs.budget / inputs.budget.sum() if inputs.K and
                         inputs.budget.sum() > 0 else np.full(inputs.K, 1.0 / max(inputs.K, 1))),
     }
     p0 = inputs.capture @ inputs.inst_weight if inputs.K else np.zeros(G)
     static["p_ref"] = max(float(p0.max()), 1e-3)
+    focus = inputs.exposure > 0 if inputs.exposure.any() else np.ones(G, dtype=bool)
+    static["power_ref"] = (max(float(inputs.fighters[focus].max()), 1e-9),
+                           max(float(inputs.revenue_annual[focus].max()) / 4.0, 1.0))
     rec = _Recorder(inputs, R, weekly)
     for t in range(inputs.weeks):
         def uni(stream: int, n: int, _t: int = t) -> np.ndarray:
@@ -302,7 +320,7 @@ def _run_chunk(inputs: ModelInputs, sch: PolicySchedule, p: dict[str, np.ndarray
                       scratch=dict(static))
         for step in PIPELINE:
             step(s, ctx)
-        rec.week(t, s, ctx, lambda: _power(s, ctx))
+        rec.week(t, s, ctx, functools.partial(_power, s, ctx))
         s.last_attacks = ctx.scratch["attacks"]
         s.last_casualties = ctx.scratch["casualties"].sum(axis=1)
         if tick is not None:
@@ -370,6 +388,103 @@ def simulate(
     >>> res.summary[["attacks", "capture_final"]].shape  # doctest: +SKIP
     (4, 2)
     """
+    ens = prepare(kg_or_scenario, policy=policy, runs=runs, weeks=weeks, seed=seed,
+                  params=params, mechanisms=mechanisms, run_offset=run_offset,
+                  record=record, chunk_size=chunk_size)
+    summaries: list[pd.DataFrame] = []
+    weeklies: list[dict[str, np.ndarray]] = []
+    for chunk in ens.chunks(progress):
+        summaries.append(chunk.summary)
+        if chunk.weekly is not None:
+            weeklies.append(chunk.weekly)
+    summary = pd.concat(summaries, ignore_index=True)
+    ds = (_to_dataset(ens.inputs, weeklies, summary["run"].to_numpy())
+          if ens.weekly else None)
+    return SimulationResult(summary=summary, weekly=ds, metadata=ens.metadata,
+                            inputs=ens.inputs)
+
+
+@dataclass
+class ChunkOutput:
+    """The output of one chunk of runs (see :meth:`Ensemble.chunks`).
+
+    Attributes
+    ----------
+    summary : pandas.DataFrame
+        One row per run of the chunk.
+    weekly : dict of str to ndarray or None
+        Weekly arrays, (runs, weeks) or (runs, weeks, groups), when recorded.
+    """
+
+    summary: pd.DataFrame
+    weekly: dict[str, np.ndarray] | None
+
+
+@dataclass
+class Ensemble:
+    """A prepared ensemble: validated inputs, resolved policy and parameters.
+
+    Build it with :func:`prepare`; iterate :meth:`chunks` to stream results chunk by chunk
+    (memory stays bounded by the chunk size, whatever the number of runs).
+    """
+
+    inputs: ModelInputs
+    schedule: PolicySchedule
+    params: dict[str, np.ndarray]
+    on: frozenset[str]
+    seed: int
+    runs: int
+    run_offset: int
+    weekly: bool
+    chunk_size: int
+    metadata: dict[str, Any]
+
+    def chunks(self, progress: Callable[[float, float], None] | None = None
+               ) -> Iterator[ChunkOutput]:
+        """Advance the runs chunk by chunk, yielding each chunk's output.
+
+        Parameters
+        ----------
+        progress : callable, optional
+            ``progress(done, total)`` in run-weeks, called every simulated week.
+        """
+        total = float(self.runs) * self.inputs.weeks
+        done = [0.0]
+
+        def tick(n: int) -> None:
+            done[0] += n
+            if progress is not None:
+                progress(done[0], total)
+
+        for a in range(0, self.runs, self.chunk_size):
+            b = min(self.runs, a + self.chunk_size)
+            idx = np.arange(self.run_offset + a, self.run_offset + b, dtype=np.int64)
+            p = {k: v[a:b] for k, v in self.params.items()}
+            summ, wk = _run_chunk(self.inputs, self.schedule, p, self.on,
+                                  run_keys(self.seed, idx), idx, self.weekly,
+                                  tick if progress is not None else None)
+            yield ChunkOutput(summary=pd.DataFrame(summ), weekly=wk)
+
+
+def prepare(
+    kg_or_scenario: Any = None,
+    policy: str | Path | Mapping[str, Any] | Policy | None = "status-quo",
+    runs: int = 1000,
+    weeks: int = 104,
+    seed: int = 0,
+    params: Mapping[str, Any] | None = None,
+    mechanisms: Mapping[str, bool] | Iterable[str] | None = None,
+    run_offset: int = 0,
+    record: str = "summary",
+    chunk_size: int | None = None,
+) -> Ensemble:
+    """Validate the arguments of :func:`simulate` and build an :class:`Ensemble`.
+
+    Raises
+    ------
+    InputError
+        Bad runs, weeks, seed, policy, parameters or mechanism names.
+    """
     for name, value, low in (("runs", runs, 1), ("weeks", weeks, 1),
                              ("run_offset", run_offset, 0), ("seed", seed, 0)):
         if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
@@ -384,31 +499,6 @@ def simulate(
     p_all = resolve_params(params, runs)
     inputs = build_inputs(kg, weeks)
     sch = schedule_policy(inputs, pol)
-    chunk = chunk_size or 2048
-    weekly = record == "weekly"
-    total = float(runs) * weeks
-    done = [0.0]
-
-    def tick(n: int) -> None:
-        done[0] += n
-        if progress is not None:
-            progress(done[0], total)
-
-    summaries: list[dict[str, np.ndarray]] = []
-    weeklies: list[dict[str, np.ndarray]] = []
-    for a in range(0, runs, chunk):
-        b = min(runs, a + chunk)
-        idx = np.arange(run_offset + a, run_offset + b, dtype=np.int64)
-        keys = run_keys(seed, idx)
-        p = {k: v[a:b] for k, v in p_all.items()}
-        summ, wk = _run_chunk(inputs, sch, p, on, keys, idx, weekly,
-                              tick if progress is not None else None)
-        summaries.append(summ)
-        if wk is not None:
-            weeklies.append(wk)
-    summary = pd.DataFrame({k: np.concatenate([s[k] for s in summaries])
-                            for k in summaries[0]})
-    ds = _to_dataset(inputs, weeklies, summary["run"].to_numpy()) if weekly else None
     from armednet import __version__
 
     meta = {
@@ -419,7 +509,9 @@ def simulate(
         "mechanisms": sorted(on), "params": _describe_params(p_all),
         "package_version": __version__, "notes": list(inputs.notes),
     }
-    return SimulationResult(summary=summary, weekly=ds, metadata=meta, inputs=inputs)
+    return Ensemble(inputs=inputs, schedule=sch, params=p_all, on=on, seed=int(seed),
+                    runs=int(runs), run_offset=int(run_offset), weekly=record == "weekly",
+                    chunk_size=int(chunk_size or DEFAULT_CHUNK), metadata=meta)
 
 
 def _describe_params(p: dict[str, np.ndarray]) -> dict[str, Any]:

@@ -37,7 +37,6 @@ from armednet.sim.state import State
 __all__ = [
     "DEFAULT_LEADER_SHARE",
     "DEFAULT_OFFICE_SHARE",
-    "STRIKE_TARGETS_PER_UNIT",
     "UNNAMED_LEADER_SHARE",
     "ModelInputs",
     "PolicySchedule",
@@ -55,8 +54,6 @@ DEFAULT_OFFICE_SHARE = 0.1
 UNNAMED_LEADER_SHARE = 0.2
 """Authority share lost when a scheduled leadership strike on a group kills no named
 leader of it (an unnamed senior commander)."""
-STRIKE_TARGETS_PER_UNIT = 50.0
-"""A scheduled strike event's ``intensity`` (targets hit) per unit of strike intensity."""
 DEFAULT_PATRON_FUNDING = 20.0
 """USD million per year from a ``patron_of`` tie with ``funding`` support and no ``funds``
 tie amount."""
@@ -85,6 +82,7 @@ class ModelInputs:
     revenue_annual: np.ndarray  # (G,) USD million per year, reported
     legitimacy: np.ndarray  # (G,)
     hostility: np.ndarray  # (G,)
+    exposure: np.ndarray  # (G,) 1 for campaign groups in the theatre, else 0
     maturity: np.ndarray  # (G,) 0..1 from age and size
     patron: np.ndarray  # (G,) patron tie strength 0..1
     coordination: np.ndarray  # (G, G) symmetric weights 0..1
@@ -97,12 +95,13 @@ class ModelInputs:
     chan_amount: np.ndarray  # (Nc,) USD million per week
     chan_kind: list[str]
     chan_sanctionable: np.ndarray  # (Nc,) bool
+    chan_split: np.ndarray  # (Nc,) +1 formal / -1 informal part of unattributed revenue, 0
     chan_payer: list[str]
     leader_ids: list[str]
     leader_group: np.ndarray  # (NL,)
     leader_share: np.ndarray  # (NL,)
     tau: np.ndarray  # (T,) regional trigger
-    strike_events: np.ndarray  # (T, G) scheduled strike intensity
+    strike_events: np.ndarray  # (T, G) scheduled strikes, targets hit
     kill_events: np.ndarray  # (T, NL) bool: leader killed by a scheduled strike
     unnamed_kill_events: np.ndarray  # (T, G) authority share lost to unnamed kills
     sanction_events: list[tuple[int, int, float]]  # (week, channel, intensity)
@@ -207,6 +206,13 @@ def build_inputs(kg: KnowledgeGraph, weeks: int) -> ModelInputs:
     legitimacy = per_group([a.legitimacy for a in attrs])  # type: ignore[union-attr]
     hostility = per_group([a.hostility if a.hostility is not None else a.orientation  # type: ignore[union-attr]
                            for a in attrs])
+    theatre = set(meta.theatre) or ({meta.country} if meta.country else set())
+    exp0 = np.array([float(a.campaign and (not theatre or n.country is None  # type: ignore[union-attr]
+                                            or n.country in theatre))
+                     for n, a in zip(groups, attrs, strict=True)])
+    exposure = np.concatenate([exp0, exp0])  # a splinter fights where its parent does
+    if not exp0.any():
+        notes.append("no armed group is in the theatre and in the campaign: no attacks")
     age = np.array([max(0, start.year - a.founding_year) for a in attrs], dtype=float)  # type: ignore[union-attr]
     smax = max(float(size[:g0].max()), 1e-9)
     mat = 0.5 * np.minimum(age / 20.0, 1.0) + 0.5 * np.minimum(size[:g0] / smax, 1.0)
@@ -262,7 +268,10 @@ def build_inputs(kg: KnowledgeGraph, weeks: int) -> ModelInputs:
                 patron_funding[g] = patron_funding.get(g, 0.0) + DEFAULT_PATRON_FUNDING * t.weight
 
     # institutions and capture -------------------------------------------------------
-    insts = [n for n in snap.nodes(NodeType.STATE_INSTITUTION) if n.institution is not None]
+    # Capture is measured on the scenario country's state: foreign institutions (a patron's
+    # corps, the foreign power's ministries) have budget shares of other budgets.
+    insts = [n for n in snap.nodes(NodeType.STATE_INSTITUTION) if n.institution is not None
+             and (meta.country is None or n.country in (None, meta.country))]
     kidx = {n.id: i for i, n in enumerate(insts)}
     K = len(insts)
     budget = np.array([n.institution.budget_share for n in insts], dtype=float)  # type: ignore[union-attr]
@@ -299,6 +308,7 @@ def build_inputs(kg: KnowledgeGraph, weeks: int) -> ModelInputs:
     chan_amount: list[float] = []
     chan_kind: list[str] = []
     chan_sanc: list[bool] = []
+    chan_split: list[int] = []
     chan_payer: list[str] = []
     pending: list[int] = []
     for t in snap.ties(TieType.FUNDS):
@@ -315,6 +325,7 @@ def build_inputs(kg: KnowledgeGraph, weeks: int) -> ModelInputs:
         chan_group.append(gidx[t.to])
         chan_kind.append(kind)
         chan_sanc.append(sanc)
+        chan_split.append(0)
         chan_payer.append(t.from_)
         if t.amount is not None:
             chan_amount.append(t.amount.value)
@@ -327,6 +338,7 @@ def build_inputs(kg: KnowledgeGraph, weeks: int) -> ModelInputs:
         chan_group.append(g)
         chan_kind.append("patron")
         chan_sanc.append(False)
+        chan_split.append(0)
         chan_payer.append("patron")
         chan_amount.append(amount)
     revenue = np.array([(a.funds.value if a.funds is not None else 0.0) for a in attrs])  # type: ignore[union-attr]
@@ -343,11 +355,16 @@ def build_inputs(kg: KnowledgeGraph, weeks: int) -> ModelInputs:
                 amounts[i] = rest / len(missing)
             rest = 0.0
         if rest > 0:
-            chan_group.append(g)
-            chan_kind.append("other")
-            chan_sanc.append(False)
-            chan_payer.append("unattributed")
-            amounts = np.append(amounts, rest)
+            # Revenue no tie explains: one formal (banked, sanctionable) and one informal
+            # channel, both of the full residual; the parameter formal_revenue_share weighs
+            # them (revenue mechanism), so the split is an uncertainty, not an input.
+            for split, sanctionable in ((1, True), (-1, False)):
+                chan_group.append(g)
+                chan_kind.append("other")
+                chan_sanc.append(sanctionable)
+                chan_split.append(split)
+                chan_payer.append("unattributed")
+            amounts = np.append(amounts, [rest, rest])
     amounts = np.nan_to_num(amounts)
     revenue_annual = np.concatenate([revenue, np.zeros(g0)])
 
@@ -383,9 +400,10 @@ def build_inputs(kg: KnowledgeGraph, weeks: int) -> ModelInputs:
             for x in ev.targets:
                 if x in person_group:
                     gt.extend(person_group[x])
+                gt.extend(members.get(x, []))  # an umbrella stands for its member groups
             gt = sorted(set(gt))
             if ev.kind == "strike" and gt:
-                strike_ev[w, gt] += ev.intensity / STRIKE_TARGETS_PER_UNIT / len(gt)
+                strike_ev[w, gt] += ev.intensity / len(gt)
             if ev.kind == "leadership_strike":
                 killed = set(ev.killed) | {x for x in ev.targets if x in person_group}
                 hit_groups = set()
@@ -394,7 +412,7 @@ def build_inputs(kg: KnowledgeGraph, weeks: int) -> ModelInputs:
                         kill_ev[w, i] = True
                         hit_groups.add(int(lg[i]))
                 for g in gt:
-                    strike_ev[w, g] += min(ev.intensity, 1.0) / STRIKE_TARGETS_PER_UNIT
+                    strike_ev[w, g] += min(ev.intensity, 1.0)
                     if g not in hit_groups:
                         unnamed[w, g] += UNNAMED_LEADER_SHARE
         elif ev.kind in ("sanctions", "designation"):
@@ -414,18 +432,22 @@ def build_inputs(kg: KnowledgeGraph, weeks: int) -> ModelInputs:
         if w >= weeks:
             continue
         for i, payer in enumerate(chan_payer):
-            if payer == t.from_ and chan_sanc[i]:
+            by_group = t.from_ in gidx and chan_group[i] == gidx[t.from_]
+            if (payer == t.from_ or by_group) and chan_sanc[i]:
                 sanction_events.append((w, i, 1.0))
+    # One designation recorded both as an event and as a sanctioned_by tie is one fact.
+    sanction_events = sorted(set(sanction_events))
 
     return ModelInputs(
         scenario_id=meta.id, scenario_hash=kg.hash, start=start, weeks=weeks,
         group_ids=group_ids, n_groups0=g0, splinter_of=splinter_of, orientation=orientation,
         size=size, fighters=fighters, revenue_annual=revenue_annual, legitimacy=legitimacy,
-        hostility=hostility, maturity=maturity, patron=patron, coordination=W,
+        hostility=hostility, exposure=exposure, maturity=maturity, patron=patron, coordination=W,
         inst_ids=[n.id for n in insts], budget=budget, accountability=acc,
         inst_weight=inst_weight, capture=X, chan_group=np.array(chan_group, dtype=int),
         chan_amount=amounts / 52.0, chan_kind=chan_kind,
-        chan_sanctionable=np.array(chan_sanc, dtype=bool), chan_payer=chan_payer,
+        chan_sanctionable=np.array(chan_sanc, dtype=bool),
+        chan_split=np.array(chan_split, dtype=np.int8), chan_payer=chan_payer,
         leader_ids=leader_ids, leader_group=lg, leader_share=ls, tau=tau,
         strike_events=strike_ev, kill_events=kill_ev, unnamed_kill_events=unnamed,
         sanction_events=sanction_events, business_ids=business_ids, person_ids=person_ids,
@@ -576,11 +598,13 @@ def schedule_policy(inputs: ModelInputs, policy: Policy) -> PolicySchedule:
             sch.presence[b:] = np.minimum(sch.presence[b:], 1.0 - min(x, 1.0))
     weeks = np.arange(T, dtype=float)
     for a, b, c, x in onsets:
+        # Pressures on one channel add up; the latest onset restarts the evasion clock (a
+        # new designation closes the workarounds found for the old ones).
         on = (weeks >= max(a, 0)) & (weeks < b)
-        since = np.where(on, weeks - a, -1.0)
-        newer = on & (sch.sanction_cut[:, c] < x)
-        sch.sanction_cut[:, c] = np.where(newer, x, sch.sanction_cut[:, c])
-        sch.sanction_since[:, c] = np.where(newer, since, sch.sanction_since[:, c])
+        prev = sch.sanction_since[:, c]
+        since = np.where(prev >= 0, np.minimum(prev, weeks - a), weeks - a)
+        sch.sanction_cut[:, c] += np.where(on, x, 0.0)
+        sch.sanction_since[:, c] = np.where(on, since, prev)
     np.clip(sch.reform_pace, 0.0, 1.0, out=sch.reform_pace)
     return sch
 

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -24,7 +25,11 @@ from armednet.errors import InputError
 from armednet.sim.mechanisms import MODULES
 from armednet.sim.mechanisms._base import Parameter
 
-__all__ = ["PARAMETERS", "Parameter", "defaults", "resolve_params"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["PARAMETERS", "Parameter", "defaults", "draw_parameter_sets",
+           "load_parameter_sets", "resolve_params"]
 
 
 def _collect() -> dict[str, Parameter]:
@@ -88,3 +93,79 @@ def resolve_params(params: Mapping[str, Any] | None, runs: int) -> dict[str, np.
                              f"{p.hard_high:g}], got {arr.min():g} .. {arr.max():g}")
         out[name] = arr.reshape(runs, 1)
     return out
+
+
+RESERVED_COLUMNS = ("weight", "draw", "log_weight")
+"""Columns of a parameter-set table that are not parameters."""
+
+
+def load_parameter_sets(path: str | Path) -> pd.DataFrame:
+    """Read a table of parameter sets (a posterior from ``armednet calibrate``, or any
+    Parquet or CSV file with one column per parameter and one row per set).
+
+    An optional ``weight`` column gives each set's probability (normalised); other
+    columns must be model parameters.
+
+    Raises
+    ------
+    InputError
+        Unreadable file, unknown columns, non-finite or inadmissible values.
+    """
+    import pandas as pd
+
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: parameter-set file not found")
+    try:
+        table = pd.read_csv(path) if path.suffix.lower() == ".csv" else pd.read_parquet(path)
+    except Exception as exc:  # pyarrow and pandas raise many types for bad files
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputError(f"{path}: not a Parquet or CSV table of parameter sets ({first})"
+                         ) from None
+    if table.empty:
+        raise InputError(f"{path}: holds no parameter sets")
+    for col in table.columns:
+        if col in RESERVED_COLUMNS:
+            continue
+        if col not in PARAMETERS:
+            near = difflib.get_close_matches(str(col), list(PARAMETERS), n=3, cutoff=0.5)
+            hint = f"; did you mean {', '.join(near)}?" if near else ""
+            raise InputError(f"{path}: column {col!r} is not a model parameter{hint}")
+    if "weight" in table.columns:
+        w = table["weight"].to_numpy(dtype=float)
+        if not np.all(np.isfinite(w)) or w.min() < 0 or w.sum() <= 0:
+            raise InputError(f"{path}: weights must be finite, >= 0 and not all 0")
+    # resolve_params checks every value against the parameter's admissible limits
+    cols = [c for c in table.columns if c not in RESERVED_COLUMNS]
+    resolve_params({c: table[c].to_numpy(dtype=float) for c in cols}, runs=len(table))
+    return table
+
+
+def draw_parameter_sets(table: pd.DataFrame, run_index: np.ndarray,
+                        seed: int) -> dict[str, np.ndarray]:
+    """Assign one parameter set to each run (by weight when the table has ``weight``).
+
+    The set of run ``k`` depends only on ``seed`` and ``k`` (counter-based draws), so a
+    slice of an ensemble gets the same sets as the whole.
+
+    Returns
+    -------
+    dict of str to ndarray
+        Parameter name -> values of shape ``(len(run_index),)``, for
+        :func:`armednet.sim.engine.simulate`'s ``params``.
+    """
+    from armednet.sim.rng import run_keys, uniforms
+
+    n = len(table)
+    w = (table["weight"].to_numpy(dtype=float) if "weight" in table.columns
+         else np.ones(n))
+    cdf = np.cumsum(w) / w.sum()
+    u = uniforms(run_keys(seed, np.asarray(run_index)), week=-1, stream=PARAMETER_STREAM,
+                 n=1)[:, 0]
+    pick = np.minimum(np.searchsorted(cdf, u, side="right"), n - 1)
+    return {c: table[c].to_numpy(dtype=float)[pick] for c in table.columns
+            if c not in RESERVED_COLUMNS}
+
+
+PARAMETER_STREAM = 97
+"""Random stream that assigns parameter sets to runs (distinct from the model's streams)."""

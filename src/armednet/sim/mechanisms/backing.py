@@ -40,11 +40,13 @@ PARAMS = (
 
 def step_backing(s: State, ctx: Context) -> None:
     """Update ``B`` from this week's strikes."""
+    if "backing" not in ctx.on:
+        return
     p = ctx.p
-    I = ctx.scratch["strike"].sum(axis=1)
+    hits = ctx.scratch["strike"].sum(axis=1)
     harm = ctx.scratch["strike_harm"].sum(axis=1)
     b0 = p["initial_backing"][:, 0]
-    loss = np.minimum(1.0, p["backing_loss"][:, 0] * I + p["backing_harm_loss"][:, 0] * harm)
+    loss = np.minimum(1.0, p["backing_loss"][:, 0] * hits + p["backing_harm_loss"][:, 0] * harm)
     s.B += p["backing_recovery"][:, 0] * (b0 - s.B) - loss * s.B
     np.clip(s.B, 0.0, 1.0, out=s.B)
 

@@ -99,7 +99,8 @@ def step_ceasefire(s: State, ctx: Context) -> None:
     thr = p["ceasefire_threshold"]
     p_dec = 1.0 - np.exp(-p["declare_rate"] * np.maximum(z - thr, 0.0))
     p_end = 1.0 - np.exp(-p["resume_rate"] * np.maximum(p["resume_fraction"] * thr - z, 0.0))
-    declared = ~s.S & s.active & (u < p_dec)
+    # Only groups in the campaign have attacks to suspend.
+    declared = ~s.S & s.active & (inp.exposure > 0) & (u < p_dec)
     ended = s.S & (u < p_end)
     s.S = (s.S | declared) & ~ended & s.active
     ctx.scratch["declared"] = declared

@@ -7,8 +7,10 @@ Equations (per run r, group g, channel c, institution k; weekly)::
     F_g     += income_g + rent_g
     paid_g   = min(F_g, u M_g);  F_g -= paid_g;  shortfall_g = u M_g - paid_g
 
-with ``pi_c = patron_scale`` for patron channels and 1 otherwise. Sanction cuts come from
-:mod:`armednet.sim.mechanisms.sanctions`.
+with ``pi_c = patron_scale`` for patron channels, ``pi_c = s_f`` for the formal part and
+``1 - s_f`` for the informal part of a group's unattributed revenue (its reported revenue
+that no ``funds`` tie explains), and 1 otherwise. Only the formal part can be sanctioned.
+Sanction cuts come from :mod:`armednet.sim.mechanisms.sanctions`.
 
 References
 ----------
@@ -41,6 +43,11 @@ PARAMS = (
               1.0, 0.0, 2.0, "judgment", "revenue", hard_high=10.0),
     Parameter("initial_reserve_weeks", "F_0", "Funds on hand at the start, in weeks of "
               "reported revenue.", "weeks", 13.0, 4.0, 52.0, "judgment", "revenue"),
+    Parameter("formal_revenue_share", "s_f", "Share of a group's unattributed revenue that "
+              "runs through banks and firms reachable by sanctions (the rest is cash, "
+              "smuggling and other informal income).", "1", 0.3, 0.0, 1.0,
+              "judgment (no source splits the groups' revenue by channel)", "revenue",
+              hard_high=1.0),
 )
 
 
@@ -55,9 +62,9 @@ def step_revenue(s: State, ctx: Context) -> None:
         amount = np.broadcast_to(inp.chan_amount, (R, len(inp.chan_group)))
         if cut is not None:
             amount = amount * (1.0 - cut)
-        is_patron = np.array([k == "patron" for k in inp.chan_kind])
-        if is_patron.any():
-            amount = np.where(is_patron, amount * p["patron_scale"], amount)
+        scale = ctx.scratch["chan_scale"]
+        if scale is not None:
+            amount = amount * scale
         income = amount @ ctx.scratch["chan_incidence"]
     rents = np.zeros((R, G))
     if "state_rents" in ctx.on and inp.K:
@@ -81,6 +88,22 @@ REVENUE = Mechanism(
     "Business, bank, patron and other channels add to funds; upkeep of capability is paid "
     "from funds (unpaid upkeep causes desertion in ``capability``). Off: funds neither grow "
     "nor pay upkeep.", PARAMS[2:], step_revenue)
+
+
+def channel_scale(kinds: list[str], split: np.ndarray,
+                  p: dict[str, np.ndarray]) -> np.ndarray | None:
+    """Each channel's multiplier ``pi_c``, shape (runs, channels), or None when all are 1.
+
+    Computed once per chunk of runs (the parameters do not change over the weeks).
+    """
+    is_patron = np.array([k == "patron" for k in kinds], dtype=bool)
+    formal, informal = split == 1, split == -1
+    if not (is_patron.any() or formal.any() or informal.any()):
+        return None
+    sf = p["formal_revenue_share"]
+    out = np.where(is_patron, p["patron_scale"], 1.0)
+    out = np.where(formal, sf, out)
+    return np.where(informal, 1.0 - sf, out)
 STATE_RENTS = Mechanism(
     "state_rents", "State rents from captured institutions", ("C3", "C4"),
     "Each group draws rho * B_nat/52 * sum_k X[g,k] b_k (1 - A_k) per week. Raises funds; "

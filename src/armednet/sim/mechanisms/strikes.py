@@ -3,7 +3,7 @@ damage, cost memory, hostility, rally and leadership kills (C1, C2, C3).
 
 Equations (weekly)::
 
-    I_g   = sched_g(t) + fixed_g(t) + prop_g(t) g_r n_g(t-1)
+    I_g   = sched_g(t) / n_u + fixed_g(t) + prop_g(t) g_r n_g(t-1)
             + sum_rules x_g(t) [casualties(t-1) >= thr] [n_g(t-1) > 0]      (active only)
     M_g  *= exp(-lambda_s I_g)
     D_g   = (1 - mu) D_g + I_g                                   (cost memory)
@@ -11,6 +11,9 @@ Equations (weekly)::
     L_g  += r I_g (1 - L_g)                                      (mechanism ``rally``)
     harm ~ Poisson(kappa_s I_g)                                  (civilian harm of strikes)
     leader l killed with probability 1 - exp(-k_l x_l(t)), or when scheduled.
+
+Scheduled strikes come from the scenario's events in targets hit (their ``intensity``); a
+unit of strike intensity is a round of ``n_u`` targets.
 
 Strikes remove military assets only: funds, capture and legitimacy are not touched (the
 essay's point about embeddedness is thus tested, not assumed: capture can still fall when
@@ -37,6 +40,10 @@ STREAM_STRIKES = (5, 6)
 """Random streams: strike civilian harm, leader kills."""
 
 PARAMS = (
+    Parameter("strike_targets_per_unit", "n_u", "Targets hit by one unit of strike "
+              "intensity (converts the scenario's scheduled strikes into units).",
+              "targets / unit", 20.0, 10.0, 60.0, "judgment (the 2 Feb 2024 round of 85 "
+              "targets is about four units)", "strikes", hard_low=1.0),
     Parameter("strike_lethality", "lambda_s", "Share of capability destroyed per unit of "
               "strike intensity (as 1 - exp(-lambda_s I)).", "1 / unit", 0.08, 0.0, 0.3,
               "judgment", "strikes"),
@@ -64,13 +71,16 @@ def step_strikes(s: State, ctx: Context) -> None:
     R, G = s.M.shape
     t, sch, inp, p = ctx.t, ctx.policy, ctx.inputs, ctx.p
     s.D *= 1.0 - p["cost_memory_decay"]
-    I = np.broadcast_to(inp.strike_events[t] + sch.strike_fixed[t], (R, G)).copy()
+    sched = inp.strike_events[t]
+    hit = np.broadcast_to(sch.strike_fixed[t], (R, G)).copy()
+    if sched.any():
+        hit += sched / p["strike_targets_per_unit"]
     if sch.strike_prop[t].any():
-        I += sch.strike_prop[t] * p["retaliation_gain"] * s.last_attacks
+        hit += sch.strike_prop[t] * p["retaliation_gain"] * s.last_attacks
     for arr, thr in sch.strike_casualty:
         if arr[t].any():
-            I += arr[t] * ((s.last_casualties >= thr)[:, None] & (s.last_attacks > 0))
-    I *= s.active
+            hit += arr[t] * ((s.last_casualties >= thr)[:, None] & (s.last_attacks > 0))
+    hit *= s.active
     NL = len(inp.leader_ids)
     killed = np.broadcast_to(inp.kill_events[t], (R, NL)).copy()
     if sch.decap[t].any():
@@ -84,18 +94,18 @@ def step_strikes(s: State, ctx: Context) -> None:
         ctx.scratch["strike"] = np.zeros((R, G))
         ctx.scratch["strike_harm"] = np.zeros((R, G))
         return
-    ctx.scratch["strike"] = I
-    if not I.any():
+    ctx.scratch["strike"] = hit
+    if not hit.any():
         ctx.scratch["strike_harm"] = np.zeros((R, G))
         return
-    s.M *= np.exp(-p["strike_lethality"] * I)
-    s.D += I
-    s.H += p["strike_hostility"] * I * (1.0 - s.H)
+    s.M *= np.exp(-p["strike_lethality"] * hit)
+    s.D += hit
+    s.H += p["strike_hostility"] * hit * (1.0 - s.H)
     np.clip(s.H, 0.0, 1.0, out=s.H)
     if "rally" in ctx.on:
-        s.L += p["rally_effect"] * I * (1.0 - s.L)
+        s.L += p["rally_effect"] * hit * (1.0 - s.L)
         np.clip(s.L, 0.0, 1.0, out=s.L)
-    ctx.scratch["strike_harm"] = poisson(p["strike_civilian_harm"] * I,
+    ctx.scratch["strike_harm"] = poisson(p["strike_civilian_harm"] * hit,
                                          ctx.uniform(STREAM_STRIKES[0], G))
 
 
@@ -104,8 +114,8 @@ STRIKES = Mechanism(
     "Strikes destroy capability, add to the struck group's cost memory (which drives "
     "cease-fires), raise hostility and harm civilians. Leaders are killed by scheduled "
     "leadership strikes and the decapitation lever whatever this switch says. Off: strikes "
-    "do nothing.", PARAMS[:6], step_strikes)
+    "do nothing.", PARAMS[:7], step_strikes)
 RALLY = Mechanism(
     "rally", "Rally round the flag", ("C1",),
     "Strikes raise the struck group's legitimacy. Off: legitimacy does not respond to "
-    "strikes.", PARAMS[6:])
+    "strikes.", PARAMS[7:])

@@ -1,0 +1,188 @@
+"""``armednet simulate``: run an ensemble of the model under one policy."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from armednet.cli._common import cli_errors, echo_json
+
+__all__ = ["simulate"]
+
+#: Outcomes printed by default (the rest are in --json and the output file).
+MAIN_OUTCOMES = ("attacks", "final_year_attack_rate", "casualties", "civilian_harm",
+                 "ceasefire_spells", "first_ceasefire_week", "ceasefire_mean_length",
+                 "time_to_resumption", "undisciplined_share", "factions_final",
+                 "capture_final", "military_final", "funds_final", "backing_final",
+                 "protest_mean", "repression_harm")
+
+
+def _parse_params(items: list[str] | None) -> dict[str, float]:
+    from armednet.errors import InputError
+
+    out: dict[str, float] = {}
+    for item in items or []:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise InputError(f"--param {item!r}: expected NAME=VALUE, e.g. rent_rate=0.05")
+        try:
+            out[name.strip()] = float(value)
+        except ValueError:
+            raise InputError(f"--param {item!r}: {value!r} is not a number") from None
+    return out
+
+
+def _print_lists(params: bool, mechanisms: bool) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    if params:
+        from armednet.sim.params import PARAMETERS
+
+        table = Table(title="Model parameters (docs/model.md)", title_justify="left")
+        for col in ("name", "mechanism", "unit", "default", "range", "source"):
+            table.add_column(col, overflow="fold")
+        for p in PARAMETERS.values():
+            table.add_row(p.name, p.mechanism, p.unit, f"{p.default:g}",
+                          f"{p.low:g} .. {p.high:g}", p.source)
+        console.print(table)
+    if mechanisms:
+        from armednet.sim.mechanisms import MECHANISMS
+
+        table = Table(title="Mechanisms (switch off with --off NAME)", title_justify="left")
+        for col in ("name", "claims", "what it does"):
+            table.add_column(col, overflow="fold")
+        for m in MECHANISMS.values():
+            table.add_row(m.name, " ".join(m.claims), m.summary)
+        console.print(table)
+
+
+@cli_errors
+def simulate(
+    scenario: str | None = typer.Argument(
+        None, metavar="[PATH|NAME]",
+        help="A scenario file or directory, or a bundled scenario name (default: iraq-2024)."),
+    policy: str = typer.Option("status-quo", "--policy", "-p",
+                               help="A preset (status-quo, strikes, decapitation, sanctions, "
+                               "co-option, accountability, combined) or a YAML/JSON policy "
+                               "file."),
+    runs: int = typer.Option(1000, "--runs", "-n", min=1, help="Runs in the ensemble."),
+    weeks: int = typer.Option(104, "--weeks", "-w", min=1, max=1040,
+                              help="Weeks from the scenario's start."),
+    seed: int = typer.Option(0, "--seed", "-s", min=0, help="Seed (same seed, same output)."),
+    param: list[str] | None = typer.Option(None, "--param", help="Fix a parameter, "
+                                           "NAME=VALUE (repeatable)."),
+    off: list[str] | None = typer.Option(None, "--off", help="Switch a mechanism off "
+                                         "(repeatable)."),
+    posterior: Path | None = typer.Option(
+        None, "--posterior", help="Parameter sets (e.g. from `armednet calibrate`), one "
+        "drawn per run by weight."),
+    out: Path | None = typer.Option(None, "--out", "-o",
+                                    help="Write per-run summaries to this Parquet file."),
+    weekly_out: Path | None = typer.Option(
+        None, "--weekly-out", help="Stream weekly trajectories (one row per run and week) to "
+        "this Parquet file."),
+    json_out: bool = typer.Option(False, "--json", help="Print JSON."),
+    list_params: bool = typer.Option(False, "--list-params",
+                                     help="List the model parameters and exit."),
+    list_mechanisms: bool = typer.Option(False, "--list-mechanisms",
+                                         help="List the mechanisms and exit."),
+) -> None:
+    """Simulate an ensemble under one policy; print medians with 90% intervals."""
+    if list_params or list_mechanisms:
+        _print_lists(list_params, list_mechanisms)
+        return
+    from armednet.errors import InputError
+    from armednet.sim.engine import prepare
+    from armednet.sim.output import summary_table
+
+    for label, path in (("--out", out), ("--weekly-out", weekly_out)):
+        if path is not None and path.suffix.lower() != ".parquet":
+            raise InputError(f"{label} {path}: expected a .parquet file name")
+    if out is not None and weekly_out is not None and out.resolve() == weekly_out.resolve():
+        raise InputError("--out and --weekly-out must be different files")
+    params: dict[str, Any] = _parse_params(param)
+    if posterior is not None:
+        import numpy as np
+
+        from armednet.sim.params import draw_parameter_sets, load_parameter_sets
+
+        drawn = draw_parameter_sets(load_parameter_sets(posterior), np.arange(runs), seed)
+        clash = sorted(set(drawn) & set(params))
+        if clash:
+            raise InputError(f"--param and --posterior both set: {', '.join(clash)}")
+        params.update(drawn)
+    ens = prepare(scenario, policy=policy, runs=runs, weeks=weeks, seed=seed,
+                  params=params, mechanisms={name: False for name in off or []},
+                  record="weekly" if weekly_out is not None else "summary")
+    if posterior is not None:
+        ens.metadata["posterior"] = str(posterior)
+    summary = _run(ens, out, weekly_out, quiet=json_out)
+    table = summary_table(summary)
+    if json_out:
+        echo_json({"metadata": ens.metadata,
+                   "outcomes": table.reset_index().to_dict(orient="records"),
+                   "out": str(out) if out else None,
+                   "weekly_out": str(weekly_out) if weekly_out else None})
+        return
+    _print_table(ens.metadata, table)
+    for path in (out, weekly_out):
+        if path is not None:
+            print(f"written: {path}")
+
+
+def _run(ens: Any, out: Path | None, weekly_out: Path | None, quiet: bool) -> Any:
+    import pandas as pd
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from armednet.sim.output import write_parquet
+
+    live = sys.stderr.isatty() and not quiet
+    bar = Progress(TextColumn("[bold]simulating"), BarColumn(),
+                   TextColumn("{task.percentage:>3.0f}%"), TimeRemainingColumn(),
+                   console=Console(stderr=True), disable=not live)
+    with bar:
+        task = bar.add_task("runs", total=float(ens.runs) * ens.inputs.weeks)
+
+        def progress(done: float, total: float) -> None:
+            bar.update(task, completed=done)
+
+        if out is not None or weekly_out is not None:
+            import tempfile
+
+            target = out
+            scratch = None
+            if target is None:  # weekly only: the summary still has to go somewhere
+                scratch = tempfile.TemporaryDirectory()
+                target = Path(scratch.name) / "summary.parquet"
+            try:
+                return write_parquet(ens, target, weekly_out, progress=progress)
+            finally:
+                if scratch is not None:
+                    scratch.cleanup()
+        return pd.concat([c.summary for c in ens.chunks(progress)], ignore_index=True)
+
+
+def _print_table(meta: dict[str, Any], table: Any) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    rows = [o for o in MAIN_OUTCOMES if o in table.index]
+    rows += [o for o in table.index if o.startswith("power_")]
+    t = Table(title=f"{meta['scenario']} under {meta['policy']}: {meta['runs']} runs x "
+              f"{meta['weeks']} weeks, seed {meta['seed']} (median and 90% interval)",
+              title_justify="left")
+    for col, just in (("outcome", "left"), ("median", "right"), ("5%", "right"),
+                      ("95%", "right"), ("runs", "right")):
+        t.add_column(col, justify=just)  # type: ignore[arg-type]
+    for name in rows:
+        r = table.loc[name]
+        t.add_row(name, f"{r['median']:.4g}", f"{r['low']:.4g}", f"{r['high']:.4g}",
+                  f"{int(r['n'])}")
+    Console().print(t)
+    print(f"scenario hash {meta['scenario_hash'][:12]}, armednet {meta['package_version']}")
