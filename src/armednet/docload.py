@@ -6,6 +6,7 @@ Experiment specs and policy files use this; scenarios have their own multi-file 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -43,8 +44,15 @@ def pydantic_issues(err: ValidationError, label: str, marks: Marks,
     return issues
 
 
-def parse_model(text: str, label: str, model: type[M]) -> M:
+Prepare = Callable[[dict[str, Any], Marks], list[Issue]]
+"""A hook that may fill defaults into the parsed mapping and return early problems."""
+
+
+def parse_model(text: str, label: str, model: type[M], prepare: Prepare | None = None) -> M:
     """Validate the YAML/JSON ``text`` (named ``label`` in messages) as ``model``.
+
+    ``prepare(data, marks)`` runs on the parsed mapping before validation: it may fill in
+    defaults and return problems (with lines) that validation would word less clearly.
 
     Raises
     ------
@@ -62,6 +70,11 @@ def parse_model(text: str, label: str, model: type[M]) -> M:
     if not isinstance(data, dict):
         issues.append(Issue(label, 1, "", f"expected a mapping for {model.__name__}"))
         raise ValidationFailed(issues)
+    if prepare is not None:
+        early = prepare(data, marks)
+        if early:
+            raise ValidationFailed(issues + [Issue(label, i.line, i.path, i.message)
+                                             for i in early])
     try:
         obj = model.model_validate(data)
     except ValidationError as err:
@@ -72,7 +85,7 @@ def parse_model(text: str, label: str, model: type[M]) -> M:
     return obj
 
 
-def load_model(path: str | Path, model: type[M]) -> M:
+def load_model(path: str | Path, model: type[M], prepare: Prepare | None = None) -> M:
     """Read ``path`` and validate it as ``model`` (see :func:`parse_model`)."""
     p = Path(path)
     try:
@@ -87,4 +100,4 @@ def load_model(path: str | Path, model: type[M]) -> M:
         raise InputError(f"{p}: is a directory, expected a YAML or JSON file") from None
     except OSError as exc:
         raise InputError(f"{p}: cannot read file ({exc.strerror})") from None
-    return parse_model(text, str(path), model)
+    return parse_model(text, str(path), model, prepare)

@@ -205,3 +205,16 @@ def test_parse_documents_for_uploads() -> None:
     with pytest.raises(ValidationFailed) as info:
         parse_documents([("upload.yaml", text.replace("armed_group", "militia", 1))])
     assert info.value.issues[0].file == "upload.yaml"
+
+
+def test_impossible_calendar_date_names_the_field(tmp_path: Path) -> None:
+    # PyYAML would turn an unquoted 2024-13-01 into a bare ValueError; the loader keeps the
+    # text and the schema names the field and line.
+    path = tmp_path / "doc.yaml"
+    text = write_yaml(tmp_path / "ok.yaml", tiny_document()).read_text()
+    path.write_text(text.replace("start: '2023-10-02'", "start: 2023-13-02")
+                    .replace("start: 2023-10-02", "start: 2023-13-02"))
+    with pytest.raises(ValidationFailed) as info:
+        load_scenario(path)
+    problems = [str(i) for i in info.value.issues]
+    assert any("scenario.start" in p and "doc.yaml:" in p for p in problems), problems

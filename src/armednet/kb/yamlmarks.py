@@ -12,6 +12,22 @@ PathKey = tuple[str | int, ...]
 Marks = dict[PathKey, int]
 
 
+class _Loader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` that keeps timestamps as the text written.
+
+    Dates are validated by the schema, which accepts partial dates (``2014-06``) and names
+    the field of a bad one; PyYAML would turn ``2024-13-01`` into a bare ``ValueError``.
+    """
+
+
+def _timestamp_as_text(loader: yaml.SafeLoader, node: yaml.Node) -> str:
+    assert isinstance(node, yaml.ScalarNode)
+    return str(loader.construct_scalar(node))
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
+
+
 class _Duplicate(Exception):
     def __init__(self, key: str, line: int, path: PathKey) -> None:
         self.key, self.line, self.path = key, line, path
@@ -52,13 +68,13 @@ def load_with_marks(text: str) -> tuple[Any, Marks, list[tuple[int, str]]]:
     yaml.YAMLError
         If the text is not well-formed YAML.
     """
-    node = yaml.compose(text, Loader=yaml.SafeLoader)
+    node = yaml.compose(text, Loader=_Loader)
     marks: Marks = {}
     dups: list[_Duplicate] = []
     if node is None:
         return None, marks, []
     _walk(node, (), marks, dups)
-    loader = yaml.SafeLoader(text)
+    loader = _Loader(text)
     try:
         data = loader.construct_document(node)
     finally:

@@ -147,7 +147,8 @@ Sanction pressures on one channel add up and the latest onset restarts the evasi
 ## Outputs
 
 Per run (`SimulationResult.summary`, always): total `attacks`, `attacks_undisciplined` and
-`undisciplined_share`, foreign `casualties`, `civilian_harm` (attacks, strikes and
+`undisciplined_share`, `attacks_under_ceasefire` (by groups whose leadership had declared a
+cease-fire), foreign `casualties`, `civilian_harm` (attacks, strikes and
 repression) and `repression_harm`, `ceasefire_spells`, `first_ceasefire_week`,
 `ceasefire_mean_length`, `time_to_resumption` (weeks from a group's first cease-fire to its
 next attack, mean over groups), `final_year_attack_rate`, `attacks_trigger_on` and
@@ -162,8 +163,9 @@ legitimacy) and for all splinters (`power_splinters`).
 Weekly (`record="weekly"`, an xarray Dataset run x week (x group)): `attacks`,
 `attacks_undisciplined`, `casualties`, `civilian_harm`, `capture`, `accountability`,
 `protest`, `backing`, `tau`, `ceasefires`, `factions`; per group `group_attacks`, `military`,
-`funds`, `cohesion`, `ceasefire`, `power`. `armednet.sim.output` turns them into tidy pandas
-frames and streams them to Parquet (`armednet simulate --out --weekly-out`).
+`funds`, `cohesion`, `legitimacy`, `hostility`, `ceasefire`, `power`. `armednet.sim.output`
+turns them into tidy pandas frames and streams them to Parquet (`armednet simulate --out
+--weekly-out`).
 
 ## Mechanisms
 

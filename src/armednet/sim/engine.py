@@ -69,7 +69,8 @@ WEEKLY_VARIABLES = ("attacks", "attacks_undisciplined", "casualties", "civilian_
                     "capture", "accountability", "protest", "backing", "tau",
                     "ceasefires", "factions")
 """Weekly (run, week) outputs with ``record="weekly"``."""
-WEEKLY_GROUP_VARIABLES = ("group_attacks", "military", "funds", "cohesion", "ceasefire",
+WEEKLY_GROUP_VARIABLES = ("group_attacks", "military", "funds", "cohesion", "legitimacy",
+                          "hostility", "ceasefire",
                           "power")
 """Weekly (run, week, group) outputs with ``record="weekly"``."""
 
@@ -150,6 +151,7 @@ class _Recorder:
         z = np.zeros
         self.attacks = z(R)
         self.att_u = z(R)
+        self.att_cf = z(R)
         self.att_trans = z(R)
         self.cas = z(R)
         self.harm = z(R)
@@ -180,6 +182,7 @@ class _Recorder:
         trans = s.o >= 0.5
         self.attacks += att
         self.att_u += sc["attacks_u"].sum(axis=1)
+        self.att_cf += sc["attacks_cf"].sum(axis=1)
         self.att_trans += (att_g * trans).sum(axis=1)
         cas = sc["casualties"].sum(axis=1)
         self.cas += cas
@@ -216,7 +219,7 @@ class _Recorder:
             w["casualties"][:, t] = cas
             w["civilian_harm"][:, t] = harm
             w["capture"][:, t] = capture_index(s, ctx)
-            w["accountability"][:, t] = s.A @ ctx.scratch["budget_norm"] if ctx.inputs.K else 0
+            w["accountability"][:, t] = (s.A * ctx.scratch["budget_norm"]).sum(axis=1)
             w["protest"][:, t] = s.Q
             w["backing"][:, t] = s.B
             w["tau"][:, t] = sc["tau"][:, 0]
@@ -226,6 +229,8 @@ class _Recorder:
             wg["military"][:, t] = s.M
             wg["funds"][:, t] = s.F
             wg["cohesion"][:, t] = s.C
+            wg["legitimacy"][:, t] = s.L
+            wg["hostility"][:, t] = s.H
             wg["ceasefire"][:, t] = s.S
             wg["power"][:, t] = power()
 
@@ -250,6 +255,7 @@ class _Recorder:
             "run": run_index,
             "attacks": self.attacks,
             "attacks_undisciplined": self.att_u,
+            "attacks_under_ceasefire": self.att_cf,
             "undisciplined_share": np.where(self.attacks > 0, self.att_u
                                             / np.maximum(self.attacks, 1), 0.0),
             "casualties": self.cas,
@@ -268,8 +274,7 @@ class _Recorder:
                                                     / np.maximum(self.attacks, 1), 0.0),
             "capability_transnational_share": self.cap_trans / T,
             "capture_final": capture_index(s, ctx),
-            "accountability_final": (s.A @ ctx.scratch["budget_norm"] if inp.K
-                                     else np.zeros(s.runs)),
+            "accountability_final": (s.A * ctx.scratch["budget_norm"]).sum(axis=1),
             "factions_final": self.factions(s),
             "military_final": (s.M * self.exposure).sum(axis=1),
             "funds_final": (s.F * self.exposure).sum(axis=1),
@@ -299,14 +304,13 @@ def _run_chunk(inputs: ModelInputs, sch: PolicySchedule, p: dict[str, np.ndarray
     s = initial_state(inputs, p, R)
     G = inputs.G
     static: dict[str, Any] = {
-        "chan_incidence": np.eye(G)[inputs.chan_group] if len(inputs.chan_group)
-        else np.zeros((0, G)),
+        "chan_order": np.argsort(inputs.chan_group, kind="stable"),
         "chan_scale": channel_scale(inputs.chan_kind, inputs.chan_split, p),
         "leader_onehot": np.eye(G)[inputs.leader_group],
         "budget_norm": (inputs.budget / inputs.budget.sum() if inputs.K and
                         inputs.budget.sum() > 0 else np.full(inputs.K, 1.0 / max(inputs.K, 1))),
     }
-    p0 = inputs.capture @ inputs.inst_weight if inputs.K else np.zeros(G)
+    p0 = (inputs.capture * inputs.inst_weight).sum(axis=1)
     static["p_ref"] = max(float(p0.max()), 1e-3)
     focus = inputs.exposure > 0 if inputs.exposure.any() else np.ones(G, dtype=bool)
     static["power_ref"] = (max(float(inputs.fighters[focus].max()), 1e-9),
@@ -366,7 +370,7 @@ def simulate(
         Global index of the first run (runs ``run_offset .. run_offset + runs - 1``): a
         slice of a larger ensemble gives the same per-run output as inside it.
     record : {"summary", "weekly"}
-        Also keep weekly trajectories (float32; about ``runs x weeks x (11 + 6 G) x 4``
+        Also keep weekly trajectories (float32; about ``runs x weeks x (11 + 8 G) x 4``
         bytes).
     chunk_size : int, optional
         Runs advanced together (default 2048); does not change results.

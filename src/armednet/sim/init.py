@@ -198,22 +198,22 @@ def build_inputs(kg: KnowledgeGraph, weeks: int) -> ModelInputs:
     def per_group(vals: list[float]) -> np.ndarray:
         return np.concatenate([np.asarray(vals, dtype=float), np.zeros(g0)])
 
-    attrs = [n.group for n in groups]
-    orientation = np.concatenate([[a.orientation for a in attrs]] * 2).astype(float)  # type: ignore[union-attr]
-    size = np.array([a.size.value / 1000.0 for a in attrs])  # type: ignore[union-attr]
+    attrs = [n.group for n in groups if n.group is not None]
+    orientation = np.concatenate([[a.orientation for a in attrs]] * 2).astype(float)
+    size = np.array([a.size.value / 1000.0 for a in attrs], dtype=float)
     size = np.concatenate([size, size])
-    fighters = per_group([(a.fighters or a.size).value / 1000.0 for a in attrs])  # type: ignore[union-attr]
-    legitimacy = per_group([a.legitimacy for a in attrs])  # type: ignore[union-attr]
-    hostility = per_group([a.hostility if a.hostility is not None else a.orientation  # type: ignore[union-attr]
+    fighters = per_group([(a.fighters or a.size).value / 1000.0 for a in attrs])
+    legitimacy = per_group([a.legitimacy for a in attrs])
+    hostility = per_group([a.hostility if a.hostility is not None else a.orientation
                            for a in attrs])
     theatre = set(meta.theatre) or ({meta.country} if meta.country else set())
-    exp0 = np.array([float(a.campaign and (not theatre or n.country is None  # type: ignore[union-attr]
+    exp0 = np.array([float(a.campaign and (not theatre or n.country is None
                                             or n.country in theatre))
                      for n, a in zip(groups, attrs, strict=True)])
     exposure = np.concatenate([exp0, exp0])  # a splinter fights where its parent does
     if not exp0.any():
         notes.append("no armed group is in the theatre and in the campaign: no attacks")
-    age = np.array([max(0, start.year - a.founding_year) for a in attrs], dtype=float)  # type: ignore[union-attr]
+    age = np.array([max(0, start.year - a.founding_year) for a in attrs], dtype=float)
     smax = max(float(size[:g0].max()), 1e-9)
     mat = 0.5 * np.minimum(age / 20.0, 1.0) + 0.5 * np.minimum(size[:g0] / smax, 1.0)
     maturity = np.concatenate([mat, np.zeros(g0)])
@@ -274,8 +274,9 @@ def build_inputs(kg: KnowledgeGraph, weeks: int) -> ModelInputs:
              and (meta.country is None or n.country in (None, meta.country))]
     kidx = {n.id: i for i, n in enumerate(insts)}
     K = len(insts)
-    budget = np.array([n.institution.budget_share for n in insts], dtype=float)  # type: ignore[union-attr]
-    acc = np.array([n.institution.accountability for n in insts], dtype=float)  # type: ignore[union-attr]
+    inst_attrs = [n.institution for n in insts if n.institution is not None]
+    budget = np.array([a.budget_share for a in inst_attrs], dtype=np.float64)
+    acc = np.array([a.accountability for a in inst_attrs], dtype=np.float64)
     if K:
         bnorm = budget / budget.sum() if budget.sum() > 0 else np.full(K, 1.0 / K)
         inst_weight = 0.5 * bnorm + 0.5 / K
@@ -341,7 +342,7 @@ def build_inputs(kg: KnowledgeGraph, weeks: int) -> ModelInputs:
         chan_split.append(0)
         chan_payer.append("patron")
         chan_amount.append(amount)
-    revenue = np.array([(a.funds.value if a.funds is not None else 0.0) for a in attrs])  # type: ignore[union-attr]
+    revenue = np.array([(a.funds.value if a.funds is not None else 0.0) for a in attrs])
     amounts = np.array(chan_amount, dtype=float)
     cg = np.array(chan_group, dtype=int)
     n_named = len(cg)
@@ -419,21 +420,18 @@ def build_inputs(kg: KnowledgeGraph, weeks: int) -> ModelInputs:
             if w >= weeks:
                 continue
             for x in ev.targets:
-                hit = np.flatnonzero(chan_payer_arr == x) if len(chan_payer) else []
+                hit: list[int] = [int(i) for i in np.flatnonzero(chan_payer_arr == x)]
                 if x in gidx:
-                    hit = [i for i in range(len(chan_group))
-                           if chan_group[i] == gidx[x] and chan_sanc[i]]
-                for i in hit:
-                    if chan_sanc[int(i)]:
-                        sanction_events.append((w, int(i), 1.0))
+                    hit = [i for i in range(len(chan_group)) if chan_group[i] == gidx[x]]
+                sanction_events.extend((w, i, 1.0) for i in hit if chan_sanc[i])
     for t in kg.ties(TieType.SANCTIONED_BY):
         # sanctions already in force count from their start (evasion has had time)
         w = (earliest(t.start) - start).days // 7 if t.start is not None else -52
         if w >= weeks:
             continue
-        for i, payer in enumerate(chan_payer):
+        for i, payer_id in enumerate(chan_payer):
             by_group = t.from_ in gidx and chan_group[i] == gidx[t.from_]
-            if (payer == t.from_ or by_group) and chan_sanc[i]:
+            if (payer_id == t.from_ or by_group) and chan_sanc[i]:
                 sanction_events.append((w, i, 1.0))
     # One designation recorded both as an event and as a sanctioned_by tie is one fact.
     sanction_events = sorted(set(sanction_events))
@@ -481,18 +479,24 @@ def _window(inputs: ModelInputs, lever: object, kind: str) -> tuple[int, int]:
 
 def _groups(inputs: ModelInputs, names: list[str], kind: str,
             allow_attackers: bool = False) -> tuple[np.ndarray, bool]:
-    """Mask over group slots (named groups include their splinter slot)."""
+    """Mask over group slots (named groups include their splinter slot).
+
+    The selectors ``all``, ``domestic`` and ``transnational`` pick among the groups of the
+    campaign in the theatre (all groups when none is): a policy aimed at the groups that
+    attack the foreign force does not reach, say, a patron's clients abroad unless named.
+    """
     g0 = inputs.n_groups0
     mask = np.zeros(inputs.G, dtype=bool)
     attackers = False
     base = inputs.group_ids[:g0]
+    pool = inputs.exposure > 0 if inputs.exposure.any() else np.ones(inputs.G, dtype=bool)
     for name in names:
         if name == "all":
-            mask[:] = True
+            mask[:] |= pool
         elif name == "domestic":
-            mask[:] |= inputs.orientation < 0.5
+            mask[:] |= pool & (inputs.orientation < 0.5)
         elif name == "transnational":
-            mask[:] |= inputs.orientation >= 0.5
+            mask[:] |= pool & (inputs.orientation >= 0.5)
         elif name == "attackers" and allow_attackers:
             attackers = True
         elif name in base:
@@ -559,8 +563,7 @@ def schedule_policy(inputs: ModelInputs, policy: Policy) -> PolicySchedule:
                     raise _close(t, inputs.business_ids + inputs.person_ids,
                                  "business, bank or person in the sanctions lever:")
             chans &= inputs.chan_sanctionable
-            for c in np.flatnonzero(chans):
-                onsets.append((a, b, int(c), x))
+            onsets.extend((a, b, int(ch), x) for ch in np.flatnonzero(chans))
         elif isinstance(lever, Cooption):
             gmask, _ = _groups(inputs, lever.groups, "co-option")
             gmask[inputs.n_groups0:] = False  # splinters are not co-opted

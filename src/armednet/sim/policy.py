@@ -26,7 +26,6 @@ Examples
 from __future__ import annotations
 
 import difflib
-import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -216,6 +215,17 @@ def preset(name: str) -> Policy:
                      "YAML/JSON policy file)")
 
 
+LEVER_KINDS = ("strikes", "decapitation", "sanctions", "co-option", "accountability",
+               "civil-society", "diplomacy", "drawdown")
+"""The lever kinds a policy may combine."""
+
+
+def _unknown_kind(kind: str) -> str:
+    near = difflib.get_close_matches(kind, LEVER_KINDS, n=2, cutoff=0.4)
+    hint = f"; did you mean {', '.join(near)}?" if near else ""
+    return f"unknown lever {kind!r}{hint} (levers: {', '.join(LEVER_KINDS)})"
+
+
 def _format_validation(exc: ValidationError, where: str) -> str:
     lines = []
     for e in exc.errors():
@@ -230,15 +240,10 @@ def _from_mapping(data: Any, where: str) -> Policy:
     data = dict(data)
     if "name" not in data:
         data["name"] = Path(where).stem if where != "<policy>" else "custom"
-    kinds = ("strikes", "decapitation", "sanctions", "co-option", "accountability",
-             "civil-society", "diplomacy", "drawdown")
     for i, lever in enumerate(data.get("levers") or []):
         kind = lever.get("kind") if isinstance(lever, Mapping) else None
-        if isinstance(kind, str) and kind not in kinds:
-            near = difflib.get_close_matches(kind, kinds, n=2, cutoff=0.4)
-            hint = f"; did you mean {', '.join(near)}?" if near else ""
-            raise InputError(f"{where}: levers.{i}.kind: unknown lever {kind!r}{hint} "
-                             f"(levers: {', '.join(kinds)})")
+        if isinstance(kind, str) and kind not in LEVER_KINDS:
+            raise InputError(f"{where}: levers.{i}.kind: {_unknown_kind(kind)}")
     try:
         return Policy.model_validate(data)
     except ValidationError as exc:
@@ -246,29 +251,34 @@ def _from_mapping(data: Any, where: str) -> Policy:
 
 
 def load_policy(path: str | Path) -> Policy:
-    """Read a policy from a YAML or JSON file.
+    """Read a policy from a YAML or JSON file (named after the file unless it has a name).
 
     Raises
     ------
+    ValidationFailed
+        Every problem, as ``file:line: field: what was expected``.
     InputError
-        If the file cannot be read or parsed, or a field is wrong (file and field named).
+        If the file cannot be read.
     """
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read policy file ({exc.strerror})") from None
-    try:
-        if path.suffix.lower() == ".json":
-            data = json.loads(text)
-        else:
-            import yaml
+    from armednet.docload import load_model
+    from armednet.errors import Issue
+    from armednet.kb.yamlmarks import Marks, line_of
 
-            data = yaml.safe_load(text)
-    except (ValueError, Exception) as exc:  # yaml.YAMLError, json.JSONDecodeError
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise InputError(f"{path}: not valid YAML/JSON: {first}") from None
-    return _from_mapping(data, str(path))
+    path = Path(path)
+
+    def prepare(data: dict[str, Any], marks: Marks) -> list[Issue]:
+        data.setdefault("name", path.stem)
+        problems = []
+        levers = data.get("levers")
+        for i, lever in enumerate(levers if isinstance(levers, list) else []):
+            kind = lever.get("kind") if isinstance(lever, Mapping) else None
+            if isinstance(kind, str) and kind not in LEVER_KINDS:
+                where = ("levers", i, "kind")
+                problems.append(Issue(str(path), line_of(marks, where), f"levers[{i}].kind",
+                                      _unknown_kind(kind)))
+        return problems
+
+    return load_model(path, Policy, prepare)
 
 
 def resolve_policy(policy: str | Path | Mapping[str, Any] | Policy | None) -> Policy:

@@ -60,7 +60,7 @@ def capture_index(s: State, ctx: Context) -> np.ndarray:
     inp = ctx.inputs
     if inp.K == 0:
         return np.zeros(s.runs)
-    return s.X.sum(axis=1) @ ctx.scratch["budget_norm"]
+    return (s.X.sum(axis=1) * ctx.scratch["budget_norm"]).sum(axis=1)
 
 
 def step_accountability(s: State, ctx: Context) -> None:

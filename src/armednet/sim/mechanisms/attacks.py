@@ -82,7 +82,7 @@ def step_attacks(s: State, ctx: Context) -> None:
     p = ctx.p
     if "attacks" not in ctx.on:
         z = np.zeros((R, G))
-        for k in ("attacks", "attacks_u", "casualties", "civ_harm"):
+        for k in ("attacks", "attacks_u", "attacks_cf", "casualties", "civ_harm"):
             ctx.scratch[k] = z
         return
     trig = trigger_factor(s, ctx)
@@ -97,6 +97,7 @@ def step_attacks(s: State, ctx: Context) -> None:
     n = n_d + n_u
     ctx.scratch["attacks"] = n
     ctx.scratch["attacks_u"] = n_u
+    ctx.scratch["attacks_cf"] = n * cease
     ctx.scratch["casualties"] = poisson(p["foreign_casualty_rate"] * n, ctx.uniform(s3, G))
     ctx.scratch["civ_harm"] = poisson(
         p["civilian_harm_rate"] * (n_d + p["undisciplined_harm"] * n_u), ctx.uniform(s4, G))

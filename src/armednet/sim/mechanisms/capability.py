@@ -40,6 +40,8 @@ PARAMS = (
 
 def step_capability(s: State, ctx: Context) -> None:
     """Invest funds into capability; attrition and desertion."""
+    if "capability" not in ctx.on:
+        return
     p, inp = ctx.p, ctx.inputs
     invest = p["invest_share"] * s.F * s.active
     s.F -= invest

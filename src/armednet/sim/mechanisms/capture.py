@@ -38,7 +38,7 @@ PARAMS = (
 
 def step_capture(s: State, ctx: Context) -> None:
     """Grow and erode capture."""
-    if ctx.inputs.K == 0:
+    if "capture" not in ctx.on or ctx.inputs.K == 0:
         return
     p = ctx.p
     room = 1.0 - s.X.sum(axis=1, keepdims=True)  # (R, 1, K)

@@ -71,7 +71,9 @@ def political_influence(s: State, ctx: Context) -> np.ndarray:
     inp = ctx.inputs
     if inp.K == 0:
         return np.zeros_like(s.M)
-    P = s.X @ inp.inst_weight
+    # Elementwise products and sums, not BLAS matmul: results must not depend on how many
+    # runs share a chunk (BLAS kernels round differently for different shapes).
+    P = (s.X * inp.inst_weight).sum(axis=2)
     return P / ctx.scratch["p_ref"]
 
 
@@ -87,8 +89,8 @@ def step_ceasefire(s: State, ctx: Context) -> None:
     cost += p["patron_restraint"] * inp.patron * s.D.max(axis=1, keepdims=True)
     if "coordination" in ctx.on and inp.coordination.any():
         W = inp.coordination
-        cost += p["coordination_weight"] * (s.S.astype(float) @ W.T) / np.maximum(
-            1.0, W.sum(axis=1))
+        allies = (s.S[:, None, :] * W[None, :, :]).sum(axis=2)
+        cost += p["coordination_weight"] * allies / np.maximum(1.0, W.sum(axis=1))
     if "backing" in ctx.on:
         cost += p["backing_weight"] * s.B[:, None] * stake
     tau = ctx.scratch["tau"] if "trigger" in ctx.on else 0.0

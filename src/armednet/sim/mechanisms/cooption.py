@@ -37,7 +37,7 @@ PARAMS = (
 def step_cooption(s: State, ctx: Context) -> None:
     """Apply this week's co-option."""
     c = ctx.policy.coopt[ctx.t]
-    if not c.any():
+    if "cooption" not in ctx.on or not c.any():
         return
     p = ctx.p
     room = np.maximum(1.0 - s.X.sum(axis=1, keepdims=True), 0.0)

@@ -41,7 +41,7 @@ PARAMS = (
               hard_high=1.0),
     Parameter("splinter_prob", "p_s", "Probability of a splinter per unit of authority share "
               "lost.", "1", 0.5, 0.0, 1.0, "judgment", "splinters", hard_high=10.0),
-    Parameter("splinter_share", "f_s", "Share of the parent's capability and funds the "
+    Parameter("splinter_share", "f_s", "Share of the parent's capability, funds and income the "
               "splinter takes.", "1", 0.2, 0.05, 0.5, "judgment", "splinters",
               hard_high=1.0),
     Parameter("splinter_cohesion", "C_split", "Cohesion of a new splinter.", "1", 0.3, 0.0,
@@ -65,8 +65,8 @@ def step_decapitation(s: State, ctx: Context) -> None:
     lost = np.zeros((R, G))
     if killed.any() or unnamed.any():
         onehot = ctx.scratch["leader_onehot"]  # (NL, G)
-        lost = np.minimum(1.0, killed.astype(float) @ (onehot * inp.leader_share[:, None])
-                          + unnamed) * s.active
+        shares = (killed[:, :, None] * (onehot * inp.leader_share[:, None])[None]).sum(axis=1)
+        lost = np.minimum(1.0, shares + unnamed) * s.active
     if lost.any():
         if "decapitation" in ctx.on:
             s.C *= 1.0 - p["cohesion_loss"] * lost

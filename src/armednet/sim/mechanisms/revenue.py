@@ -3,6 +3,7 @@
 Equations (per run r, group g, channel c, institution k; weekly)::
 
     income_g = sum_c E[c,g] a_c (1 - cut_c(t)) pi_c          (business, bank, patron, ...)
+    income_s = f_s income_g;  income_g -= f_s income_g      (once g's splinter s exists)
     rent_g   = rho * Bnat/52 * sum_k X[g,k] b_k (1 - A_k)     (mechanism ``state_rents``)
     F_g     += income_g + rent_g
     paid_g   = min(F_g, u M_g);  F_g -= paid_g;  shortfall_g = u M_g - paid_g
@@ -26,7 +27,7 @@ import numpy as np
 from armednet.sim.mechanisms._base import Context, Mechanism, Parameter
 from armednet.sim.state import State
 
-__all__ = ["REVENUE", "STATE_RENTS", "step_revenue"]
+__all__ = ["REVENUE", "STATE_RENTS", "channel_scale", "group_sums", "step_revenue"]
 
 PARAMS = (
     Parameter("national_budget", "B_nat", "Annual national budget from which institutions "
@@ -65,12 +66,18 @@ def step_revenue(s: State, ctx: Context) -> None:
         scale = ctx.scratch["chan_scale"]
         if scale is not None:
             amount = amount * scale
-        income = amount @ ctx.scratch["chan_incidence"]
+        income = group_sums(amount, inp.chan_group, ctx.scratch["chan_order"], G)
+        # A splinter takes the share f_s of its parent's channels with it (its fighters,
+        # businesses and patron contacts); channels only ever name scenario groups.
+        g0 = inp.n_groups0
+        took = p["splinter_share"] * s.active[:, g0:]
+        income[:, g0:] = took * income[:, :g0]
+        income[:, :g0] *= 1.0 - took
     rents = np.zeros((R, G))
     if "state_rents" in ctx.on and inp.K:
         impunity = (1.0 - s.A) * inp.budget  # (R, K)
-        rents = np.einsum("rgk,rk->rg", s.X, impunity) * (p["rent_rate"] * p["national_budget"]
-                                                         / 52.0)
+        rents = (s.X * impunity[:, None, :]).sum(axis=2) * (p["rent_rate"]
+                                                             * p["national_budget"] / 52.0)
     s.F += (income + rents) * s.active
     if "revenue" in ctx.on:
         upkeep = p["upkeep_cost"] * s.M
@@ -88,6 +95,22 @@ REVENUE = Mechanism(
     "Business, bank, patron and other channels add to funds; upkeep of capability is paid "
     "from funds (unpaid upkeep causes desertion in ``capability``). Off: funds neither grow "
     "nor pay upkeep.", PARAMS[2:], step_revenue)
+
+
+def group_sums(values: np.ndarray, group: np.ndarray, order: np.ndarray,
+               n_groups: int) -> np.ndarray:
+    """Sum channel values (runs, channels) into groups (runs, groups).
+
+    ``order`` sorts the channels by group (``argsort(group, kind="stable")``); the sums are
+    sequential along each row, so they do not depend on the number of runs.
+    """
+    out = np.zeros((values.shape[0], n_groups))
+    if values.shape[1] == 0:
+        return out
+    g_sorted = group[order]
+    starts = np.flatnonzero(np.r_[True, g_sorted[1:] != g_sorted[:-1]])
+    out[:, g_sorted[starts]] = np.add.reduceat(values[:, order], starts, axis=1)
+    return out
 
 
 def channel_scale(kinds: list[str], split: np.ndarray,

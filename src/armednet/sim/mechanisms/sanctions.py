@@ -38,7 +38,7 @@ PARAMS = (
 def step_sanctions(s: State, ctx: Context) -> None:
     """Write ``scratch['sanction_cut']`` (runs, channels), read by ``revenue``."""
     sch, p = ctx.policy, ctx.p
-    if sch.sanction_cut.shape[1] == 0:
+    if "sanctions" not in ctx.on or sch.sanction_cut.shape[1] == 0:
         return
     x = sch.sanction_cut[ctx.t]
     since = sch.sanction_since[ctx.t]

@@ -1,0 +1,89 @@
+"""``armednet simulate`` end to end: tables, JSON, Parquet output, and usage errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tests.cli.helpers import assert_clean_usage_error, run_cli
+
+
+def test_summary_json_with_intervals() -> None:
+    proc = run_cli("simulate", "--runs", "50", "--weeks", "30", "--seed", "3", "--json")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    rows = {r["outcome"]: r for r in data["outcomes"]}
+    assert rows["attacks"]["low"] <= rows["attacks"]["median"] <= rows["attacks"]["high"]
+    assert data["metadata"]["seed"] == 3 and data["metadata"]["runs"] == 50
+    assert len(data["metadata"]["scenario_hash"]) == 64
+
+
+def test_table_and_parquet_files(tmp_path: Path) -> None:
+    out, weekly = tmp_path / "runs.parquet", tmp_path / "weeks.parquet"
+    proc = run_cli("simulate", "--policy", "strikes", "--runs", "20", "--weeks", "12",
+                   "--out", str(out), "--weekly-out", str(weekly), "--param",
+                   "attack_base_rate=0.5", "--off", "rally")
+    assert proc.returncode == 0, proc.stderr
+    assert "median" in proc.stdout and "attacks" in proc.stdout
+    runs = pd.read_parquet(out)
+    assert len(runs) == 20 and runs["attacks"].ge(0).all()
+    assert len(pd.read_parquet(weekly)) == 20 * 12
+    from armednet.sim.output import read_metadata
+
+    meta = read_metadata(out)
+    assert meta["params"]["attack_base_rate"] == 0.5 and "rally" not in meta["mechanisms"]
+
+
+def test_same_seed_same_file(tmp_path: Path) -> None:
+    for name in ("a", "b"):
+        proc = run_cli("simulate", "--runs", "10", "--weeks", "10", "--seed", "9", "--out",
+                       str(tmp_path / f"{name}.parquet"))
+        assert proc.returncode == 0, proc.stderr
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "a.parquet"),
+                                  pd.read_parquet(tmp_path / "b.parquet"))
+
+
+def test_posterior_file(tmp_path: Path) -> None:
+    post = tmp_path / "post.csv"
+    post.write_text("attack_base_rate,trigger_sensitivity,weight\n0.1,5,1\n0.2,6,3\n")
+    proc = run_cli("simulate", "--runs", "10", "--weeks", "8", "--posterior", str(post),
+                   "--json")
+    assert proc.returncode == 0, proc.stderr
+    params = json.loads(proc.stdout)["metadata"]["params"]
+    assert params["attack_base_rate"]["min"] >= 0.1
+
+
+def test_list_params_and_mechanisms() -> None:
+    proc = run_cli("simulate", "--list-params", "--list-mechanisms")
+    assert proc.returncode == 0
+    assert "rent_rate" in proc.stdout and "decapitation" in proc.stdout
+
+
+@pytest.mark.parametrize(("args", "hint"), [
+    (["--policy", "stikes"], "strikes"),
+    (["--policy", "missing.yaml"], "not found"),
+    (["--param", "rent_rat=0.1"], "rent_rate"),
+    (["--param", "rent_rate"], "NAME=VALUE"),
+    (["--param", "rent_rate=lots"], "not a number"),
+    (["--off", "sanction"], "sanctions"),
+    (["--runs", "0"], "--runs"),
+    (["--weeks", "-5"], "--weeks"),
+    (["--out", "x.csv"], ".parquet"),
+])
+def test_usage_errors(args: list[str], hint: str) -> None:
+    proc = run_cli("simulate", "--runs", "2", "--weeks", "3", *args)
+    assert_clean_usage_error(proc)
+    assert hint in proc.stderr
+
+
+def test_bad_policy_file_loses_nothing(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nlevers:\n  - {kind: sanctions, start: 2031-01-01}\n")
+    out = tmp_path / "out.parquet"
+    proc = run_cli("simulate", "--policy", str(bad), "--runs", "2", "--out", str(out))
+    assert_clean_usage_error(proc)
+    assert "outside the simulated period" in proc.stderr
+    assert not out.exists() and list(tmp_path.iterdir()) == [bad]
