@@ -15,12 +15,14 @@ from typing import Any
 
 __all__ = [
     "ACLED_COLUMNS",
+    "ACLED_HXL",
     "GED_COLUMNS",
     "GED_HDX_COLUMNS",
     "GED_HDX_TAGS",
     "WEEKLY_COLUMNS",
     "Fake",
     "acled_row",
+    "ged_row",
     "write_acled",
     "write_acled_json",
     "write_acled_weekly",
@@ -28,16 +30,18 @@ __all__ = [
     "write_ged",
 ]
 
-ACLED_COLUMNS = (
+_ACLED_COLUMNS_TEXT = (
     "event_id_cnty,event_date,year,time_precision,disorder_type,event_type,sub_event_type,"
     "actor1,assoc_actor_1,inter1,actor2,assoc_actor_2,inter2,interaction,civilian_targeting,"
     "iso,region,country,admin1,admin2,admin3,location,latitude,longitude,geo_precision,source,"
     "source_scale,notes,fatalities,tags,timestamp"
-).split(",")
-WEEKLY_COLUMNS = ("WEEK,REGION,COUNTRY,ADMIN1,EVENT_TYPE,SUB_EVENT_TYPE,EVENTS,FATALITIES,"
+)
+ACLED_COLUMNS = _ACLED_COLUMNS_TEXT.split(",")
+_WEEKLY_COLUMNS_TEXT = ("WEEK,REGION,COUNTRY,ADMIN1,EVENT_TYPE,SUB_EVENT_TYPE,EVENTS,FATALITIES,"
                   "POPULATION_EXPOSURE,DISORDER_TYPE,ID,CENTROID_LATITUDE,CENTROID_LONGITUDE"
-                  ).split(",")
-GED_COLUMNS = (
+                  )
+WEEKLY_COLUMNS = _WEEKLY_COLUMNS_TEXT.split(",")
+_GED_COLUMNS_TEXT = (
     "id,relid,year,active_year,code_status,type_of_violence,conflict_dset_id,conflict_new_id,"
     "conflict_name,dyad_dset_id,dyad_new_id,dyad_name,side_a_dset_id,side_a_new_id,side_a,"
     "side_b_dset_id,side_b_new_id,side_b,number_of_sources,source_article,source_office,"
@@ -45,15 +49,17 @@ GED_COLUMNS = (
     "where_description,adm_1,adm_2,latitude,longitude,geom_wkt,priogrid_gid,country,"
     "country_id,region,event_clarity,date_prec,date_start,date_end,deaths_a,deaths_b,"
     "deaths_civilians,deaths_unknown,best,high,low,gwnoa,gwnob"
-).split(",")
-GED_HDX_COLUMNS = (
+)
+GED_COLUMNS = _GED_COLUMNS_TEXT.split(",")
+_GED_HDX_COLUMNS_TEXT = (
     "id,year,active_year,start_year,end_year,type_of_violence,conflict_new_id,conflict_name,"
     "dyad_new_id,dyad_name,side_a_new_id,gwnoa,side_a,side_b_new_id,gwnob,side_b,"
     "number_of_sources,source_article,source_office,source_date,source_headline,"
     "source_original,where_prec,where_coordinates,adm_1,adm_2,latitude,longitude,geom_wkt,"
     "priogrid_gid,country,country_id,iso3,region,event_clarity,date_prec,date_start,date_end,"
     "deaths_a,deaths_b,deaths_civilians,deaths_unknown,low,best,high"
-).split(",")
+)
+GED_HDX_COLUMNS = _GED_HDX_COLUMNS_TEXT.split(",")
 GED_HDX_TAGS = {"year": "#date+year", "side_a": "#group+name+first",
                 "side_b": "#group+name+second", "source_article": "#meta+source",
                 "where_coordinates": "#loc+name", "adm_1": "#adm1+name", "latitude": "#geo+lat",
@@ -86,16 +92,24 @@ class Fake:
 
 
 def write_csv(path: Path, header: list[str], rows: list[list[str]],
-              extra_lines: list[str] | None = None) -> Path:
+              extra_lines: list[str] | None = None, delimiter: str = ",") -> Path:
     """Write a CSV with ``csv`` quoting; ``extra_lines`` are appended verbatim."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh, lineterminator="\n")
+        w = csv.writer(fh, lineterminator="\n", delimiter=delimiter)
         w.writerow(header)
         w.writerows(rows)
         for line in extra_lines or []:
             fh.write(line + "\n")
     return path
+
+
+ACLED_HXL = {"event_id_cnty": "#event+code", "event_date": "#date+occurred",
+             "event_type": "#event+type", "actor1": "#group+name+first",
+             "actor2": "#group+name+second", "country": "#country+name",
+             "admin1": "#adm1+name", "latitude": "#geo+lat", "longitude": "#geo+lon",
+             "fatalities": "#affected+killed"}
+"""HXL tags of an ACLED file as served by HDX (a tag row under the header)."""
 
 
 def acled_row(i: int, day: dt.date, classic: bool = True, actor1: str | None = None,
@@ -144,8 +158,12 @@ _ACLED_BAD: list[tuple[str, dict[str, str]]] = [
 
 
 def write_acled(path: Path, n: int = 24, classic: bool = True, bad: bool = True,
-                start: dt.date = dt.date(2023, 10, 17), id_offset: int = 0) -> Fake:
-    """An ACLED export (classic or 2023+ API CSV): ``n`` good events, then bad records."""
+                start: dt.date = dt.date(2023, 10, 17), id_offset: int = 0,
+                hxl: bool = False, delimiter: str = ",") -> Fake:
+    """An ACLED export (classic or 2023+ API CSV): ``n`` good events, then bad records.
+
+    ``hxl`` adds an HDX tag row under the header; ``delimiter`` changes the separator.
+    """
     rows = [acled_row(i + id_offset, start + dt.timedelta(days=i // 2), classic)
             for i in range(n)]
     reasons: set[str] = set()
@@ -159,9 +177,12 @@ def write_acled(path: Path, n: int = 24, classic: bool = True, bad: bool = True,
         dup = dict(rows[0])
         rows.append(dup)
         reasons.add("duplicate event id")
-        extra.append("IRQ99999,too,few,columns")
+        extra.append(delimiter.join(["IRQ99999", "too", "few", "columns"]))
         reasons.add("malformed CSV record")
-    write_csv(path, ACLED_COLUMNS, [[r[c] for c in ACLED_COLUMNS] for r in rows], extra)
+    body = [[r[c] for c in ACLED_COLUMNS] for r in rows]
+    if hxl:
+        body.insert(0, [ACLED_HXL.get(c, "") for c in ACLED_COLUMNS])
+    write_csv(path, ACLED_COLUMNS, body, extra, delimiter)
     n_bad = len(rows) - n + len(extra)
     return Fake(path, n + n_bad, n, n_bad, reasons)
 
@@ -210,7 +231,8 @@ def write_acled_weekly(path: Path, weeks: int = 6, bad: bool = True) -> Fake:
     return Fake(path, len(rows), good, len(rows) - good, reasons)
 
 
-def _ged_row(i: int, day: dt.date, hdx: bool) -> dict[str, str]:
+def ged_row(i: int, day: dt.date, hdx: bool = False) -> dict[str, str]:
+    """One UCDP GED event as a dict of text cells (both layouts' columns)."""
     side_b = ("IS" if i % 3 else "IS, Kataib Hizballah") if i % 4 else "Civilians"
     violence = "3" if side_b == "Civilians" else "1"
     best = str(i % 5)
@@ -243,7 +265,7 @@ def write_ged(path: Path, n: int = 20, hdx: bool = False, bad: bool = True) -> F
     """A UCDP GED file: standard 49 columns, or the HDX variant with an HXL tag row."""
     cols = GED_HDX_COLUMNS if hdx else GED_COLUMNS
     start = dt.date(2017, 3, 1)
-    rows = [_ged_row(i, start + dt.timedelta(days=i), hdx) for i in range(n)]
+    rows = [ged_row(i, start + dt.timedelta(days=i), hdx) for i in range(n)]
     reasons: set[str] = set()
     if bad:
         for k, (reason, patch) in enumerate([
@@ -252,7 +274,7 @@ def write_ged(path: Path, n: int = 20, hdx: bool = False, bad: bool = True) -> F
             ("bad end date", {"date_end": "2016-01-01"}),
             ("bad count", {"best": "-5"}),
         ]):
-            row = _ged_row(800 + k, start, hdx)
+            row = ged_row(800 + k, start, hdx)
             row.update(patch)
             rows.append(row)
             reasons.add(reason)

@@ -84,3 +84,97 @@ def test_header_case_and_bom_do_not_matter(tmp_path: Path) -> None:
     data = fake.path.read_bytes()
     fake.path.write_bytes(b"\xef\xbb\xbf" + data.lower())
     assert detect_format(fake.path).format.name == "acled-weekly"
+
+
+def test_hxl_row_is_recognised_under_any_csv_layout(tmp_path: Path) -> None:
+    det = detect_format(write_acled(tmp_path / "a.csv", hxl=True).path)
+    assert (det.format.name, det.skip_lines, det.hxl) == ("acled", 2, True)
+    det = detect_format(write_ged(tmp_path / "g.csv", hdx=True).path)
+    assert (det.format.name, det.skip_lines, det.hxl) == ("ucdp-ged-hdx", 2, True)
+
+
+def test_hdx_override_needs_the_tag_row(tmp_path: Path) -> None:
+    plain = write_ged(tmp_path / "g.csv", hdx=False).path
+    with pytest.raises(InputError, match="expects an HXL tag row") as info:
+        detect_format(plain, "ucdp-ged-hdx")
+    assert str(plain) in str(info.value)
+    hdx = write_ged(tmp_path / "h.csv", hdx=True).path
+    det = detect_format(hdx, "ucdp-ged")  # the tag row is still skipped
+    assert (det.format.name, det.skip_lines) == ("ucdp-ged", 2)
+
+
+@pytest.mark.parametrize("delimiter", [";", "\t"])
+def test_spreadsheet_delimiters(tmp_path: Path, delimiter: str) -> None:
+    det = detect_format(write_acled(tmp_path / "a.csv", delimiter=delimiter).path)
+    assert det.format.name == "acled" and det.delimiter == delimiter
+    assert len(det.columns) == 31
+
+
+def test_empty_header_cells_get_names(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "w.csv", ["WEEK", "COUNTRY", "ADMIN1", "EVENT_TYPE",
+                                          "SUB_EVENT_TYPE", "EVENTS", "FATALITIES", ""],
+                     [["14-October-2023", "Iraq", "Baghdad", "Battles", "Armed clash", "1",
+                       "0", "x"]])
+    assert detect_format(path).columns[-1] == "column7"
+
+
+def test_duplicate_header_columns(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "d.csv", ["id", "id", "date_start"], [["1", "2", "3"]])
+    with pytest.raises(InputError, match="duplicate column"):
+        detect_format(path)
+
+
+@pytest.mark.parametrize(
+    ("content", "match"),
+    [
+        ('{"data": [{"event_id_cnty": "X1", ', "invalid JSON at line 1"),
+        ('{"rows": []}', "without a 'data' list"),
+        ('{"status": 403, "success": false, "error": {"message": "Access denied"}}',
+         "Access denied"),
+        ("[1, 2, 3]", "no event objects"),
+        ('[{"id": 1, "date_start": "2020-01-01"}]', "lack event_id_cnty"),
+        ('"just a string"', "unknown event-file layout"),
+    ],
+)
+def test_bad_json_is_refused_at_detection(tmp_path: Path, content: str, match: str) -> None:
+    path = tmp_path / "api.json"
+    path.write_text(content)
+    with pytest.raises(InputError, match=match) as info:
+        detect_format(path)
+    assert str(path) in str(info.value) and "\n" not in str(info.value)
+
+
+def test_empty_api_answer_is_a_json_layout(tmp_path: Path) -> None:
+    path = tmp_path / "empty.json"
+    path.write_text('{"status": 200, "success": true, "count": 0, "data": []}')
+    assert detect_format(path).format.name == "acled-api-json"
+
+
+def test_non_utf8_json(tmp_path: Path) -> None:
+    path = tmp_path / "l1.json"
+    path.write_bytes(b'[{"event_id_cnty": "caf\xe9"}]')
+    with pytest.raises(InputError, match="not UTF-8"):
+        detect_format(path)
+
+
+def test_weekly_override_names_missing_columns(tmp_path: Path) -> None:
+    path = write_acled(tmp_path / "a.csv").path
+    with pytest.raises(InputError, match=r"--format acled-weekly needs column.*week"):
+        detect_format(path, "acled-weekly")
+
+
+@pytest.mark.parametrize(
+    ("content", "match"),
+    [
+        (b"\x1f\x8b\x08\x00rest", "gzip-compressed"),
+        (b"PK\x03\x04\x14\x00\x06\x00", "Excel workbook"),
+        ("event_id_cnty,event_date\n".encode("utf-16"), "UTF-16"),
+        (b"\x00\x01\x02\x00" * 256, "binary file"),
+    ],
+)
+def test_binary_files_are_named(tmp_path: Path, content: bytes, match: str) -> None:
+    path = tmp_path / "data.csv"
+    path.write_bytes(content)
+    with pytest.raises(InputError, match=match) as info:
+        detect_format(path)
+    assert str(path) in str(info.value)

@@ -190,7 +190,7 @@ def test_rejects_listing(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None
     rows = rejects(con, limit=None)
     assert len(rows) == 8
     malformed = [r for r in rows if r["reason"].startswith("malformed")]
-    assert malformed[0]["row"] is None and malformed[0]["line"] == 33
+    assert malformed[0]["row"] == 32 and malformed[0]["line"] == 33
     assert "IRQ99999" in malformed[0]["raw"]
     bad_date = next(r for r in rows if r["reason"].startswith("bad date"))
     raw = json.loads(bad_date["raw"])
@@ -235,3 +235,169 @@ def test_non_utf8_bytes_are_rejected_not_fatal(con: duckdb.DuckDBPyConnection,
 def test_read_only_open_of_missing_db(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="no such database"):
         open_store(tmp_path / "none.duckdb", read_only=True)
+
+
+def _rows(fake: Fake) -> list[str]:
+    return fake.path.read_text(encoding="utf-8").splitlines(keepends=True)
+
+
+def test_malformed_records_keep_file_numbering(con: duckdb.DuckDBPyConnection,
+                                               tmp_path: Path) -> None:
+    """A malformed record in the middle: later records keep their numbers in the file."""
+    fake = write_acled(tmp_path / "a.csv", n=6, bad=False)
+    lines = _rows(fake)
+    lines.insert(3, "IRQ77,only,four,fields\n")  # becomes record 3 (line 4)
+    fake.path.write_text("".join(lines), encoding="utf-8")
+    res = import_file(con, fake.path)
+    assert (res.rows_read, res.rows_loaded, res.rows_rejected) == (7, 6, 1)
+    (bad,) = rejects(con, limit=None)
+    assert (bad["row"], bad["line"]) == (3, 4)
+    assert bad["reason"] == "malformed CSV record: expected 31 fields, found 4"
+    assert bad["raw"] == "IRQ77,only,four,fields\n"
+    ids = con.execute("SELECT source_row, event_id FROM events ORDER BY 1").fetchall()
+    assert ids == [(1, "IRQ1000"), (2, "IRQ1001"), (4, "IRQ1002"), (5, "IRQ1003"),
+                   (6, "IRQ1004"), (7, "IRQ1005")]
+
+
+@pytest.mark.parametrize(
+    ("tail", "reason"),
+    [
+        ('IRQ5,"unterminated,', "unterminated quoted field"),
+        ('IRQ5,"closed"then text' + ",x" * 29, "text after a closing quote"),
+    ],
+)
+def test_broken_quoting_is_rejected(con: duckdb.DuckDBPyConnection, tmp_path: Path,
+                                    tail: str, reason: str) -> None:
+    fake = write_acled(tmp_path / "a.csv", n=5, bad=False)
+    with fake.path.open("a", encoding="utf-8") as fh:
+        fh.write(tail + "\n")
+    res = import_file(con, fake.path)
+    assert (res.rows_read, res.rows_loaded, res.rows_rejected) == (6, 5, 1)
+    (bad,) = rejects(con, limit=None)
+    assert bad["reason"] == f"malformed CSV record: {reason}"
+    assert bad["row"] == 6 and bad["line"] == 7 and bad["raw"].startswith("IRQ5,")
+
+
+def test_bare_carriage_returns_end_records(con: duckdb.DuckDBPyConnection,
+                                           tmp_path: Path) -> None:
+    """Mixed line endings (DuckDB's reader gives up on them): every record still counted."""
+    fake = write_acled(tmp_path / "a.csv", n=4, bad=False)
+    lines = _rows(fake)
+    lines[2] = lines[2].replace("\n", "\r")  # record 2 ends with a bare CR
+    fake.path.write_text("".join(lines), encoding="utf-8")
+    res = import_file(con, fake.path)
+    assert (res.rows_read, res.rows_loaded, res.rows_rejected) == (4, 4, 0)
+
+
+def test_non_utf8_record_raw_is_escaped(con: duckdb.DuckDBPyConnection,
+                                        tmp_path: Path) -> None:
+    fake = write_acled(tmp_path / "a.csv", n=3, bad=False)
+    with fake.path.open("ab") as fh:
+        fh.write(b"IRQ5,caf\xe9" + b",x" * 29 + b"\n")
+    res = import_file(con, fake.path)
+    assert (res.rows_loaded, res.rows_rejected) == (3, 1)
+    (bad,) = rejects(con, limit=None)
+    assert bad["reason"] == "malformed CSV record: not UTF-8 text"
+    assert bad["raw"].startswith("IRQ5,caf\\xe9,x")
+
+
+@pytest.mark.parametrize("delimiter", [";", "\t"])
+def test_semicolon_and_tab_files_import_like_commas(tmp_path: Path, delimiter: str) -> None:
+    out = []
+    for name, delim in (("comma", ","), ("other", delimiter)):
+        with open_store(":memory:") as c:
+            res = import_file(c, write_acled(tmp_path / f"{name}.csv", delimiter=delim).path)
+            out.append((res.rows_read, res.rows_loaded, sorted(res.reasons),
+                        c.execute("SELECT * EXCLUDE (source_file, import_hash) FROM events "
+                                  "ORDER BY event_id").fetchall()))
+    assert out[0] == out[1]
+
+
+def test_acled_with_hxl_row(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    fake = write_acled(tmp_path / "a.csv", hxl=True, bad=False)
+    res = import_file(con, fake.path)
+    assert (res.format, res.rows_read, res.rows_loaded) == ("acled", 24, 24)
+    assert con.execute("SELECT count(*) FROM events WHERE event_id LIKE '#%'").fetchone() == (0,)
+
+
+def test_slashed_dates_are_rejected_not_guessed(con: duckdb.DuckDBPyConnection,
+                                                tmp_path: Path) -> None:
+    fake = write_acled(tmp_path / "a.csv", n=2, bad=False)
+    text = fake.path.read_text().replace("17 October 2023", "6/2/2023", 1)
+    fake.path.write_text(text)
+    res = import_file(con, fake.path)
+    assert res.reasons == {"bad date": 1}
+    assert rejects(con)[0]["reason"] == "bad date: 6/2/2023"
+
+
+def test_old_acled_export_without_civilian_targeting(con: duckdb.DuckDBPyConnection,
+                                                     tmp_path: Path) -> None:
+    from tests.events.fakes import ACLED_COLUMNS, acled_row
+
+    cols = [c for c in ACLED_COLUMNS if c != "civilian_targeting"]
+    rows = [[acled_row(i, dt.date(2019, 5, 1))[c] for c in cols] for i in range(3)]
+    res = import_file(con, write_csv(tmp_path / "old.csv", cols, rows))
+    assert res.rows_loaded == 3
+    assert con.execute("SELECT DISTINCT civilian_targeting FROM events").fetchall() == [(None,)]
+
+
+def test_weekly_ids_follow_the_date_not_its_spelling(con: duckdb.DuckDBPyConnection,
+                                                     tmp_path: Path) -> None:
+    fake = write_acled_weekly(tmp_path / "w.csv", bad=False)
+    import_file(con, fake.path)
+    respelled = tmp_path / "w2.csv"
+    respelled.write_text(fake.path.read_text().replace("-October-", " October "))
+    assert "14 October 2023" in respelled.read_text()
+    res = import_file(con, respelled)
+    assert res.rows_loaded == 0 and res.reasons == {"duplicate event id": 12}
+
+
+def test_ged_multi_valued_sides(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    from tests.events.fakes import GED_COLUMNS, ged_row
+
+    row = ged_row(1, dt.date(2003, 3, 20))
+    row["side_a"] = "Government of United States of America, Government of United Kingdom , " \
+                    "Government of Australia"
+    row["best"], row["low"], row["high"] = "-1", "-1", "12"
+    import_file(con, write_csv(tmp_path / "g.csv", GED_COLUMNS,
+                               [[row[c] for c in GED_COLUMNS]]))
+    got = con.execute("SELECT actor1, assoc_actor1, actor1_type, fatalities_best, "
+                      "fatalities_low, fatalities_high FROM events").fetchone()
+    assert got == ("Government of United States of America",
+                   "Government of United Kingdom; Government of Australia", "State forces",
+                   None, None, 12)
+
+
+def test_foreign_tables_with_our_names_are_refused(tmp_path: Path) -> None:
+    db = tmp_path / "other.duckdb"
+    with duckdb.connect(str(db)) as c:
+        c.execute("CREATE TABLE events (id INTEGER, what VARCHAR)")
+    with pytest.raises(InputError, match="not an armednet events table"):
+        open_store(db)
+    with pytest.raises(InputError, match="not an armednet events table"):
+        import_files(db, [write_acled(tmp_path / "a.csv").path])
+    with duckdb.connect(str(db)) as c:
+        assert c.execute("SELECT count(*) FROM events").fetchone() == (0,)
+
+
+def test_memory_limit_is_restored(tmp_path: Path) -> None:
+    with open_store(tmp_path / "s.duckdb") as c:
+        before = c.execute("SELECT current_setting('memory_limit')").fetchall()
+        import_file(c, write_acled(tmp_path / "a.csv").path)
+        assert c.execute("SELECT current_setting('memory_limit')").fetchall() == before
+
+
+def test_unreadable_db_location(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="cannot open the database"):
+        import_files(tmp_path / "no" / "such" / "dir" / "s.duckdb",
+                     [write_acled(tmp_path / "a.csv").path])
+
+
+def test_import_files_removes_a_new_db_when_a_later_file_fails(tmp_path: Path) -> None:
+    good = write_acled(tmp_path / "a.csv").path
+    bad = tmp_path / "b.json"
+    bad.write_text('{"data": [{"event_id_cnty": "X"}, ')
+    db = tmp_path / "new.duckdb"
+    with pytest.raises(InputError, match="invalid JSON"):
+        import_files(db, [good, bad])
+    assert not db.exists()

@@ -55,8 +55,7 @@ def import_(
         def on_result(res: ImportResult) -> None:
             progress.advance(task)
             if not json_out:
-                progress.console.print(res.summary(), markup=False, highlight=False,
-                                       soft_wrap=True)
+                print(res.summary(), flush=True)
 
         results = import_files(db, files, fmt, on_result=on_result, on_start=on_start)
     if json_out:
@@ -77,10 +76,17 @@ def match(
         help="A scenario file or directory, or a bundled scenario name (default: iraq-2024)."),
     db: Path = DB_OPT,
     head: int = typer.Option(15, "--head", min=0, help="Review rows to show."),
+    generic: bool = typer.Option(
+        False, "--generic", help="Also list the generic labels (Militia (Pro-Iran), "
+        "Unidentified Armed Group ...) that are left unmapped unless given as aliases."),
     json_out: bool = JSON_OPT,
 ) -> None:
-    """Match event actor strings to the scenario's nodes; fill the review table."""
-    from armednet.events.matching import match_store
+    """Match event actor strings to the scenario's nodes; fill the review table.
+
+    Settle a review row by adding the string to the right node's aliases in the scenario
+    and running this command again.
+    """
+    from armednet.events.matching import generic_actors, match_store
     from armednet.events.store import open_store
     from armednet.kb import KnowledgeGraph
 
@@ -90,10 +96,11 @@ def match(
     con = open_store(db)
     try:
         summary = match_store(con, kg, head=head)
+        labels = generic_actors(con, kg.name, limit=head) if generic else []
     finally:
         con.close()
     if json_out:
-        echo_json(summary.as_dict())
+        echo_json({**summary.as_dict(), **({"generic": labels} if generic else {})})
         return
     from rich.console import Console
     from rich.table import Table
@@ -115,6 +122,14 @@ def match(
             table.add_row(str(r["actor"]), str(r["status"]), f"{r['appearances']:,}",
                           str(r["best_node"] or ""), f"{r['best_score']:.0f}")
         console.print(table)
+    if labels:
+        table = Table(title="Generic labels (unmapped unless added as aliases)",
+                      title_justify="left")
+        table.add_column("actor")
+        table.add_column("n", justify="right")
+        for r in labels:
+            table.add_row(str(r["actor"]), f"{r['appearances']:,}")
+        console.print(table)
 
 
 @app.command("series")
@@ -133,23 +148,37 @@ def series(
         "several)."),
     scenario: str | None = typer.Option(
         None, "--scenario", help="Scenario id whose actor matches are used (--by actor)."),
+    country: str | None = typer.Option(None, "--country", help="Only events in this country."),
+    event_type: list[str] | None = typer.Option(
+        None, "--type", metavar="TYPE", help="Only this event type (repeat for several)."),
     foreign: bool = typer.Option(
         False, "--foreign-forces", help="Only the attacks on foreign forces (one column)."),
+    target: list[str] | None = typer.Option(
+        None, "--target-node", metavar="NODE", help="With --foreign-forces: these target nodes "
+        "instead of every foreign_force node (repeat for several)."),
     out: Path | None = typer.Option(None, "--out", metavar="FILE.csv", help="Write CSV."),
     json_out: bool = JSON_OPT,
 ) -> None:
-    """Weekly event counts by actor, country, type or target type."""
-    from armednet.events.series import foreign_force_attacks, weekly_counts
+    """Weekly event counts by actor, country, type or target type.
+
+    Give the scenario's start date as --start to line the weeks up with a simulation. Weeks
+    the imported files do not wholly cover are missing ("-", null, empty), not zero.
+    """
+    from armednet.events.series import ATTACK_EVENT_TYPES, foreign_force_attacks, weekly_counts
     from armednet.events.store import open_store
 
     con = open_store(db, read_only=True)
     try:
         if foreign:
-            frame = foreign_force_attacks(con, scenario=scenario, start=start, end=end,
-                                          weekday=weekday, dataset=dataset).to_frame()
+            frame = foreign_force_attacks(con, targets=target or None, scenario=scenario,
+                                          start=start, end=end, weekday=weekday,
+                                          dataset=dataset, country=country,
+                                          event_types=event_type or ATTACK_EVENT_TYPES
+                                          ).to_frame()
         else:
             frame = weekly_counts(con, by, start=start, end=end, weekday=weekday,
-                                  dataset=dataset, scenario=scenario)
+                                  dataset=dataset, scenario=scenario, country=country,
+                                  event_types=event_type or None)
     finally:
         con.close()
     if out is not None:
@@ -162,9 +191,16 @@ def series(
     if json_out:
         echo_json({"by": "foreign_forces" if foreign else by,
                    "weeks": [d.date().isoformat() for d in frame.index],
-                   "series": {str(c): [int(v) for v in frame[c]] for c in frame.columns}})
+                   "series": {str(c): [None if _missing(v) else int(v) for v in frame[c]]
+                              for c in frame.columns}})
         return
     _print_frame(frame)
+
+
+def _missing(value: Any) -> bool:
+    import pandas as pd
+
+    return bool(pd.isna(value))
 
 
 def _print_frame(frame: Any, max_cols: int = 8) -> None:
@@ -179,7 +215,8 @@ def _print_frame(frame: Any, max_cols: int = 8) -> None:
     for c in cols:
         table.add_column(str(c), justify="right")
     for week, row in frame[cols].iterrows():
-        table.add_row(week.date().isoformat(), *(f"{int(v):,}" for v in row))
+        table.add_row(week.date().isoformat(),
+                      *("-" if _missing(v) else f"{int(v):,}" for v in row))
     Console().print(table)
 
 
@@ -198,7 +235,7 @@ def rejects_cmd(
     try:
         rows = rejects(con, limit=limit, file=file)
         log = imports(con)
-        total = con.execute("SELECT count(*) FROM event_rejects").fetchone()
+        total = con.execute("SELECT count(*) FROM event_rejects").fetchall()[0]
     finally:
         con.close()
     if json_out:

@@ -14,7 +14,12 @@ from __future__ import annotations
 
 from armednet.events.formats import FORMATS, Detected, Format, detect_format
 from armednet.events.matching import ActorMatch, ActorMatcher, match_store, normalise_name
-from armednet.events.series import compare, foreign_force_attacks, weekly_counts
+from armednet.events.series import (
+    compare,
+    foreign_force_attacks,
+    simulated_weekly,
+    weekly_counts,
+)
 from armednet.events.store import ImportResult, import_file, import_files, open_store, rejects
 
 __all__ = [
@@ -33,5 +38,6 @@ __all__ = [
     "normalise_name",
     "open_store",
     "rejects",
+    "simulated_weekly",
     "weekly_counts",
 ]

@@ -3,7 +3,11 @@
 Internal to :mod:`armednet.events.store`. Each builder returns the select list of one
 normalisation query over a relation ``s`` holding the raw columns (lower-case names) and
 ``_row`` (the record's 1-based position), plus the raw text of the fields the validation
-checks (``_date_raw``, ``_lat_raw``, ``_lon_raw``, ``_counts``).
+checks (``_date_raw``, ``_lat_raw``, ``_lon_raw``, ``_c1`` .. ``_c3``).
+
+The code tables follow the ACLED codebook (``inter`` 1-8, ``time_precision`` 1-3) and the
+UCDP GED codebook 23.1 (``type_of_violence`` 1-3, ``date_prec`` 1-5, ``-1`` for unknown
+counts); see :mod:`armednet.events.formats` for the references.
 """
 
 from __future__ import annotations
@@ -86,24 +90,28 @@ def _int(expr: str) -> str:
     return (f"(CASE WHEN {d} = floor({d}) AND abs({d}) < 1e15 THEN CAST({d} AS BIGINT) END)")
 
 
+DATE_FORMATS = ("%d %B %Y", "%d-%B-%Y", "%d %b %Y", "%d-%b-%Y")
+"""Day-month-year spellings accepted beside ISO dates (``02 June 2023``, ``17-January-2015``,
+``2 Jun 2023``). Slashed dates (``6/2/2023``) are refused: day/month and month/day cannot be
+told apart, and a wrong date would pass silently."""
+
+
 def _date(expr: str) -> str:
-    fmts = "['%d %B %Y', '%d-%B-%Y', '%d %b %Y', '%d-%b-%Y', '%d/%m/%Y']"
+    fmts = "[" + ", ".join(lit(f) for f in DATE_FORMATS) + "]"
     return (f"coalesce(try_cast({expr} AS DATE), try_cast(try_cast({expr} AS TIMESTAMP) AS DATE),"
             f" CAST(try_strptime({expr}, {fmts}) AS DATE))")
 
 
-Col = Callable[[str], str]
+class Col:
+    """Builds the cleaned text expression of a raw column (NULL when the file lacks it)."""
 
+    def __init__(self, columns: Iterable[str]) -> None:
+        self.have = set(columns)
 
-def _col_factory(columns: Iterable[str]) -> Col:
-    have = set(columns)
-
-    def col(name: str) -> str:
-        if name not in have:
+    def __call__(self, name: str) -> str:
+        if name not in self.have:
             return "CAST(NULL AS VARCHAR)"
         return f"nullif(trim(s.{ident(name)}), '')"
-
-    return col
 
 
 def _inter(expr: str) -> str:
@@ -133,7 +141,9 @@ def _acled(col: Col) -> dict[str, str]:
         "assoc_actor2": col("assoc_actor_2"),
         "actor2_type": _inter(col("inter2")),
         "interaction": _interaction(col("interaction")),
-        "civilian_targeting": f"({col('civilian_targeting')} IS NOT NULL)",
+        "civilian_targeting": (f"({col('civilian_targeting')} IS NOT NULL)"
+                               if "civilian_targeting" in col.have
+                               else "CAST(NULL AS BOOLEAN)"),
         "country": col("country"),
         "admin1": col("admin1"),
         "admin2": col("admin2"),
@@ -156,9 +166,10 @@ def _acled(col: Col) -> dict[str, str]:
 
 
 def _acled_weekly(col: Col) -> dict[str, str]:
-    key = ("concat_ws('|', 'W', " + ", ".join(
-        f"coalesce({col(c)}, '')" for c in ("week", "country", "admin1", "event_type",
-                                             "sub_event_type", "disorder_type")) + ")")
+    week = _date(col("week"))
+    key = ("concat_ws('|', 'W', " + f"coalesce(strftime({week}, '%Y-%m-%d'), {col('week')}), "
+           + ", ".join(f"coalesce({col(c)}, '')" for c in (
+               "country", "admin1", "event_type", "sub_event_type", "disorder_type")) + ")")
     return {
         "event_id": f"(CASE WHEN {col('week')} IS NOT NULL THEN {key} END)",
         "event_date": _date(col("week")),
@@ -267,13 +278,15 @@ def _ged(col: Col) -> dict[str, str]:
     }
 
 
-_BUILDERS = {"acled": _acled, "acled-api": _acled, "acled-api-json": _acled,
-             "acled-weekly": _acled_weekly, "ucdp-ged": _ged, "ucdp-ged-hdx": _ged}
+_BUILDERS: dict[str, Callable[[Col], dict[str, str]]] = {
+    "acled": _acled, "acled-api": _acled, "acled-api-json": _acled,
+    "acled-weekly": _acled_weekly, "ucdp-ged": _ged, "ucdp-ged-hdx": _ged,
+}
 
 
 def build_select(format_name: str, columns: Iterable[str], dataset: str) -> str:
     """The select list normalising layout ``format_name`` (raw relation aliased ``s``)."""
-    exprs = _BUILDERS[format_name](_col_factory(columns))
+    exprs = _BUILDERS[format_name](Col(columns))
     exprs = {"dataset": lit(dataset), **exprs}
     return ",\n  ".join(f"{e} AS {ident(k)}" for k, e in exprs.items())
 

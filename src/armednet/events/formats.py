@@ -19,7 +19,20 @@ name                          dataset          what identifies it
                                                ...) under the header
 ============================  ===============  ==================================================
 
-Detection reads only the header and a few records, never the whole file.
+Detection reads only the header and the first records of a CSV file (an HXL tag row under the
+header, as in files from HDX, is recognised and skipped in any CSV layout; ``;`` and tab
+separators are recognised too); a JSON file is parsed whole, so that a broken one is refused
+before any import starts.
+
+References
+----------
+.. [1] ACLED, "Armed Conflict Location & Event Data Project (ACLED) Codebook" (2023; the
+   2019 edition describes the classic export and its numeric ``inter`` codes).
+.. [2] ACLED, "Aggregated data" user guide (weekly admin1 x sub-event type files).
+.. [3] R. Sundberg and E. Melander, "Introducing the UCDP Georeferenced Event Dataset",
+   Journal of Peace Research 50(4), 2013; M. Hoegbladh, "UCDP GED Codebook version 23.1",
+   Uppsala University, 2023.
+.. [4] Humanitarian Exchange Language (HXL) standard, https://hxlstandard.org/.
 """
 
 from __future__ import annotations
@@ -29,10 +42,12 @@ import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from armednet.errors import InputError
 
-__all__ = ["FORMATS", "Detected", "Format", "detect_format", "format_names"]
+__all__ = ["FORMATS", "Detected", "Format", "detect_format", "format_names",
+           "load_json_records"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,21 +119,44 @@ class Detected:
     format : Format
         Its layout.
     columns : tuple of str
-        The header, lower-cased and stripped (empty for JSON).
+        The header, lower-cased and stripped (empty for JSON); an empty header cell is named
+        ``column<i>`` (0-based position).
     skip_lines : int
-        Lines before the first data record (header, plus the HXL tag row for HDX files).
+        Records before the first data record: the header, plus the HXL tag row when there is
+        one.
+    delimiter : str
+        The field separator (``,``; ``;`` or a tab when the header is only separated by those,
+        as in files re-saved by spreadsheets in some locales).
+    hxl : bool
+        True when an HXL tag row (``#date``, ``#country+name`` ...) sits under the header; it
+        is skipped, not counted as a record.
     """
 
     path: Path
     format: Format
     columns: tuple[str, ...]
     skip_lines: int
+    delimiter: str = ","
+    hxl: bool = False
 
 
 _CLASSIC_DATE = re.compile(r"^\s*\d{1,2}[ -][A-Za-z]+[ -]\d{4}\s*$")
 _ISO_DATE = re.compile(r"^\s*\d{4}-\d{2}-\d{2}")
 _SAMPLE_RECORDS = 50
 _HEAD_BYTES = 1 << 20
+_DELIMITERS = (",", ";", "\t")
+
+
+_MAGIC = (
+    (b"\x1f\x8b", "a gzip-compressed file; decompress it first"),
+    (b"PK\x03\x04", "a ZIP archive or an Excel workbook; extract it or save it as CSV (UTF-8)"),
+    (b"BZh", "a bzip2-compressed file; decompress it first"),
+    (b"\xfd7zXZ\x00", "an xz-compressed file; decompress it first"),
+    (b"PAR1", "a Parquet file; export it as CSV"),
+    (b"\xd0\xcf\x11\xe0", "an old Excel (.xls) workbook; save it as CSV (UTF-8)"),
+    (b"\xff\xfe", "UTF-16 text; save it as UTF-8"),
+    (b"\xfe\xff", "UTF-16 text; save it as UTF-8"),
+)
 
 
 def _read_head(path: Path) -> str:
@@ -130,18 +168,42 @@ def _read_head(path: Path) -> str:
     except IsADirectoryError:
         raise InputError(f"{path}: is a directory, expected an event file") from None
     except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
+        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    for magic, what in _MAGIC:
+        if raw.startswith(magic):
+            raise InputError(f"{path}: {what}; expected a CSV or JSON text file")
+    sample = raw[:4096]
+    if sample and sample.count(0) > len(sample) // 10:  # a stray NUL is a bad cell, not this
+        raise InputError(f"{path}: a binary file (NUL bytes); expected a CSV or JSON text file")
     return raw.decode("utf-8-sig", errors="replace")
 
 
-def _records(head: str) -> list[list[str]]:
+def _sniff_delimiter(head: str) -> str:
+    """``,`` unless the header line has a single comma-field and splits on ``;`` or a tab."""
+    first = head.splitlines()[0] if head else ""
+
+    def width(delim: str) -> int:
+        try:
+            return len(next(csv.reader([first], delimiter=delim), []))
+        except csv.Error:
+            return 0
+
+    if width(",") > 1:
+        return ","
+    best = max(_DELIMITERS[1:], key=width)
+    return best if width(best) >= 3 else ","
+
+
+def _records(head: str, delimiter: str) -> list[list[str]]:
     """Parse the first records of a CSV head (the last, maybe cut, line is dropped)."""
     lines = head.splitlines(keepends=True)
     if len(lines) > 1 and not lines[-1].endswith(("\n", "\r")):
         lines = lines[:-1]
     out: list[list[str]] = []
     try:
-        for rec in csv.reader(io.StringIO("".join(lines))):
+        for rec in csv.reader(io.StringIO("".join(lines)), delimiter=delimiter):
+            if not rec:
+                continue
             out.append(rec)
             if len(out) > _SAMPLE_RECORDS + 2:
                 break
@@ -151,11 +213,13 @@ def _records(head: str) -> list[list[str]]:
 
 
 def _expected_message(path: Path, columns: tuple[str, ...]) -> str:
-    shown = ", ".join(columns[:12]) + (" ..." if len(columns) > 12 else "")
+    cells = ["".join(ch if ch.isprintable() else "?" for ch in c[:40]) for c in columns[:12]]
+    shown = ", ".join(cells) + (" ..." if len(columns) > 12 else "")
     wanted = "; ".join(f"{f.name}: {', '.join(f.required[:5])} ..." for f in FORMATS.values()
-                       if f.name not in ("acled-api", "ucdp-ged-hdx"))
-    return (f"{path}: unknown event-file layout (columns: {shown or 'none'}). Expected one of "
-            f"{wanted}; or name the layout with --format ({', '.join(FORMATS)})")
+                       if f.name not in ("acled-api", "acled-api-json", "ucdp-ged-hdx"))
+    return (f"{path}: unknown event-file layout (header: {shown or 'none'}). Expected a CSV "
+            f"with the columns of {wanted}; or ACLED API JSON; or name the layout with "
+            f"--format ({', '.join(FORMATS)})")
 
 
 def _is_hxl_row(row: list[str]) -> bool:
@@ -163,8 +227,65 @@ def _is_hxl_row(row: list[str]) -> bool:
     return bool(cells) and all(c.startswith("#") for c in cells)
 
 
+def load_json_records(path: Path) -> list[Any]:
+    """The event records of an ACLED API JSON file.
+
+    The file is the API's answer (``{"status": 200, "data": [...]}``) or a bare list of event
+    objects.
+
+    Raises
+    ------
+    InputError
+        If the file is not UTF-8 JSON of that shape; an API error answer (``"success":
+        false``) is quoted in the message.
+    """
+    import json
+
+    try:
+        doc = json.loads(path.read_bytes().decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not UTF-8 text; expected ACLED API JSON") from None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path}: invalid JSON at line {exc.lineno} column {exc.colno}: "
+                         f"{exc.msg}") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if isinstance(doc, list):
+        return doc
+    if isinstance(doc, dict):
+        data = doc.get("data")
+        if isinstance(data, list):
+            return data
+        said = {k: doc[k] for k in ("status", "success", "error", "messages", "message")
+                if k in doc}
+        answer = f" (the file says: {json.dumps(said, ensure_ascii=False)[:200]})" if said \
+            else ""
+        raise InputError(f"{path}: JSON object without a 'data' list{answer}; expected the "
+                         "ACLED API answer {\"data\": [{\"event_id_cnty\": ..., \"event_date\":"
+                         " ...}, ...]} or a list of such events")
+    raise InputError(f"{path}: expected a JSON object with a 'data' list or a list of ACLED "
+                     f"events, found a JSON {type(doc).__name__}")
+
+
+def _json_keys(path: Path, records: list[Any]) -> tuple[str, ...]:
+    keys: dict[str, None] = {}
+    objects = 0
+    for rec in records:
+        if isinstance(rec, dict):
+            objects += 1
+            for k in rec:
+                keys.setdefault(str(k).strip().lower(), None)
+    if records and not objects:
+        raise InputError(f"{path}: the JSON holds no event objects; expected ACLED API "
+                         "events ({\"event_id_cnty\": ..., \"event_date\": ...})")
+    return tuple(keys)
+
+
 def detect_format(path: str | Path, fmt: str | None = None) -> Detected:
     """Find the layout of an event file from its header and first records.
+
+    CSV files are judged on their first megabyte; JSON files are parsed whole, so that an
+    invalid or foreign JSON file is refused before any import starts.
 
     Parameters
     ----------
@@ -198,18 +319,25 @@ def detect_format(path: str | Path, fmt: str | None = None) -> Detected:
     head = _read_head(path)
     stripped = head.lstrip()
     if not stripped:
-        raise InputError(f"{path}: the file is empty")
+        raise InputError(f"{path}: the file is empty; expected an ACLED or UCDP event file")
     if stripped[0] in "[{":
         if fmt is not None and FORMATS[fmt].kind != "json":
             raise InputError(f"{path}: looks like JSON, but --format {fmt} is a CSV layout")
-        return Detected(path, FORMATS["acled-api-json"], (), 0)
+        chosen = FORMATS["acled-api-json"]
+        keys = _json_keys(path, load_json_records(path))
+        missing = [c for c in chosen.required if c not in keys]
+        if keys and missing:
+            raise InputError(f"{path}: the JSON events lack {', '.join(missing)}; expected "
+                             f"ACLED API events with {', '.join(chosen.required)}")
+        return Detected(path, chosen, (), 0)
     if fmt is not None and FORMATS[fmt].kind == "json":
         raise InputError(f"{path}: --format {fmt} expects JSON, but the file is not JSON")
 
-    records = _records(head)
+    delimiter = _sniff_delimiter(stripped)
+    records = _records(head, delimiter)
     if not records:
-        raise InputError(f"{path}: the file is empty")
-    columns = tuple(c.strip().lower() for c in records[0])
+        raise InputError(f"{path}: the file is empty; expected an ACLED or UCDP event file")
+    columns = tuple(c.strip().lower() or f"column{i}" for i, c in enumerate(records[0]))
     if len(set(columns)) != len(columns):
         dup = sorted({c for c in columns if columns.count(c) > 1})
         raise InputError(f"{path}: duplicate column(s) in the header: {', '.join(dup)}")
@@ -217,17 +345,26 @@ def detect_format(path: str | Path, fmt: str | None = None) -> Detected:
     hxl = bool(body) and _is_hxl_row(body[0])
     if hxl:
         body = body[1:]
+    skip = 2 if hxl else 1
 
     def has(f: Format) -> bool:
         return all(c in columns for c in f.required)
+
+    def found(name: str) -> Detected:
+        return Detected(path, FORMATS[name], columns, skip, delimiter, hxl)
 
     if fmt is not None:
         chosen = FORMATS[fmt]
         missing = [c for c in chosen.required if c not in columns]
         if missing:
             raise InputError(f"{path}: --format {fmt} needs column(s) {', '.join(missing)}; "
-                             f"the header has: {', '.join(columns[:20])}")
-        return Detected(path, chosen, columns, 2 if hxl else 1)
+                             f"the header has: {', '.join(columns[:20])}"
+                             f"{' ...' if len(columns) > 20 else ''}")
+        if fmt == "ucdp-ged-hdx" and not hxl:
+            raise InputError(f"{path}: --format ucdp-ged-hdx expects an HXL tag row (#date, "
+                             "#country+name ...) under the header, and this file has none; "
+                             "use --format ucdp-ged")
+        return found(fmt)
 
     if has(FORMATS["acled"]):
         date_i = columns.index("event_date")
@@ -241,12 +378,9 @@ def detect_format(path: str | Path, fmt: str | None = None) -> Detected:
                 classic += 1
             elif _ISO_DATE.match(rec[date_i]) or inter:
                 modern += 1
-        name = "acled" if classic > modern else "acled-api"
-        return Detected(path, FORMATS[name], columns, 1)
+        return found("acled" if classic > modern else "acled-api")
     if has(FORMATS["acled-weekly"]):
-        return Detected(path, FORMATS["acled-weekly"], columns, 1)
+        return found("acled-weekly")
     if has(FORMATS["ucdp-ged"]):
-        if hxl:
-            return Detected(path, FORMATS["ucdp-ged-hdx"], columns, 2)
-        return Detected(path, FORMATS["ucdp-ged"], columns, 1)
+        return found("ucdp-ged-hdx" if hxl else "ucdp-ged")
     raise InputError(_expected_message(path, columns))

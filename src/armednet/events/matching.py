@@ -4,22 +4,38 @@ Every distinct actor string of the store (``actor1``, ``actor2`` and each associ
 compared with the names, aliases and ids of the scenario's nodes, in this order:
 
 1. **exact**: the normalised string equals a normalised name or alias (see
-   :func:`normalise_name`: case folded, diacritics, ʿ ʾ ’ ' and Arabic short vowels removed,
+   :func:`normalise_name`: case folded, diacritics, ayn/hamza marks, apostrophes and Arabic
+   short vowels removed,
    Arabic letter variants unified, ACLED period qualifiers such as ``(2022-)`` dropped,
    punctuation to spaces). One node: ``matched`` (score 100); several: ``ambiguous``.
 2. **generic**: strings naming a kind of actor rather than an actor (``Militia (Pro-Iran)``,
    ``Unidentified Armed Group (Iraq)``, ``Civilians (Iraq)``, ``Protesters``...; see
    :data:`GENERIC_PATTERNS`) are never fuzzy-matched: status ``generic``. An analyst who does
    want one mapped adds it as an alias, and step 1 then matches it.
-3. **fuzzy**: rapidfuzz scores on the normalised strings without particles (``al``, ``the``,
-   ``of`` ...): ``score = (token_sort_ratio + token_set_ratio) / 2``, the best alias per node.
+3. **fuzzy**: rapidfuzz [1]_ scores on the normalised strings without particles (``al``,
+   ``the``, ``of`` ...): ``score = (token_sort_ratio + token_set_ratio) / 2``, the best alias
+   per node. Two guards keep look-alike names apart:
+
+   - *places*: an alias naming a country (``Police Forces of Iraq``) is not a candidate for a
+     string naming only other countries (``Police Forces of Iran``), see :func:`places`;
+   - *acronyms*: strings and aliases shorter than :data:`MIN_FUZZY_LENGTH` characters
+     (``KH``, ``HTS``, ``SDF``) are only matched exactly.
+
    A best score of at least :data:`MATCH_THRESHOLD` (90) with the runner-up node at least
    :data:`AMBIGUITY_MARGIN` (5) points behind is ``matched``; a runner-up within the margin
    makes it ``ambiguous``; below the threshold it is ``unmatched``, with the candidates
    scoring at least :data:`SUGGEST_THRESHOLD` (60) listed for the analyst.
 
 Ambiguous and unmatched strings go to the review table ``event_actor_review``, most frequent
-first; the analyst settles them by adding the string to the right node's ``aliases``.
+first; the analyst settles them by adding the string to the right node's ``aliases`` in the
+scenario and matching again (see ``docs/events.md``).
+
+References
+----------
+.. [1] M. Bachmann, "RapidFuzz: rapid fuzzy string matching", https://github.com/rapidfuzz/RapidFuzz.
+.. [2] ACLED, "Actor names and categories", ACLED Codebook (2023), section 4.
+.. [3] J. Pouliquen et al., "Multilingual person name recognition and transliteration",
+   CORELA (2005): vowel-less keys for Arabic names in Latin script.
 """
 
 from __future__ import annotations
@@ -28,7 +44,7 @@ import datetime as dt
 import json
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -43,14 +59,18 @@ __all__ = [
     "AMBIGUITY_MARGIN",
     "GENERIC_PATTERNS",
     "MATCH_THRESHOLD",
+    "MIN_FUZZY_LENGTH",
     "SUGGEST_THRESHOLD",
     "ActorMatch",
     "ActorMatcher",
     "MatchSummary",
+    "generic_actors",
     "is_generic",
     "match_store",
     "normalise_name",
+    "places",
     "review",
+    "skeleton",
 ]
 
 MATCH_THRESHOLD = 90.0
@@ -59,11 +79,22 @@ AMBIGUITY_MARGIN = 5.0
 """A runner-up node this close to an accepted best makes the match ambiguous."""
 SUGGEST_THRESHOLD = 60.0
 """Candidates scoring at least this are listed in the review table."""
+MIN_FUZZY_LENGTH = 5
+"""Strings and aliases shorter than this (acronyms such as ``KH``, ``SDF``) match only
+exactly."""
 
-_APOSTROPHES = dict.fromkeys(map(ord, "ʿʾ’‘`'´ʻʼ′‛"), None)
+# ayn, hamza, curly quotes, backtick, apostrophe, acute accent, turned comma, prime
+_APOSTROPHES = dict.fromkeys(
+    map(ord, "\u02bf\u02be\u2019\u2018`'\u00b4\u02bb\u02bc\u2032\u201b"), None)
 _ARABIC_MARKS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
-_ARABIC_LETTERS = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه",
-                                 "ؤ": "و", "ئ": "ي", "ک": "ك", "ی": "ي"})
+_ALEF, _YEH, _HEH, _WAW, _KAF = "\u0627", "\u064a", "\u0647", "\u0648", "\u0643"
+_ARABIC_LETTERS = str.maketrans({
+    "\u0623": _ALEF, "\u0625": _ALEF, "\u0622": _ALEF, "\u0671": _ALEF,  # hamza/madda/wasla
+    "\u0649": _YEH, "\u0626": _YEH, "\u06cc": _YEH,  # alef maksura, yeh hamza, Farsi yeh
+    "\u0629": _HEH,  # teh marbuta
+    "\u0624": _WAW,  # waw hamza
+    "\u06a9": _KAF,  # keheh
+})
 _PERIOD = re.compile(r"\(\s*\d{4}\s*-\s*(\d{4})?\s*\)")
 _NON_WORD = re.compile(r"[\W_]+")
 _PARTICLES = frozenset({"al", "el", "ad", "ar", "as", "an", "the", "of", "in", "and", "wa",
@@ -90,10 +121,11 @@ _GENERIC = [re.compile(p) for p in GENERIC_PATTERNS]
 def normalise_name(text: str) -> str:
     """Normalise an actor name for comparison.
 
-    Case folded; Latin diacritics, ʿayn/hamza marks and apostrophes removed; Arabic short
-    vowels and tatweel removed and letter variants unified (أ إ آ ٱ -> ا, ى -> ي, ة -> ه,
-    ؤ -> و, ئ -> ي); ACLED period qualifiers like ``(2022-)`` dropped; dots removed
-    (``U.S.`` -> ``us``); other punctuation to single spaces.
+    Case folded; Latin diacritics, ayn/hamza marks and apostrophes removed; Arabic short
+    vowels and tatweel removed and letter variants unified (alef with hamza, madda or wasla
+    to bare alef; alef maksura and Farsi yeh to yeh; teh marbuta to heh; waw and yeh with
+    hamza to waw and yeh; keheh to kaf); ACLED period qualifiers like ``(2022-)`` dropped
+    [2]_; dots removed (``U.S.`` -> ``us``); other punctuation to single spaces.
 
     Examples
     --------
@@ -118,6 +150,108 @@ def normalise_name(text: str) -> str:
 def _fuzzy_key(normalised: str) -> str:
     words = [w for w in normalised.split() if w not in _PARTICLES]
     return " ".join(words) if words else normalised
+
+
+_DIGRAPHS = (("dh", "d"), ("th", "t"), ("ph", "f"), ("ou", "u"), ("q", "k"), ("ck", "k"))
+_VOWELS = re.compile(r"(?<=\w)[aeiouy]+")
+_DOUBLES = re.compile(r"(\w)\1+")
+
+
+def skeleton(key: str) -> str:
+    """The consonant skeleton of a (normalised) name, for transliteration variants.
+
+    Arabic script leaves short vowels unwritten, so romanisations of one name differ mostly
+    in vowels, doubled letters and a few digraphs [3]_: vowels after a word's first letter are
+    dropped, doubled letters collapsed, ``dh th ph ou q ck`` read ``d t f u k k``.
+
+    Examples
+    --------
+    >>> skeleton("kataib hizballah") == skeleton("kataeb hezbollah")
+    True
+    >>> skeleton("falih fayyadh") == skeleton("faleh fayad")
+    True
+    """
+    out = []
+    for word in key.split():
+        for a, b in _DIGRAPHS:
+            word = word.replace(a, b)
+        out.append(_DOUBLES.sub(r"\1", _VOWELS.sub("", word)))
+    return " ".join(out)
+
+
+_COUNTRY_NAMES = (
+    "afghanistan albania algeria andorra angola argentina armenia australia austria "
+    "azerbaijan bahamas bahrain bangladesh barbados belarus belgium belize benin bhutan "
+    "bolivia botswana brazil brunei bulgaria burundi cambodia cameroon canada chad chile "
+    "china colombia comoros congo croatia cuba cyprus czechia denmark djibouti dominica "
+    "ecuador egypt eritrea estonia eswatini ethiopia fiji finland france gabon gambia "
+    "georgia germany ghana greece grenada guatemala guinea guyana haiti honduras hungary "
+    "iceland india indonesia iran iraq ireland israel italy jamaica japan jordan kazakhstan "
+    "kenya kiribati kosovo kuwait kyrgyzstan laos latvia lebanon lesotho liberia libya "
+    "liechtenstein lithuania luxembourg madagascar malawi malaysia maldives mali malta "
+    "mauritania mauritius mexico micronesia moldova monaco mongolia montenegro morocco "
+    "mozambique myanmar burma namibia nauru nepal netherlands nicaragua niger nigeria norway "
+    "oman pakistan palau palestine panama paraguay peru philippines poland portugal qatar "
+    "romania russia rwanda samoa senegal serbia seychelles singapore slovakia slovenia "
+    "somalia somaliland spain sudan suriname sweden switzerland syria taiwan tajikistan "
+    "tanzania thailand togo tonga tunisia turkey turkiye turkmenistan tuvalu uganda ukraine "
+    "uruguay uzbekistan vanuatu vatican venezuela vietnam yemen zambia zimbabwe"
+)
+_COUNTRIES = _COUNTRY_NAMES.split()
+_MULTI_WORD_COUNTRIES = (
+    "united states", "united states of america", "united kingdom", "united arab emirates",
+    "saudi arabia", "south sudan", "south africa", "north korea", "south korea", "sri lanka",
+    "new zealand", "el salvador", "costa rica", "sierra leone", "burkina faso",
+    "central african republic", "democratic republic of congo", "republic of congo",
+    "ivory coast", "cote divoire", "bosnia and herzegovina", "north macedonia", "macedonia",
+    "czech republic", "dominican republic", "equatorial guinea", "guinea bissau",
+    "papua new guinea", "east timor", "timor leste", "cape verde", "solomon islands",
+    "marshall islands", "trinidad and tobago", "western sahara", "hong kong",
+)
+_DEMONYMS = {
+    "iraqi": "iraq", "syrian": "syria", "iranian": "iran", "lebanese": "lebanon",
+    "israeli": "israel", "palestinian": "palestine", "jordanian": "jordan", "yemeni": "yemen",
+    "saudi": "saudi arabia", "turkish": "turkey", "turkiye": "turkey", "egyptian": "egypt",
+    "kuwaiti": "kuwait", "qatari": "qatar", "emirati": "united arab emirates",
+    "bahraini": "bahrain", "omani": "oman", "american": "united states",
+    "us": "united states", "usa": "united states", "united states of america":
+    "united states", "british": "united kingdom", "uk": "united kingdom", "french": "france",
+    "russian": "russia", "afghan": "afghanistan", "pakistani": "pakistan", "libyan": "libya",
+    "sudanese": "sudan", "somali": "somalia", "burma": "myanmar", "czechia": "czech republic",
+    "ivory coast": "cote divoire", "macedonia": "north macedonia", "timor leste": "east timor",
+}
+_PLACES: dict[str, str] = {
+    **{c: c for c in _COUNTRIES}, **{c: c for c in _MULTI_WORD_COUNTRIES}, **_DEMONYMS}
+_PLACE_WORDS = max(len(k.split()) for k in _PLACES)
+
+
+def places(normalised: str) -> frozenset[str]:
+    """The countries a normalised actor string names (names and common demonyms).
+
+    Longest names first, so ``south sudan`` is not also ``sudan``.
+
+    Examples
+    --------
+    >>> sorted(places("police forces of iraq"))
+    ['iraq']
+    >>> sorted(places("us forces in iraq and syria"))
+    ['iraq', 'syria', 'united states']
+    >>> sorted(places("military forces of south sudan"))
+    ['south sudan']
+    """
+    words = normalised.split()
+    found: set[str] = set()
+    i = 0
+    while i < len(words):
+        for n in range(min(_PLACE_WORDS, len(words) - i), 0, -1):
+            place = _PLACES.get(" ".join(words[i:i + n]))
+            if place is not None:
+                found.add(place)
+                i += n
+                break
+        else:
+            i += 1
+    return frozenset(found)
 
 
 def is_generic(actor: str) -> bool:
@@ -184,20 +318,24 @@ class ActorMatcher:
     'generic'
     """
 
-    def __init__(self, names: dict[str, Sequence[str]], threshold: float = MATCH_THRESHOLD,
+    def __init__(self, names: Mapping[str, Sequence[str]], threshold: float = MATCH_THRESHOLD,
                  margin: float = AMBIGUITY_MARGIN, suggest: float = SUGGEST_THRESHOLD) -> None:
         self.threshold, self.margin, self.suggest = threshold, margin, suggest
         self._exact: dict[str, set[str]] = {}
-        keys: dict[tuple[str, str], None] = {}
+        keys: dict[tuple[str, str], frozenset[str]] = {}
         for node_id, node_names in names.items():
             for name in node_names:
                 norm = normalise_name(name)
                 if not norm:
                     continue
                 self._exact.setdefault(norm, set()).add(node_id)
-                keys[(node_id, _fuzzy_key(norm))] = None
+                key = _fuzzy_key(norm)
+                if len(key) >= MIN_FUZZY_LENGTH:
+                    keys[(node_id, key)] = places(norm)
         self._choice_nodes = [k[0] for k in keys]
         self._choices = [k[1] for k in keys]
+        self._skeletons = [skeleton(k[1]) for k in keys]
+        self._choice_places = list(keys.values())
 
     @classmethod
     def from_graph(cls, kg: KnowledgeGraph, **kwargs: float) -> ActorMatcher:
@@ -231,30 +369,43 @@ class ActorMatcher:
             else:
                 fuzzy_idx.append(i)
         if fuzzy_idx:
-            scores = self._scores([_fuzzy_key(normalise_name(actors[i])) for i in fuzzy_idx])
-            for row, i in zip(scores, fuzzy_idx, strict=True):
-                out[i] = self._decide(actors[i], row)
+            norms = [normalise_name(actors[i]) for i in fuzzy_idx]
+            scores = self._scores([_fuzzy_key(n) for n in norms])
+            for row, i, norm in zip(scores, fuzzy_idx, norms, strict=True):
+                out[i] = self._decide(actors[i], norm, row)
         return [m for m in out if m is not None]
 
     def _scores(self, queries: list[str]) -> Any:
         from rapidfuzz import fuzz, process
 
-        sort = process.cdist(queries, self._choices, scorer=fuzz.token_sort_ratio,
-                             dtype="float32", workers=1)
-        tset = process.cdist(queries, self._choices, scorer=fuzz.token_set_ratio,
-                             dtype="float32", workers=1)
-        return (sort + tset) / 2.0
+        def pair(q: list[str], c: list[str]) -> Any:
+            sort = process.cdist(q, c, scorer=fuzz.token_sort_ratio, dtype="float32",
+                                 workers=1)
+            tset = process.cdist(q, c, scorer=fuzz.token_set_ratio, dtype="float32",
+                                 workers=1)
+            return (sort + tset) / 2.0
 
-    def _decide(self, actor: str, row: Any) -> ActorMatch:
+        plain = pair(queries, self._choices)
+        bones = pair([skeleton(q) for q in queries], self._skeletons)
+        return (plain + bones) / 2.0
+
+    def _decide(self, actor: str, norm: str, row: Any) -> ActorMatch:
+        mine = places(norm)
+        short = len(_fuzzy_key(norm)) < MIN_FUZZY_LENGTH
         best: dict[str, float] = {}
-        for node_id, score in zip(self._choice_nodes, row.tolist(), strict=True):
+        for node_id, score, where in zip(self._choice_nodes, row.tolist(),
+                                         self._choice_places, strict=True):
+            if mine and where and not (mine & where):
+                continue  # the alias names other countries
             if score > best.get(node_id, -1.0):
                 best[node_id] = float(score)
+        if not best:
+            return ActorMatch(actor, "unmatched", None, 0.0, "none")
         ranked = sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))
         top_node, top = ranked[0]
         second = ranked[1][1] if len(ranked) > 1 else 0.0
         cands = tuple((n, s) for n, s in ranked[:5] if s >= self.suggest)
-        if top >= self.threshold:
+        if top >= self.threshold and not short:
             if top - second < self.margin:
                 return ActorMatch(actor, "ambiguous", None, top, "fuzzy", cands)
             return ActorMatch(actor, "matched", top_node, top, "fuzzy", cands)
@@ -331,6 +482,9 @@ SELECT actor, count(*) AS n FROM a WHERE actor <> '' GROUP BY actor ORDER BY n D
 
 
 def _suggestion(m: ActorMatch) -> str:
+    if m.status == "ambiguous" and m.method == "exact":
+        nodes = ", ".join(n for n, _ in m.candidates)
+        return f"{m.actor!r} is a name or alias of several nodes ({nodes}): keep it on one"
     if m.status == "ambiguous":
         nodes = ", ".join(n for n, _ in m.candidates[:3])
         return f"candidates {nodes}: add {m.actor!r} to the aliases of the right one"
@@ -412,7 +566,9 @@ def _insert_many(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple[An
     import pyarrow as pa
 
     cols = list(zip(*rows, strict=True))
-    names = [d[0] for d in con.execute(f"SELECT * FROM {table} LIMIT 0").description]
+    names = [str(r[0]) for r in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+        "ORDER BY ordinal_position", [table]).fetchall()]
     assert len(names) == width
     tbl = pa.table({n: pa.array(list(c)) if any(v is not None for v in c)
                     else pa.nulls(len(c), pa.string()) for n, c in zip(names, cols, strict=True)})
@@ -441,4 +597,28 @@ def review(con: duckdb.DuckDBPyConnection, scenario: str | None = None,
         sql += f" LIMIT {int(limit)}"
     keys = ("scenario", "actor", "status", "appearances", "best_node", "best_score",
             "suggestion")
+    return [dict(zip(keys, r, strict=True)) for r in con.execute(sql, params).fetchall()]
+
+
+def generic_actors(con: duckdb.DuckDBPyConnection, scenario: str | None = None,
+                   limit: int | None = 20) -> list[dict[str, Any]]:
+    """The generic labels of the last match (``Militia (Pro-Iran)`` ...), most frequent first.
+
+    They are left unmapped on purpose: a label such as ``Militia (Pro-Iran)`` covers several
+    groups. An analyst who decides that, in a scenario, it stands for one node adds it to that
+    node's aliases, and the next match maps it exactly.
+    """
+    have = {r[0] for r in con.execute(
+        "SELECT table_name FROM information_schema.tables").fetchall()}
+    if "event_actor_matches" not in have:
+        return []
+    sql = "SELECT scenario, actor, appearances FROM event_actor_matches WHERE status = 'generic'"
+    params: list[Any] = []
+    if scenario is not None:
+        sql += " AND scenario = ?"
+        params.append(scenario)
+    sql += " ORDER BY appearances DESC, actor"
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    keys = ("scenario", "actor", "appearances")
     return [dict(zip(keys, r, strict=True)) for r in con.execute(sql, params).fetchall()]

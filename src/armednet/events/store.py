@@ -5,35 +5,50 @@ One DuckDB file holds, beside other modules' tables:
 ``events``
     One row per event (or per week x admin1 x sub-event type for ACLED's weekly aggregated
     files, with ``event_count`` > 1), in one layout whatever the source (see
-    :data:`armednet.events._sql.EVENT_COLUMNS` and ``docs/events.md``).
+    :data:`armednet.events._sql.EVENT_COLUMNS` and ``docs/events.md``). ``source_row`` is the
+    record's number in its file (1 = the first record after the header and any HXL row).
 ``event_rejects``
-    Every record that was read but not loaded, with the reason.
+    Every record that was read but not loaded, with the reason, its record number, the line
+    it starts on (malformed CSV records) and its raw content.
 ``event_imports``
-    One row per imported file: its SHA-256, path, layout, and rows read, loaded and rejected.
+    One row per imported file: its SHA-256, path, layout, rows read, loaded and rejected, and
+    the dates it covers (first and last day of its valid records, duplicates included).
 
-DuckDB reads the CSV itself (``read_csv`` with every column as text) and the normalisation is
-one SQL statement, so a million-row export imports in seconds and memory stays bounded. Each
-file is imported in one transaction: a failure leaves the database as it was. Every record is
-either loaded or rejected (``rows_read == rows_loaded + rows_rejected``); importing a file
-whose hash is already recorded adds nothing, and an event whose id is already stored (same
-dataset) is rejected as a duplicate.
+DuckDB reads a CSV file itself (``read_csv`` with every column as text) and the
+normalisation is one SQL statement, so a million-row export imports in seconds; DuckDB's
+memory is capped during the import (:data:`IMPORT_MEMORY_LIMIT`, spilling to disk beyond
+it). A file with a malformed record (wrong number of fields, broken quoting, bytes that are
+not UTF-8), or one DuckDB's reader gives up on, is read again with Python's ``csv`` module,
+which numbers every record and sets the malformed ones aside with their line and text [1]_.
+
+Each file is imported in one transaction: a failure leaves the database as it was. Every
+record is either loaded or rejected (``rows_read == rows_loaded + rows_rejected``); importing
+a file whose hash is already recorded adds nothing, and an event whose id is already stored
+(same dataset) is rejected as a duplicate.
+
+References
+----------
+.. [1] Y. Shafranovich, "Common Format and MIME Type for Comma-Separated Values (CSV)
+   Files", RFC 4180 (2005).
 """
 
 from __future__ import annotations
 
+import contextlib
+import csv
 import datetime as dt
 import hashlib
-import json
+import re
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from armednet.errors import InputError
 from armednet.events._sql import EVENT_COLUMNS, build_select, ident, lit, reason_expr
-from armednet.events.formats import Detected, detect_format
+from armednet.events.formats import Detected, detect_format, load_json_records
 
 if TYPE_CHECKING:
     import duckdb
@@ -74,7 +89,9 @@ CREATE TABLE IF NOT EXISTS event_imports (
   rows_rejected BIGINT NOT NULL,
   imported_at TIMESTAMP NOT NULL,
   seconds DOUBLE NOT NULL,
-  armednet_version VARCHAR NOT NULL
+  armednet_version VARCHAR NOT NULL,
+  first_date DATE,
+  last_date DATE
 );
 """
 )
@@ -140,33 +157,61 @@ class ImportResult:
 
 
 def connect(db: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open (or create) a DuckDB database file.
+    """Open (or create) a DuckDB database file (``":memory:"`` for a throw-away store).
 
     Raises
     ------
     InputError
         If a read-only open is asked for a missing file, or DuckDB cannot open the file
-        (locked by another process, not a database).
+        (locked by another process, not a database, unwritable directory).
     """
     import duckdb
 
+    if str(db) == ":memory:":
+        return duckdb.connect(":memory:")
     db = Path(db)
     if read_only and not db.is_file():
         raise InputError(f"{db}: no such database (import event files first)")
-    if db.exists() and db.is_dir():
+    if db.is_dir():
         raise InputError(f"{db}: is a directory, expected a DuckDB database file")
     try:
         con = duckdb.connect(str(db), read_only=read_only)
-    except (duckdb.IOException, duckdb.InvalidInputException,
-            duckdb.SerializationException) as exc:
+    except duckdb.Error as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise InputError(f"{db}: cannot open the database ({first})") from None
     return con
 
 
+_TABLES = {"events": _EVENT_COLS,
+           "event_rejects": ["import_hash", "source_file", "source_row", "source_line",
+                             "reason", "raw"],
+           "event_imports": ["file_hash", "path", "format", "dataset", "rows_read",
+                             "rows_loaded", "rows_rejected"]}
+
+
+def _check_tables(con: duckdb.DuckDBPyConnection, db: str | Path) -> set[str]:
+    """The events tables present; InputError if one of them is not armednet's."""
+    rows = con.execute(
+        "SELECT table_name, column_name FROM information_schema.columns "
+        "WHERE table_schema = 'main'").fetchall()
+    have: dict[str, set[str]] = {}
+    for table, column in rows:
+        have.setdefault(str(table), set()).add(str(column))
+    for table, needed in _TABLES.items():
+        if table in have:
+            missing = [c for c in needed if c not in have[table]]
+            if missing:
+                raise InputError(
+                    f"{db}: holds a table {table!r} that is not an armednet events table "
+                    f"(no column {', '.join(missing[:5])}); use another --db file")
+    return set(have)
+
+
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the events tables if they are missing."""
+    """Create the events tables if they are missing (and add columns added since)."""
     con.execute(SCHEMA_SQL)
+    con.execute("ALTER TABLE event_imports ADD COLUMN IF NOT EXISTS first_date DATE; "
+                "ALTER TABLE event_imports ADD COLUMN IF NOT EXISTS last_date DATE")
 
 
 def open_store(db: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -175,26 +220,37 @@ def open_store(db: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnec
     Raises
     ------
     InputError
-        If the file is missing or holds no imported events (read-only).
+        If the file cannot be opened, holds tables of the same names that are not armednet's,
+        or (read-only) is missing or holds no imported events.
     """
     con = connect(db, read_only=read_only)
-    if read_only:
-        have = {r[0] for r in con.execute(
-            "SELECT table_name FROM information_schema.tables").fetchall()}
-        if "events" not in have:
-            con.close()
-            raise InputError(f"{db}: holds no events table (import event files first)")
-    else:
-        ensure_schema(con)
+    try:
+        have = _check_tables(con, db)
+        if read_only:
+            if "events" not in have:
+                raise InputError(f"{db}: holds no events table (import event files first)")
+        else:
+            ensure_schema(con)
+    except BaseException as exc:
+        con.close()
+        import duckdb
+
+        if isinstance(exc, duckdb.Error):
+            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise InputError(f"{db}: cannot use the database ({first})") from None
+        raise
     return con
 
 
 def file_hash(path: str | Path) -> str:
     """SHA-256 of a file's bytes (hex)."""
     h = hashlib.sha256()
-    with Path(path).open("rb") as fh:
-        while chunk := fh.read(1 << 22):
-            h.update(chunk)
+    try:
+        with Path(path).open("rb") as fh:
+            while chunk := fh.read(1 << 22):
+                h.update(chunk)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
     return h.hexdigest()
 
 
@@ -207,65 +263,292 @@ def _version() -> str:
         return "unknown"
 
 
-def _csv_source(det: Detected) -> str:
-    cols = "{" + ", ".join(f"{lit(c)}: 'VARCHAR'" for c in det.columns) + "}"
-    return (
-        f"read_csv({lit(str(det.path))}, columns = {cols}, header = false, "
-        f"skip = {det.skip_lines}, auto_detect = false, delim = ',', quote = '\"', "
-        f"escape = '\"', strict_mode = true, null_padding = false, all_varchar = true, "
-        f"store_rejects = true, rejects_table = '_ev_rej_errors', "
-        f"rejects_scan = '_ev_rej_scans', max_line_size = 8388608)"
+_MAX_FIELD = 8 * 2**20
+"""Longest record (DuckDB) and field (Python reader) accepted, in bytes/characters."""
+_BATCH = 65_536
+"""Records per Arrow batch in the Python CSV reader."""
+_RAW_CHARS = 4000
+"""Characters of a malformed record kept in ``event_rejects.raw``."""
+
+
+IMPORT_MEMORY_LIMIT = 2**30
+"""DuckDB's memory limit (bytes) while importing into a store file: the import's temporary
+tables spill to ``<db>.tmp`` beyond it, so a million-row export stays well under 2 GiB of
+resident memory (a lower limit already set on the connection is kept)."""
+
+_UNITS = {"b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12, "kib": 2**10,
+          "mib": 2**20, "gib": 2**30, "tib": 2**40, "bytes": 1}
+
+
+def _size(text: str) -> float | None:
+    m = re.fullmatch(r"\s*([0-9.]+)\s*([A-Za-z]*)\s*", text)
+    if not m or m.group(2).lower() not in _UNITS:
+        return None
+    return float(m.group(1)) * _UNITS[m.group(2).lower()]
+
+
+@contextlib.contextmanager
+def _memory_cap(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Lower DuckDB's memory limit to :data:`IMPORT_MEMORY_LIMIT` for a file-backed store."""
+    paths = con.execute("SELECT path FROM duckdb_databases() "
+                        "WHERE database_name = current_database()").fetchall()
+    old = str(con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0])
+    current = _size(old)
+    if not paths or paths[0][0] is None or (current is not None
+                                            and current <= IMPORT_MEMORY_LIMIT):
+        yield
+        return
+    con.execute(f"SET memory_limit = '{int(IMPORT_MEMORY_LIMIT)}B'")
+    try:
+        yield
+    finally:
+        with contextlib.suppress(Exception):
+            con.execute("RESET memory_limit")
+            now = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+            if str(now) != old:
+                con.execute(f"SET memory_limit = {lit(old)}")
+
+
+def _duckdb_csv_source(path: Path, columns: list[str], skip: int, delimiter: str,
+                       numbered: bool = False) -> str:
+    """A relation of ``_row`` and the text columns of a CSV file, read by DuckDB.
+
+    ``numbered``: the file's first column already holds the record number (the clean copy
+    written by :func:`_python_csv`); otherwise records are numbered in file order.
+    """
+    types = ([("_row", "BIGINT")] if numbered else []) + [(c, "VARCHAR") for c in columns]
+    cols = "{" + ", ".join(f"{lit(c)}: {lit(t)}" for c, t in types) + "}"
+    read = (
+        f"read_csv({lit(str(path))}, columns = {cols}, header = false, skip = {skip}, "
+        f"auto_detect = false, delim = {lit(delimiter)}, quote = '\"', escape = '\"', "
+        f"strict_mode = true, null_padding = false, store_rejects = true, "
+        f"rejects_table = '_ev_rej_errors', rejects_scan = '_ev_rej_scans', "
+        f"max_line_size = {_MAX_FIELD})"
     )
+    if numbered:
+        return f"(SELECT * FROM {read})"
+    return f"(SELECT row_number() OVER () AS _row, * FROM {read})"
 
 
-def _json_source(con: duckdb.DuckDBPyConnection, det: Detected,
-                 bad: list[tuple[int, str, str]]) -> tuple[str, list[str]]:
-    """Parse an ACLED API JSON file into a registered Arrow table of text columns."""
+def _normalise(con: duckdb.DuckDBPyConnection, source: str, det: Detected,
+               columns: list[str], create: bool) -> None:
+    """Normalise the raw relation ``source`` (``_row`` + text columns) into ``_ev_norm``."""
+    dataset = det.format.dataset
+    select = build_select(det.format.name, columns, dataset)
+    head = "CREATE TEMP TABLE _ev_norm AS" if create else "INSERT INTO _ev_norm"
+    con.execute(f"""{head}
+WITH s AS (SELECT * FROM {source}),
+n AS (SELECT s._row AS _row, {select}, s AS _rec FROM s),
+r AS (SELECT * EXCLUDE (_rec), {reason_expr(dataset)} AS _bad, _rec FROM n)
+SELECT * EXCLUDE (_rec),
+  CASE WHEN _bad IS NOT NULL THEN
+    regexp_replace(CAST(to_json(_rec) AS VARCHAR), '^[{{]"_row":[0-9]+,?', '{{') END AS _raw
+FROM r""")
+
+
+def _arrow_batch(rows: list[int], records: list[list[str]] | None,
+                 columns: dict[str, list[str | None]] | None, names: list[str]) -> Any:
+    """An Arrow table of ``_row`` and text columns, from records or from columns."""
     import pyarrow as pa
 
-    try:
-        doc = json.loads(det.path.read_text(encoding="utf-8-sig"))
-    except UnicodeDecodeError:
-        raise InputError(f"{det.path}: not UTF-8 text") from None
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{det.path}: invalid JSON at line {exc.lineno} column "
-                         f"{exc.colno}: {exc.msg}") from None
-    if isinstance(doc, dict):
-        if "data" not in doc or not isinstance(doc["data"], list):
-            raise InputError(f"{det.path}: JSON object without a 'data' list; expected the "
-                             "ACLED API answer ({'data': [{event_id_cnty, event_date, ...}]})")
-        records = doc["data"]
-    elif isinstance(doc, list):
-        records = doc
+    arrays = {"_row": pa.array(rows, type=pa.int64())}
+    if records is not None:
+        transposed = list(zip(*records, strict=True)) if records else [()] * len(names)
+        for name, cells in zip(names, transposed, strict=True):
+            arrays[name] = pa.array(list(cells), type=pa.string())
     else:
-        raise InputError(f"{det.path}: expected a JSON object or list of events")
+        assert columns is not None
+        for name in names:
+            arrays[name] = pa.array(columns[name], type=pa.string())
+    return pa.table(arrays)
+
+
+def _load_batch(con: duckdb.DuckDBPyConnection, table: Any, det: Detected,
+                names: list[str], create: bool) -> None:
+    con.register("_ev_batch", table)
+    try:
+        _normalise(con, "_ev_batch", det, names, create)
+    finally:
+        con.unregister("_ev_batch")
+
+
+def _duckdb_csv(con: duckdb.DuckDBPyConnection, det: Detected, source: str) -> bool:
+    """Normalise a CSV relation read by DuckDB into ``_ev_norm``.
+
+    Returns False, leaving nothing behind, if DuckDB found a malformed record or its parser
+    gave up on the file (it does on some mixed line endings).
+    """
+    import duckdb
+
+    try:
+        _normalise(con, source, det, list(det.columns), create=True)
+        row = con.execute("SELECT count(*) FROM _ev_rej_errors").fetchall()[0]
+    except duckdb.Error:
+        _cleanup(con)
+        return False
+    if row is not None and int(row[0]) > 0:
+        _cleanup(con)
+        return False
+    return True
+
+
+_CSV_ERRORS = {"unexpected end of data": "unterminated quoted field",
+               "expected after": "text after a closing quote"}
+
+
+def _csv_error(exc: csv.Error) -> str:
+    text = str(exc)
+    for key, said in _CSV_ERRORS.items():
+        if key in text:
+            return said
+    return text
+
+
+def _python_csv(con: duckdb.DuckDBPyConnection, det: Detected,
+                malformed: list[tuple[int, int, str, str]]) -> None:
+    """Read a CSV file that DuckDB's reader did not take whole, with Python's ``csv``.
+
+    Python's reader (strict RFC 4180 quoting, any line ending) numbers every record and
+    sets the malformed ones aside (wrong number of fields, broken quoting, bytes that are not
+    UTF-8), appending ``(row, first line, reason, raw text)`` to ``malformed``. The
+    well-formed records are written, numbered and fully quoted, to a temporary clean copy
+    that DuckDB reads at full speed.
+    """
+    import tempfile
+
+    names = list(det.columns)
+    width = len(names)
+    spans: list[tuple[int, int, int, str]] = []  # row, first line, last line, reason
+    old_limit = csv.field_size_limit()
+    csv.field_size_limit(max(old_limit, _MAX_FIELD))
+    try:
+        with tempfile.TemporaryDirectory(prefix="armednet-events-") as tmp:
+            clean = Path(tmp) / "clean.csv"
+            with det.path.open("r", encoding="utf-8-sig", errors="surrogateescape",
+                               newline="") as fh, \
+                    clean.open("w", encoding="utf-8", newline="") as out:
+                reader = csv.reader(fh, delimiter=det.delimiter, strict=True)
+                writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\n")
+                writer.writerow(["_row", *names])
+                consumed = skipped = row = 0
+                while True:
+                    reason: str | None = None
+                    rec: list[str] = []
+                    try:
+                        rec = next(reader)
+                    except StopIteration:
+                        break
+                    except csv.Error as exc:
+                        reason = _csv_error(exc)
+                    first, consumed = consumed + 1, reader.line_num
+                    if reason is None and not rec:
+                        continue  # a blank line is no record (DuckDB skips them too)
+                    if skipped < det.skip_lines:
+                        skipped += 1
+                        continue
+                    row += 1
+                    if reason is None and len(rec) != width:
+                        reason = f"expected {width} fields, found {len(rec)}"
+                    if reason is None:
+                        try:
+                            writer.writerow([row, *rec])
+                        except UnicodeEncodeError:
+                            reason = "not UTF-8 text"
+                    if reason is not None:
+                        spans.append((row, first, consumed, reason))
+            source = _duckdb_csv_source(clean, names, 1, ",", numbered=True)
+            if not _duckdb_csv(con, det, source):  # pragma: no cover - a DuckDB failure
+                _arrow_csv(con, det, clean)
+        if spans:
+            texts = _line_spans(det.path, [(f, last) for _, f, last, _ in spans])
+            for (r, f, _, reason), text in zip(spans, texts, strict=True):
+                malformed.append((r, f, f"malformed CSV record: {reason}", text))
+    except OSError as exc:
+        raise InputError(f"{det.path}: cannot read ({exc.strerror or exc})") from None
+    finally:
+        csv.field_size_limit(old_limit)
+
+
+def _arrow_csv(con: duckdb.DuckDBPyConnection, det: Detected,
+               clean: Path) -> None:  # pragma: no cover - only if DuckDB fails on clean CSV
+    """Load the clean copy through Arrow batches (slow, but needs no CSV parser in DuckDB)."""
+    names = list(det.columns)
+    created = False
+    with clean.open("r", encoding="utf-8", newline="") as fh:
+        reader = csv.reader(fh, strict=True)
+        next(reader)
+        while True:
+            chunk = [rec for _, rec in zip(range(_BATCH), reader, strict=False)]
+            if not chunk and created:
+                break
+            rows = [int(rec[0]) for rec in chunk]
+            table = _arrow_batch(rows, [rec[1:] for rec in chunk], None, names)
+            _load_batch(con, table, det, names, not created)
+            created = True
+            if len(chunk) < _BATCH:
+                break
+
+
+def _line_spans(path: Path, spans: list[tuple[int, int]]) -> list[str]:
+    """The raw text of line ranges (1-based, inclusive, ascending), non-UTF-8 bytes escaped.
+
+    Lines are split as Python's ``csv`` module saw them (on ``\n``, ``\r\n`` and ``\r``).
+    """
+    out: list[str] = []
+    pending = iter(spans)
+    span = next(pending, None)
+    parts: list[str] = []
+    size = 0
+    with path.open("r", encoding="utf-8-sig", errors="surrogateescape", newline="") as fh:
+        for number, line in enumerate(fh, start=1):
+            while span is not None and number > span[1]:
+                out.append("".join(parts))
+                parts, size = [], 0
+                span = next(pending, None)
+            if span is None:
+                break
+            if number >= span[0] and size < _RAW_CHARS:
+                parts.append(line)
+                size += len(line)
+    while span is not None:
+        out.append("".join(parts))
+        parts = []
+        span = next(pending, None)
+    return [t.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            [:_RAW_CHARS] for t in out]
+
+
+def _json(con: duckdb.DuckDBPyConnection, det: Detected,
+          bad: list[tuple[int, int, str, str]]) -> None:
+    """Normalise an ACLED API JSON file (every value as text)."""
+    import json
+
+    records = load_json_records(det.path)
     columns: dict[str, list[str | None]] = {}
     order: list[int] = []
     for i, rec in enumerate(records, start=1):
         if not isinstance(rec, dict):
-            bad.append((i, "not a JSON object", json.dumps(rec, ensure_ascii=False)[:2000]))
+            bad.append((i, 0, "not a JSON object",
+                        json.dumps(rec, ensure_ascii=False)[:_RAW_CHARS]))
             continue
         k = len(order)
         order.append(i)
         for key, value in rec.items():
             name = str(key).strip().lower()
+            if name == "_row":
+                continue
             cells = columns.setdefault(name, [None] * k)
             cells.extend([None] * (k - len(cells)))
             if value is None or isinstance(value, str):
                 cells.append(value)
-            elif isinstance(value, (dict, list)):
+            elif isinstance(value, dict | list):
                 cells.append(json.dumps(value, ensure_ascii=False))
             else:
                 cells.append(str(value))
         for cells in columns.values():
             cells.extend([None] * (k + 1 - len(cells)))
-    if order and "event_id_cnty" not in columns:
-        raise InputError(f"{det.path}: the JSON records have no 'event_id_cnty'; expected ACLED "
-                         f"API events with {', '.join(det.format.required)}")
-    arrays = {"_row": pa.array(order, type=pa.int64())}
-    arrays.update({k: pa.array(v, type=pa.string()) for k, v in columns.items() if k != "_row"})
-    con.register("_ev_json_src", pa.table(arrays))
-    return "_ev_json_src", [k for k in columns if k != "_row"]
+    names = list(columns)
+    _load_batch(con, _arrow_batch(order, None, columns, names), det, names, create=True)
 
 
 def _reason_group(reason: str) -> str:
@@ -277,6 +560,10 @@ def import_file(
     detected: Detected | None = None,
 ) -> ImportResult:
     """Import one event file into the store, in one transaction.
+
+    CSV files are read by DuckDB; a file with a malformed record (or one DuckDB's reader
+    gives up on, such as mixed line endings) is read again with Python's ``csv`` module, which
+    numbers every record and rejects the malformed ones with their line number and text.
 
     Parameters
     ----------
@@ -292,6 +579,7 @@ def import_file(
     Returns
     -------
     ImportResult
+        ``rows_read == rows_loaded + rows_rejected``.
 
     Raises
     ------
@@ -303,36 +591,41 @@ def import_file(
     det = detected or detect_format(path, fmt)
     digest = file_hash(path)
     shown = str(path)
-    prior = con.execute(
+    found = con.execute(
         "SELECT format, rows_read, rows_loaded, rows_rejected FROM event_imports "
-        "WHERE file_hash = ?", [digest]).fetchone()
+        "WHERE file_hash = ?", [digest]).fetchall()
+    prior = found[0] if found else None
     if prior is not None:
         return ImportResult(shown, str(prior[0]), digest, int(prior[1]), int(prior[2]),
                             int(prior[3]), already_imported=True,
                             seconds=time.perf_counter() - t0)
 
     source_file = str(path.resolve())
+    _cleanup(con)
+    try:
+        with _memory_cap(con):
+            read, loaded, rejected, reasons, seconds = _import(con, det, digest, source_file,
+                                                               t0)
+    finally:
+        _cleanup(con)
+    return ImportResult(shown, det.format.name, digest, read, loaded, rejected,
+                        dict(reasons.most_common()), seconds=seconds)
+
+
+def _import(con: duckdb.DuckDBPyConnection, det: Detected, digest: str, source_file: str,
+            t0: float) -> tuple[int, int, int, Counter[str], float]:
+    path = det.path
     dataset = det.format.dataset
-    json_bad: list[tuple[int, str, str]] = []
-    con.execute("BEGIN TRANSACTION")
+    bad: list[tuple[int, int, str, str]] = []
+    in_transaction = False
     try:
         if det.format.kind == "json":
-            src, columns = _json_source(con, det, json_bad)
-            raw_rel = f"SELECT * FROM {src}"
-        else:
-            columns = list(det.columns)
-            con.execute("DROP TABLE IF EXISTS _ev_rej_errors; DROP TABLE IF EXISTS _ev_rej_scans")
-            raw_rel = f"SELECT row_number() OVER () AS _row, * FROM {_csv_source(det)}"
-        select = build_select(det.format.name, columns, dataset)
-        con.execute(f"""
-CREATE OR REPLACE TEMP TABLE _ev_norm AS
-WITH s AS ({raw_rel}),
-n AS (SELECT s._row AS _row, {select}, s AS _rec FROM s),
-r AS (SELECT * EXCLUDE (_rec), {reason_expr(dataset)} AS _bad, _rec FROM n)
-SELECT * EXCLUDE (_rec),
-  CASE WHEN _bad IS NOT NULL THEN
-    regexp_replace(CAST(to_json(_rec) AS VARCHAR), '^[{{]"_row":[0-9]+,?', '{{') END AS _raw
-FROM r""")
+            _json(con, det, bad)
+        elif not _duckdb_csv(con, det, _duckdb_csv_source(
+                det.path, list(det.columns), det.skip_lines, det.delimiter)):
+            _python_csv(con, det, bad)
+        con.execute("BEGIN TRANSACTION")
+        in_transaction = True
         con.execute(f"""
 CREATE OR REPLACE TEMP TABLE _ev_dup AS
 SELECT k._row,
@@ -363,25 +656,24 @@ SELECT {lit(digest)}, {lit(source_file)}, n._row, NULL, d.reason,
                            actor1 := n.actor1, actor2 := n.actor2,
                            country := n.country)) AS VARCHAR)
 FROM _ev_norm n JOIN _ev_dup d ON n._row = d._row""")
-        if det.format.kind == "csv":
-            con.execute(f"""
-INSERT INTO event_rejects
-SELECT {lit(digest)}, {lit(source_file)}, NULL, line,
-  'malformed CSV record: ' || lower(string_agg(DISTINCT error_type, ', ')),
-  first(csv_line)
-FROM _ev_rej_errors GROUP BY line""")
-        for row, reason, raw in json_bad:
-            con.execute("INSERT INTO event_rejects VALUES (?, ?, ?, NULL, ?, ?)",
-                        [digest, source_file, row, reason, raw])
-        read_sql = "SELECT (SELECT count(*) FROM _ev_norm)"
-        if det.format.kind == "csv":
-            read_sql += " + (SELECT count(DISTINCT line) FROM _ev_rej_errors)"
+        if bad:
+            import pyarrow as pa
+
+            rows, lines, reasons_, raws = zip(*bad, strict=True)
+            con.register("_ev_bad", pa.table({
+                "row": pa.array(rows, pa.int64()),
+                "line": pa.array([ln or None for ln in lines], pa.int64()),
+                "reason": pa.array(reasons_, pa.string()),
+                "raw": pa.array(raws, pa.string())}))
+            con.execute(f"INSERT INTO event_rejects SELECT {lit(digest)}, "
+                        f"{lit(source_file)}, row, line, reason, raw FROM _ev_bad")
         counts = con.execute(
-            f"SELECT ({read_sql}), (SELECT count(*) FROM events WHERE import_hash = ?), "
+            "SELECT (SELECT count(*) FROM _ev_norm), "
+            "(SELECT count(*) FROM events WHERE import_hash = ?), "
             "(SELECT count(*) FROM event_rejects WHERE import_hash = ?)",
-            [digest, digest]).fetchone()
+            [digest, digest]).fetchall()[0]
         assert counts is not None
-        read = int(counts[0]) + len(json_bad)
+        read = int(counts[0]) + len(bad)
         loaded, rejected = int(counts[1]), int(counts[2])
         if read != loaded + rejected:  # pragma: no cover - a bug, never the user's fault
             raise RuntimeError(f"{path}: read {read} != loaded {loaded} + rejected {rejected}")
@@ -391,44 +683,47 @@ FROM _ev_rej_errors GROUP BY line""")
         reasons: Counter[str] = Counter()
         for reason, n in reasons_rows:
             reasons[_reason_group(str(reason))] += int(n)
+        first, last = con.execute(
+            "SELECT min(event_date), max(coalesce(date_end, event_date)) FROM _ev_norm "
+            "WHERE _bad IS NULL").fetchall()[0]
         seconds = time.perf_counter() - t0
         con.execute(
-            "INSERT INTO event_imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO event_imports (file_hash, path, format, dataset, rows_read, "
+            "rows_loaded, rows_rejected, imported_at, seconds, armednet_version, first_date, "
+            "last_date) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [digest, source_file, det.format.name, dataset, read, loaded,
-             rejected, dt.datetime.now(dt.UTC).replace(tzinfo=None), seconds, _version()])
+             rejected, dt.datetime.now(dt.UTC).replace(tzinfo=None), seconds, _version(),
+             first, last])
         con.execute("COMMIT")
+        in_transaction = False
     except BaseException as exc:
-        con.execute("ROLLBACK")
+        if in_transaction:
+            con.execute("ROLLBACK")
         _translate(exc, path)
         raise
-    finally:
-        _cleanup(con)
-    return ImportResult(shown, det.format.name, digest, read, loaded, rejected,
-                        dict(reasons.most_common()), seconds=seconds)
+    return read, loaded, rejected, reasons, seconds
 
 
 def _translate(exc: BaseException, path: Path) -> None:
-    """Turn DuckDB's complaints about the input file into an InputError."""
+    """Turn DuckDB's complaints about the input file or the disk into an InputError."""
     import duckdb
 
     if isinstance(exc, duckdb.Error) and not isinstance(exc, duckdb.InternalException):
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         if isinstance(exc, duckdb.IOException | duckdb.InvalidInputException |
-                      duckdb.ConversionException):
+                      duckdb.ConversionException | duckdb.OutOfMemoryException):
             raise InputError(f"{path}: cannot import ({first})") from None
 
 
 def _cleanup(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop the import's temporary tables and views (best effort)."""
     for stmt in ("DROP TABLE IF EXISTS _ev_norm", "DROP TABLE IF EXISTS _ev_dup",
                  "DROP TABLE IF EXISTS _ev_rej_errors", "DROP TABLE IF EXISTS _ev_rej_scans"):
-        try:
+        with contextlib.suppress(Exception):
             con.execute(stmt)
-        except Exception:  # noqa: BLE001 - best effort; the transaction is already settled
-            pass
-    try:
-        con.unregister("_ev_json_src")
-    except Exception:  # noqa: BLE001
-        pass
+    for view in ("_ev_batch", "_ev_bad"):
+        with contextlib.suppress(Exception):
+            con.unregister(view)
 
 
 def import_files(
@@ -516,7 +811,7 @@ def imports(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     """The import log, oldest first."""
     rows = con.execute(
         "SELECT path, format, dataset, rows_read, rows_loaded, rows_rejected, imported_at, "
-        "file_hash FROM event_imports ORDER BY imported_at").fetchall()
+        "file_hash, first_date, last_date FROM event_imports ORDER BY imported_at").fetchall()
     keys = ("path", "format", "dataset", "rows_read", "rows_loaded", "rows_rejected",
-            "imported_at", "file_hash")
+            "imported_at", "file_hash", "first_date", "last_date")
     return [dict(zip(keys, r, strict=True)) for r in rows]
