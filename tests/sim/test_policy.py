@@ -21,7 +21,7 @@ def inputs():  # type: ignore[no-untyped-def]
 
 def test_presets_resolve_and_are_named(inputs) -> None:  # type: ignore[no-untyped-def]
     assert PRESETS == ("status-quo", "strikes", "decapitation", "sanctions", "co-option",
-                       "accountability", "combined")
+                       "accountability", "diplomacy", "combined")
     for name in PRESETS:
         pol = resolve_policy(name)
         assert isinstance(pol, Policy) and pol.name == name

@@ -154,6 +154,9 @@ repression) and `repression_harm`, `ceasefire_spells`, `first_ceasefire_week`,
 next attack, mean over groups), `final_year_attack_rate`, `attacks_trigger_on` and
 `attacks_trigger_off` (mean weekly attacks while the trigger is on and off),
 `attacks_transnational_share` and `capability_transnational_share` (orientation >= 0.5),
+`transnational_share_trigger_on` and `_off` (transnational groups' share of the attacks
+made while the trigger is on, and off), `revenue_total` (income and state rents received,
+USD million),
 `capture_final` (budget-weighted capture index), `accountability_final`, `factions_final`,
 `military_final`, `funds_final`, `backing_final`, `protest_mean`, `protest_final`, and a
 power index per group (`power_<id>`, the mean of capability and funds relative to the largest

@@ -27,17 +27,20 @@ from armednet.sim.init import (
     ModelInputs,
     PolicySchedule,
     build_inputs,
+    capture_holders,
+    compact,
     initial_state,
+    live_slots,
     schedule_policy,
 )
 from armednet.sim.mechanisms import MECHANISMS, PIPELINE
 from armednet.sim.mechanisms._base import Context
 from armednet.sim.mechanisms.accountability import capture_index
 from armednet.sim.mechanisms.ceasefire import political_influence
-from armednet.sim.mechanisms.revenue import channel_scale
+from armednet.sim.mechanisms.revenue import channel_tables
 from armednet.sim.params import resolve_params
 from armednet.sim.policy import Policy, resolve_policy
-from armednet.sim.rng import run_keys, uniforms
+from armednet.sim.rng import run_keys, uniforms, uniforms_at
 from armednet.sim.state import State
 
 if TYPE_CHECKING:
@@ -47,6 +50,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FACTION_THRESHOLD",
+    "SUMMARY_COLUMNS",
     "WEEKLY_GROUP_VARIABLES",
     "WEEKLY_VARIABLES",
     "ChunkOutput",
@@ -55,6 +59,7 @@ __all__ = [
     "load_graph",
     "prepare",
     "resolve_mechanisms",
+    "resolve_record",
     "simulate",
 ]
 
@@ -69,6 +74,17 @@ WEEKLY_VARIABLES = ("attacks", "attacks_undisciplined", "casualties", "civilian_
                     "capture", "accountability", "protest", "backing", "tau",
                     "ceasefires", "factions")
 """Weekly (run, week) outputs with ``record="weekly"``."""
+SUMMARY_COLUMNS = (
+    "attacks", "attacks_undisciplined", "attacks_under_ceasefire", "undisciplined_share",
+    "casualties", "civilian_harm", "repression_harm", "ceasefire_spells",
+    "first_ceasefire_week", "ceasefire_mean_length", "time_to_resumption",
+    "final_year_attack_rate", "attacks_trigger_on", "attacks_trigger_off",
+    "attacks_transnational_share", "transnational_share_trigger_on",
+    "transnational_share_trigger_off", "revenue_total",
+    "capability_transnational_share", "capture_final",
+    "accountability_final", "factions_final", "military_final", "funds_final",
+    "backing_final", "protest_mean", "protest_final")
+"""Per-run summary columns (besides ``run``, ``power_<group>`` and ``power_splinters``)."""
 WEEKLY_GROUP_VARIABLES = ("group_attacks", "military", "funds", "cohesion", "legitimacy",
                           "hostility", "ceasefire",
                           "power")
@@ -142,10 +158,35 @@ def resolve_mechanisms(mechanisms: Mapping[str, bool] | Iterable[str] | None) ->
     return frozenset(check(str(n)) for n in mechanisms)
 
 
+def resolve_record(record: str | Iterable[str]) -> frozenset[str]:
+    """The weekly variables to keep: none for ``"summary"``, all for ``"weekly"``.
+
+    Raises
+    ------
+    InputError
+        For anything else than those two words or known variable names.
+    """
+    every = (*WEEKLY_VARIABLES, *WEEKLY_GROUP_VARIABLES)
+    if isinstance(record, str):
+        if record == "summary":
+            return frozenset()
+        if record == "weekly":
+            return frozenset(every)
+        record = [record]
+    names = [str(r) for r in record]
+    for name in names:
+        if name not in every:
+            near = difflib.get_close_matches(name, every, n=3, cutoff=0.5)
+            hint = f"; did you mean {', '.join(near)}?" if near else ""
+            raise InputError(f"record must be 'summary', 'weekly' or weekly variable names; "
+                             f"unknown {name!r}{hint}")
+    return frozenset(names)
+
+
 class _Recorder:
     """Accumulates per-run summaries (and optionally weekly arrays) for one chunk."""
 
-    def __init__(self, inputs: ModelInputs, R: int, weekly: bool) -> None:
+    def __init__(self, inputs: ModelInputs, R: int, record: frozenset[str]) -> None:
         T, G = inputs.weeks, inputs.G
         self.T = T
         z = np.zeros
@@ -153,6 +194,9 @@ class _Recorder:
         self.att_u = z(R)
         self.att_cf = z(R)
         self.att_trans = z(R)
+        self.trans_on = z(R)
+        self.trans_off = z(R)
+        self.revenue = z(R)
         self.cas = z(R)
         self.harm = z(R)
         self.rep_harm = z(R)
@@ -170,10 +214,10 @@ class _Recorder:
         self.last_year = z(R)
         self.last_year_from = max(0, T - 52)
         self.exposure = inputs.exposure
-        self.weekly = weekly
-        if weekly:
-            self.w = {k: z((R, T), dtype=np.float32) for k in WEEKLY_VARIABLES}
-            self.wg = {k: z((R, T, G), dtype=np.float32) for k in WEEKLY_GROUP_VARIABLES}
+        self.record = record
+        self.w = {k: z((R, T), dtype=np.float32) for k in WEEKLY_VARIABLES if k in record}
+        self.w.update({k: z((R, T, G), dtype=np.float32) for k in WEEKLY_GROUP_VARIABLES
+                       if k in record})
 
     def week(self, t: int, s: State, ctx: Context, power: Callable[[], np.ndarray]) -> None:
         sc = ctx.scratch
@@ -183,11 +227,10 @@ class _Recorder:
         self.attacks += att
         self.att_u += sc["attacks_u"].sum(axis=1)
         self.att_cf += sc["attacks_cf"].sum(axis=1)
-        self.att_trans += (att_g * trans).sum(axis=1)
-        cas = sc["casualties"].sum(axis=1)
+        self.att_trans += (att_g * trans).sum(axis=1)  # orientation >= 0.5
+        cas = sc["casualties"]
         self.cas += cas
-        harm = (sc["civ_harm"].sum(axis=1) + sc["strike_harm"].sum(axis=1)
-                + sc["repression_harm"])
+        harm = sc["civ_harm"] + sc["strike_harm"] + sc["repression_harm"]
         self.harm += harm
         self.rep_harm += sc["repression_harm"]
         declared = sc["declared"]
@@ -201,10 +244,14 @@ class _Recorder:
             self.resumed)
         self.resumed = np.where(resumed_now, t - self.first_spell, self.resumed)
         on = sc["tau"][:, 0] > 0
+        att_tr = (att_g * trans).sum(axis=1)
         self.on_att += np.where(on, att, 0.0)
         self.on_n += on
         self.off_att += np.where(on, 0.0, att)
         self.off_n += ~on
+        self.trans_on += np.where(on, att_tr, 0.0)
+        self.trans_off += np.where(on, 0.0, att_tr)
+        self.revenue += ((sc["income"] + sc["rents"]) * self.exposure).sum(axis=1)
         m_in = s.M * self.exposure
         mtot = m_in.sum(axis=1)
         self.cap_trans += np.where(mtot > 0, (m_in * trans).sum(axis=1)
@@ -212,27 +259,30 @@ class _Recorder:
         self.protest += s.Q
         if t >= self.last_year_from:
             self.last_year += att
-        if self.weekly:
-            w, wg = self.w, self.wg
-            w["attacks"][:, t] = att
-            w["attacks_undisciplined"][:, t] = sc["attacks_u"].sum(axis=1)
-            w["casualties"][:, t] = cas
-            w["civilian_harm"][:, t] = harm
-            w["capture"][:, t] = capture_index(s, ctx)
-            w["accountability"][:, t] = (s.A * ctx.scratch["budget_norm"]).sum(axis=1)
-            w["protest"][:, t] = s.Q
-            w["backing"][:, t] = s.B
-            w["tau"][:, t] = sc["tau"][:, 0]
-            w["ceasefires"][:, t] = s.S.sum(axis=1)
-            w["factions"][:, t] = self.factions(s)
-            wg["group_attacks"][:, t] = att_g
-            wg["military"][:, t] = s.M
-            wg["funds"][:, t] = s.F
-            wg["cohesion"][:, t] = s.C
-            wg["legitimacy"][:, t] = s.L
-            wg["hostility"][:, t] = s.H
-            wg["ceasefire"][:, t] = s.S
-            wg["power"][:, t] = power()
+        if self.record:
+            g = {
+                "attacks": lambda: att,
+                "attacks_undisciplined": lambda: sc["attacks_u"].sum(axis=1),
+                "casualties": lambda: cas,
+                "civilian_harm": lambda: harm,
+                "capture": lambda: capture_index(s, ctx),
+                "accountability": lambda: (s.A * sc["budget_norm"]).sum(axis=1),
+                "protest": lambda: s.Q,
+                "backing": lambda: s.B,
+                "tau": lambda: sc["tau"][:, 0],
+                "ceasefires": lambda: s.S.sum(axis=1),
+                "factions": lambda: self.factions(s),
+                "group_attacks": lambda: att_g,
+                "military": lambda: s.M,
+                "funds": lambda: s.F,
+                "cohesion": lambda: s.C,
+                "legitimacy": lambda: s.L,
+                "hostility": lambda: s.H,
+                "ceasefire": lambda: s.S,
+                "power": power,
+            }
+            for name, arr in self.w.items():
+                arr[:, t] = g[name]()
 
     def factions(self, s: State) -> np.ndarray:
         """Active factions of the campaign (groups and splinters above the threshold)."""
@@ -272,6 +322,11 @@ class _Recorder:
                                             / np.maximum(self.off_n, 1), np.nan),
             "attacks_transnational_share": np.where(self.attacks > 0, self.att_trans
                                                     / np.maximum(self.attacks, 1), 0.0),
+            "transnational_share_trigger_on": np.where(
+                self.on_att > 0, self.trans_on / np.maximum(self.on_att, 1), np.nan),
+            "transnational_share_trigger_off": np.where(
+                self.off_att > 0, self.trans_off / np.maximum(self.off_att, 1), np.nan),
+            "revenue_total": self.revenue,
             "capability_transnational_share": self.cap_trans / T,
             "capture_final": capture_index(s, ctx),
             "accountability_final": (s.A * ctx.scratch["budget_norm"]).sum(axis=1),
@@ -297,15 +352,21 @@ def _power(s: State, ctx: Context) -> np.ndarray:
 
 
 def _run_chunk(inputs: ModelInputs, sch: PolicySchedule, p: dict[str, np.ndarray],
-               on: frozenset[str], keys: np.ndarray, run_index: np.ndarray, weekly: bool,
+               on: frozenset[str], keys: np.ndarray, run_index: np.ndarray,
+               record: frozenset[str],
                tick: Callable[[int], None] | None) -> tuple[dict[str, np.ndarray],
                                                             dict[str, np.ndarray] | None]:
     R = len(keys)
-    s = initial_state(inputs, p, R)
+    full_G = inputs.G
+    live = live_slots(inputs, sch)
+    inputs, sch = compact(inputs, sch, live)
+    s = initial_state(inputs, p, R, capture_holders(inputs, sch))
     G = inputs.G
     static: dict[str, Any] = {
-        "chan_order": np.argsort(inputs.chan_group, kind="stable"),
-        "chan_scale": channel_scale(inputs.chan_kind, inputs.chan_split, p),
+        **channel_tables(inputs, p),
+        "attacker_slots": np.flatnonzero(inputs.exposure > 0),
+        "coordination_a": inputs.coordination[np.ix_(inputs.exposure > 0,
+                                                      inputs.exposure > 0)],
         "leader_onehot": np.eye(G)[inputs.leader_group],
         "budget_norm": (inputs.budget / inputs.budget.sum() if inputs.K and
                         inputs.budget.sum() > 0 else np.full(inputs.K, 1.0 / max(inputs.K, 1))),
@@ -315,10 +376,12 @@ def _run_chunk(inputs: ModelInputs, sch: PolicySchedule, p: dict[str, np.ndarray
     focus = inputs.exposure > 0 if inputs.exposure.any() else np.ones(G, dtype=bool)
     static["power_ref"] = (max(float(inputs.fighters[focus].max()), 1e-9),
                            max(float(inputs.revenue_annual[focus].max()) / 4.0, 1.0))
-    rec = _Recorder(inputs, R, weekly)
+    rec = _Recorder(inputs, R, record)
     for t in range(inputs.weeks):
-        def uni(stream: int, n: int, _t: int = t) -> np.ndarray:
-            return uniforms(keys, _t, stream, n)
+        def uni(stream: int, n: Any, _t: int = t) -> np.ndarray:
+            if isinstance(n, int | np.integer):
+                return uniforms(keys, _t, stream, int(n))
+            return uniforms_at(keys, _t, stream, live[n])  # group slots: original counters
 
         ctx = Context(t=t, inputs=inputs, policy=sch, p=p, on=on, uniform=uni,
                       scratch=dict(static))
@@ -326,13 +389,21 @@ def _run_chunk(inputs: ModelInputs, sch: PolicySchedule, p: dict[str, np.ndarray
             step(s, ctx)
         rec.week(t, s, ctx, functools.partial(_power, s, ctx))
         s.last_attacks = ctx.scratch["attacks"]
-        s.last_casualties = ctx.scratch["casualties"].sum(axis=1)
+        s.last_casualties = ctx.scratch["casualties"]
         if tick is not None:
             tick(R)
     ctx = Context(t=inputs.weeks, inputs=inputs, policy=sch, p=p, on=on,
                   uniform=lambda a, b: np.zeros(0), scratch=dict(static))
     summary = rec.summary(s, ctx, _power(s, ctx), run_index)
-    wk = ({**rec.w, **rec.wg} if weekly else None)
+    if not record:
+        return summary, None
+    wk: dict[str, np.ndarray] = {}
+    for name, arr in rec.w.items():
+        if arr.ndim == 3:  # back to every slot; slots left out were empty throughout
+            wk[name] = np.zeros((R, arr.shape[1], full_G), dtype=arr.dtype)
+            wk[name][:, :, live] = arr
+        else:
+            wk[name] = arr
     return summary, wk
 
 
@@ -345,7 +416,7 @@ def simulate(
     params: Mapping[str, Any] | None = None,
     mechanisms: Mapping[str, bool] | Iterable[str] | None = None,
     run_offset: int = 0,
-    record: str = "summary",
+    record: str | Iterable[str] = "summary",
     chunk_size: int | None = None,
     progress: Callable[[float, float], None] | None = None,
 ) -> SimulationResult:
@@ -369,9 +440,10 @@ def simulate(
     run_offset : int
         Global index of the first run (runs ``run_offset .. run_offset + runs - 1``): a
         slice of a larger ensemble gives the same per-run output as inside it.
-    record : {"summary", "weekly"}
-        Also keep weekly trajectories (float32; about ``runs x weeks x (11 + 8 G) x 4``
-        bytes).
+    record : "summary", "weekly" or a list of weekly variable names
+        Also keep weekly trajectories (float32): ``"weekly"`` keeps all of them (about
+        ``runs x weeks x (11 + 8 G) x 4`` bytes), a list only the variables named (see
+        :data:`WEEKLY_VARIABLES` and :data:`WEEKLY_GROUP_VARIABLES`).
     chunk_size : int, optional
         Runs advanced together (default 2048); does not change results.
     progress : callable, optional
@@ -403,7 +475,7 @@ def simulate(
             weeklies.append(chunk.weekly)
     summary = pd.concat(summaries, ignore_index=True)
     ds = (_to_dataset(ens.inputs, weeklies, summary["run"].to_numpy())
-          if ens.weekly else None)
+          if ens.record else None)
     return SimulationResult(summary=summary, weekly=ds, metadata=ens.metadata,
                             inputs=ens.inputs)
 
@@ -439,7 +511,7 @@ class Ensemble:
     seed: int
     runs: int
     run_offset: int
-    weekly: bool
+    record: frozenset[str]
     chunk_size: int
     metadata: dict[str, Any]
 
@@ -465,7 +537,7 @@ class Ensemble:
             idx = np.arange(self.run_offset + a, self.run_offset + b, dtype=np.int64)
             p = {k: v[a:b] for k, v in self.params.items()}
             summ, wk = _run_chunk(self.inputs, self.schedule, p, self.on,
-                                  run_keys(self.seed, idx), idx, self.weekly,
+                                  run_keys(self.seed, idx), idx, self.record,
                                   tick if progress is not None else None)
             yield ChunkOutput(summary=pd.DataFrame(summ), weekly=wk)
 
@@ -479,7 +551,7 @@ def prepare(
     params: Mapping[str, Any] | None = None,
     mechanisms: Mapping[str, bool] | Iterable[str] | None = None,
     run_offset: int = 0,
-    record: str = "summary",
+    record: str | Iterable[str] = "summary",
     chunk_size: int | None = None,
 ) -> Ensemble:
     """Validate the arguments of :func:`simulate` and build an :class:`Ensemble`.
@@ -493,8 +565,7 @@ def prepare(
                              ("run_offset", run_offset, 0), ("seed", seed, 0)):
         if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
             raise InputError(f"{name} must be an integer >= {low}, got {value!r}")
-    if record not in ("summary", "weekly"):
-        raise InputError(f"record must be 'summary' or 'weekly', got {record!r}")
+    recorded = resolve_record(record)
     if chunk_size is not None and chunk_size < 1:
         raise InputError(f"chunk_size must be >= 1, got {chunk_size}")
     kg = load_graph(kg_or_scenario)
@@ -514,7 +585,7 @@ def prepare(
         "package_version": __version__, "notes": list(inputs.notes),
     }
     return Ensemble(inputs=inputs, schedule=sch, params=p_all, on=on, seed=int(seed),
-                    runs=int(runs), run_offset=int(run_offset), weekly=record == "weekly",
+                    runs=int(runs), run_offset=int(run_offset), record=recorded,
                     chunk_size=int(chunk_size or DEFAULT_CHUNK), metadata=meta)
 
 
@@ -531,10 +602,10 @@ def _to_dataset(inputs: ModelInputs, parts: list[dict[str, np.ndarray]],
     import xarray as xr
 
     data: dict[str, Any] = {}
-    for k in WEEKLY_VARIABLES:
-        data[k] = (("run", "week"), np.concatenate([w[k] for w in parts]))
-    for k in WEEKLY_GROUP_VARIABLES:
-        data[k] = (("run", "week", "group"), np.concatenate([w[k] for w in parts]))
+    for k in (*WEEKLY_VARIABLES, *WEEKLY_GROUP_VARIABLES):
+        if k in parts[0]:
+            dims = ("run", "week") if k in WEEKLY_VARIABLES else ("run", "week", "group")
+            data[k] = (dims, np.concatenate([w[k] for w in parts]))
     dates = [np.datetime64(inputs.start) + np.timedelta64(7 * w, "D")
              for w in range(inputs.weeks)]
     return xr.Dataset(data, coords={"run": runs, "week": np.arange(inputs.weeks),

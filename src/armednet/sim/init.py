@@ -41,7 +41,10 @@ __all__ = [
     "ModelInputs",
     "PolicySchedule",
     "build_inputs",
+    "capture_holders",
+    "compact",
     "initial_state",
+    "live_slots",
     "schedule_policy",
 ]
 
@@ -612,9 +615,64 @@ def schedule_policy(inputs: ModelInputs, policy: Policy) -> PolicySchedule:
     return sch
 
 
-def initial_state(inputs: ModelInputs, p: dict[str, np.ndarray], runs: int) -> State:
-    """The state of ``runs`` runs at week 0 (parameters as arrays of shape (runs, 1))."""
+def live_slots(inputs: ModelInputs, schedule: PolicySchedule) -> np.ndarray:
+    """Group slots that can ever be in use: every scenario group, and the splinter slot of
+    each group that can lose a leader (a scheduled or unnamed kill, or the policy's
+    decapitation lever). The other splinter slots stay empty in every run, so the engine
+    leaves them out of its arrays (:func:`compact`) and fills them with zeros in outputs.
+    """
+    g0 = inputs.n_groups0
+    hit = np.zeros(g0, dtype=bool)
+    killable = inputs.kill_events.any(axis=0) | (schedule.decap > 0).any(axis=0)
+    hit[inputs.leader_group[killable]] = True
+    hit |= inputs.unnamed_kill_events[:, :g0].any(axis=0)
+    return np.concatenate([np.arange(g0), g0 + np.flatnonzero(hit)])
+
+
+def compact(inputs: ModelInputs, schedule: PolicySchedule,
+            live: np.ndarray) -> tuple[ModelInputs, PolicySchedule]:
+    """Inputs and schedule restricted to the group slots ``live`` (see :func:`live_slots`).
+
+    Scenario groups keep their positions, so channel, leader and parent indices stay valid.
+    """
+    import dataclasses
+
+    g = np.asarray(live, dtype=np.intp)
+    inp = dataclasses.replace(
+        inputs, group_ids=[inputs.group_ids[i] for i in g], splinter_of=inputs.splinter_of[g],
+        orientation=inputs.orientation[g], size=inputs.size[g], fighters=inputs.fighters[g],
+        revenue_annual=inputs.revenue_annual[g], legitimacy=inputs.legitimacy[g],
+        hostility=inputs.hostility[g], exposure=inputs.exposure[g],
+        maturity=inputs.maturity[g], patron=inputs.patron[g],
+        coordination=inputs.coordination[np.ix_(g, g)], capture=inputs.capture[g],
+        strike_events=inputs.strike_events[:, g],
+        unnamed_kill_events=inputs.unnamed_kill_events[:, g])
+    sch = dataclasses.replace(
+        schedule, strike_fixed=schedule.strike_fixed[:, g],
+        strike_prop=schedule.strike_prop[:, g],
+        strike_casualty=[(arr[:, g], thr) for arr, thr in schedule.strike_casualty],
+        coopt=schedule.coopt[:, g])
+    return inp, sch
+
+
+def capture_holders(inputs: ModelInputs, schedule: PolicySchedule | None = None) -> np.ndarray:
+    """Group slots that can ever hold offices: those holding some at the start and those the
+    policy co-opts (sorted slot indices)."""
+    can = inputs.capture.sum(axis=1) > 0
+    if schedule is not None:
+        can |= schedule.coopt.sum(axis=(0, 2)) > 0
+    return np.flatnonzero(can)
+
+
+def initial_state(inputs: ModelInputs, p: dict[str, np.ndarray], runs: int,
+                  holders: np.ndarray | None = None) -> State:
+    """The state of ``runs`` runs at week 0 (parameters as arrays of shape (runs, 1)).
+
+    ``holders`` are the group slots whose capture is stored (default: every slot; the
+    engine passes :func:`capture_holders`).
+    """
     R, G = runs, inputs.G
+    holders = np.arange(G) if holders is None else np.asarray(holders, dtype=np.intp)
     g0 = inputs.n_groups0
     active = np.zeros((R, G), dtype=bool)
     active[:, :g0] = True
@@ -626,9 +684,10 @@ def initial_state(inputs: ModelInputs, p: dict[str, np.ndarray], runs: int) -> S
         M=M, F=np.array(F), L=np.broadcast_to(inputs.legitimacy, (R, G)).copy(), C=C,
         H=np.broadcast_to(inputs.hostility, (R, G)).copy(), D=np.zeros((R, G)),
         o=np.broadcast_to(inputs.orientation, (R, G)).copy(), S=np.zeros((R, G), dtype=bool),
-        active=active, X=np.broadcast_to(inputs.capture, (R, G, inputs.K)).copy(),
+        active=active,
+        X=np.broadcast_to(inputs.capture[holders], (R, len(holders), inputs.K)).copy(),
         A=np.broadcast_to(inputs.accountability, (R, inputs.K)).copy(), Q=np.zeros(R),
         B=np.broadcast_to(p["initial_backing"][:, 0], (R,)).copy(),
         alive=np.ones((R, len(inputs.leader_ids)), dtype=bool),
-        last_attacks=np.zeros((R, G)), last_casualties=np.zeros(R),
+        last_attacks=np.zeros((R, G)), last_casualties=np.zeros(R), holders=holders,
     )

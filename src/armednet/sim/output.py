@@ -121,16 +121,18 @@ def weekly_columns(group_ids: Sequence[str]) -> list[str]:
 
 def _weekly_chunk(weekly: dict[str, np.ndarray], runs: np.ndarray, start: np.datetime64,
                   group_ids: Sequence[str]) -> pd.DataFrame:
-    R, T = weekly[WEEKLY_VARIABLES[0]].shape
+    R, T = next(iter(weekly.values())).shape[:2]
     cols: dict[str, Any] = {
         "run": np.repeat(runs, T), "week": np.tile(np.arange(T), R),
         "date": np.tile(start + np.arange(T) * np.timedelta64(7, "D"), R)}
     for v in WEEKLY_VARIABLES:
-        cols[v] = weekly[v].ravel()
+        if v in weekly:
+            cols[v] = weekly[v].ravel()
     for v in WEEKLY_GROUP_VARIABLES:
-        arr = weekly[v]
-        for j, g in enumerate(group_ids):
-            cols[f"{v}[{g}]"] = arr[:, :, j].ravel()
+        if v in weekly:
+            arr = weekly[v]
+            for j, g in enumerate(group_ids):
+                cols[f"{v}[{g}]"] = arr[:, :, j].ravel()
     return pd.DataFrame(cols)
 
 
@@ -167,8 +169,8 @@ def write_parquet(ensemble: Ensemble, path: str | Path, weekly_path: str | Path 
 
     from armednet.fileio import atomic_path
 
-    if weekly_path is not None and not ensemble.weekly:
-        raise ValueError("weekly_path needs an ensemble prepared with record='weekly'")
+    if weekly_path is not None and not ensemble.record:
+        raise ValueError("weekly_path needs an ensemble that records weekly variables")
     meta = ensemble.metadata
     start = np.datetime64(ensemble.inputs.start, "D")
     gids = ensemble.inputs.group_ids

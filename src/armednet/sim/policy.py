@@ -10,8 +10,9 @@ against the scenario by :func:`armednet.sim.init.build_inputs`, which raises
 :class:`~armednet.errors.InputError` with close-match hints for unknown ids.
 
 Presets (``status-quo``, ``strikes``, ``decapitation``, ``sanctions``, ``co-option``,
-``accountability``, ``combined``) are in :data:`PRESETS`; :func:`resolve_policy` accepts a
-preset name, a path to a YAML or JSON file, a mapping, or a :class:`Policy`.
+``accountability``, ``diplomacy``, ``combined``) are in :data:`PRESETS`;
+:func:`resolve_policy` accepts a preset name, a path to a YAML or JSON file, a mapping, or a
+:class:`Policy`.
 
 Examples
 --------
@@ -187,6 +188,9 @@ def _presets() -> dict[str, Policy]:
         "accountability": Policy(name="accountability", description="Accountability reform "
                                  "in every institution and support to civil society.",
                                  levers=[acc, cs]),
+        "diplomacy": Policy(name="diplomacy", description="Cease-fire diplomacy on the "
+                            "regional trigger (e.g. a Gaza cease-fire): the trigger is cut by "
+                            "80% from the start.", levers=[Diplomacy(intensity=0.8)]),
         "combined": Policy(name="combined", description="Accountability reform, civil-society "
                            "support, sanctions and cease-fire diplomacy together.",
                            levers=[acc, cs, Sanctions(), Diplomacy(intensity=0.8)]),
@@ -194,7 +198,7 @@ def _presets() -> dict[str, Policy]:
 
 
 PRESETS: tuple[str, ...] = ("status-quo", "strikes", "decapitation", "sanctions", "co-option",
-                            "accountability", "combined")
+                            "accountability", "diplomacy", "combined")
 """Names of the preset policies."""
 
 

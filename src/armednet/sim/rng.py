@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["POISSON_NORMAL_THRESHOLD", "poisson", "run_keys", "splitmix64", "uniforms"]
+__all__ = ["POISSON_NORMAL_THRESHOLD", "poisson", "run_keys", "splitmix64", "uniforms",
+           "uniforms_at"]
 
 _GAMMA = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -67,6 +68,17 @@ def run_keys(seed: int, run_index: np.ndarray) -> np.ndarray:
         return splitmix64(base[0] ^ splitmix64(idx * _GAMMA + base[1]))
 
 
+def uniforms_at(keys: np.ndarray, week: int, stream: int, actors: np.ndarray) -> np.ndarray:
+    """Like :func:`uniforms` for the actor indices ``actors`` only, shape
+    ``(len(keys), len(actors))``: column ``j`` equals column ``actors[j]`` of
+    ``uniforms(keys, week, stream, n)``."""
+    with np.errstate(over="ignore"):
+        salt = (np.uint64(week + 1) * _WEEK) ^ (np.uint64(stream + 1) * _STREAM)
+        cols = ((np.asarray(actors, dtype=np.uint64) + np.uint64(1)) * _ACTOR)[None, :]
+        z = splitmix64(splitmix64(keys[:, None] ^ salt) + cols)
+    return ((z >> _S11).astype(np.float64) + 0.5) * _TWO53
+
+
 def uniforms(keys: np.ndarray, week: int, stream: int, n: int) -> np.ndarray:
     """Uniforms in (0, 1) of shape ``(len(keys), n)`` for ``(run, week, stream, actor)``.
 
@@ -97,28 +109,42 @@ def poisson(lam: np.ndarray, u: np.ndarray) -> np.ndarray:
     [0.0, 0.0, 2.0]
     """
     lam = np.maximum(np.asarray(lam, dtype=np.float64), 0.0)
-    k = np.zeros(lam.shape)
-    small = lam <= POISSON_NORMAL_THRESHOLD
-    p = np.exp(-np.where(small, lam, 0.0))
+    shape = lam.shape
+    flat_l = lam.ravel()
+    flat_u = np.asarray(u, dtype=np.float64).ravel()
+    small = flat_l <= POISSON_NORMAL_THRESHOLD
+    ls = flat_l * small  # rates above the threshold start at F(0) = 1 and are replaced below
+    p = np.exp(-ls)
     cdf = p.copy()
-    todo = np.flatnonzero(small & (u > cdf))
-    if todo.size:
-        lam_f, u_f = lam.ravel()[todo], u.ravel()[todo]
-        p_f, cdf_f = p.ravel()[todo], cdf.ravel()[todo]
-        k_f = np.zeros(todo.size)
-        idx = np.arange(todo.size)
-        j = 0.0
+    k = np.zeros(flat_l.size)
+    # k = #{j >= 0 : u > F(j)}. Sweep whole arrays while many draws are still open (cheap,
+    # vectorised), then follow the few long tails on compacted arrays.
+    go = flat_u > cdf
+    n_go = int(np.count_nonzero(go))
+    j = 0.0
+    while n_go > flat_l.size // 8:
+        j += 1.0
+        k += go
+        p *= ls / j
+        cdf += p
+        go = (flat_u > cdf) & (p > 0.0)
+        n_go = int(np.count_nonzero(go))
+    if n_go:
+        idx = np.flatnonzero(go)
+        l_f, u_f, p_f, cdf_f, k_f = ls[idx], flat_u[idx], p[idx], cdf[idx], k[idx]
         while idx.size:
             j += 1.0
-            k_f[idx] = j
-            p_f[idx] *= lam_f[idx] / j
-            cdf_f[idx] += p_f[idx]
-            idx = idx[(u_f[idx] > cdf_f[idx]) & (p_f[idx] > 0.0)]
-        k.ravel()[todo] = k_f
+            k_f += 1.0
+            p_f *= l_f / j
+            cdf_f += p_f
+            more = (u_f > cdf_f) & (p_f > 0.0)
+            k[idx[~more]] = k_f[~more]
+            idx, l_f, u_f, p_f, cdf_f, k_f = (idx[more], l_f[more], u_f[more], p_f[more],
+                                              cdf_f[more], k_f[more])
     big = ~small
     if big.any():
         from scipy.special import ndtri
 
-        z = ndtri(u[big])
-        k[big] = np.maximum(0.0, np.round(lam[big] + np.sqrt(lam[big]) * z))
-    return k
+        z = ndtri(flat_u[big])
+        k[big] = np.maximum(0.0, np.round(flat_l[big] + np.sqrt(flat_l[big]) * z))
+    return k.reshape(shape)

@@ -34,9 +34,12 @@ class State:
         Cease-fire declared.
     active : ndarray (R, G) of bool
         Slot in use (scenario groups from the start, splinters once formed).
-    X : ndarray (R, G, K)
-        Capture: share of institution k's posts and budget under group g, 0..1,
-        ``X[:, :, k].sum() <= 1``.
+    X : ndarray (R, H, K)
+        Capture: share of institution k's posts and budget under holder h, 0..1,
+        ``X[:, :, k].sum() <= 1``. Row ``h`` is group slot ``holders[h]``: only groups
+        that hold offices at the start or that the policy co-opts can ever hold any
+        (capture grows in proportion to itself), so the other rows, always zero, are not
+        stored.
     A : ndarray (R, K)
         Accountability of each institution, 0..1.
     Q : ndarray (R,)
@@ -49,6 +52,8 @@ class State:
         Attacks of the previous week (read by the retaliation rule).
     last_casualties : ndarray (R,)
         Foreign casualties of the previous week.
+    holders : ndarray of int (H,)
+        Group slots of the rows of ``X`` (the same in every run).
     """
 
     M: np.ndarray
@@ -67,6 +72,7 @@ class State:
     alive: np.ndarray
     last_attacks: np.ndarray
     last_casualties: np.ndarray
+    holders: np.ndarray
 
     @property
     def runs(self) -> int:

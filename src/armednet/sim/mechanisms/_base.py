@@ -77,7 +77,8 @@ class Context:
     on : frozenset of str
         Names of the enabled mechanisms.
     uniform : callable
-        ``uniform(stream, n)`` -> counter-based uniforms of shape ``(runs, n)`` for this week.
+        ``uniform(stream, n)`` -> counter-based uniforms of shape ``(runs, n)`` for this week;
+        ``n`` may also be an array of actor indices (columns for those actors only).
     scratch : dict
         Per-week intermediate arrays passed between mechanisms (documented per key).
     """
@@ -87,7 +88,7 @@ class Context:
     policy: PolicySchedule
     p: dict[str, np.ndarray]
     on: frozenset[str]
-    uniform: Callable[[int, int], np.ndarray]
+    uniform: Callable[[int, Any], np.ndarray]
     scratch: dict[str, Any] = field(default_factory=dict)
 
 

@@ -60,7 +60,7 @@ def capture_index(s: State, ctx: Context) -> np.ndarray:
     inp = ctx.inputs
     if inp.K == 0:
         return np.zeros(s.runs)
-    return (s.X.sum(axis=1) * ctx.scratch["budget_norm"]).sum(axis=1)
+    return np.einsum("rhk,k->r", s.X, ctx.scratch["budget_norm"])
 
 
 def step_accountability(s: State, ctx: Context) -> None:
@@ -71,7 +71,7 @@ def step_accountability(s: State, ctx: Context) -> None:
     ctx.scratch["repression_harm"] = np.zeros(R)
     if inp.K == 0:
         return
-    xsum = s.X.sum(axis=1)  # (R, K)
+    xsum = np.einsum("rhk->rk", s.X)
     if "accountability" in ctx.on:
         pace = ctx.policy.reform_pace[t]
         if pace.any():

@@ -6,13 +6,15 @@ Equations (weekly; Poisson counts drawn from counter-based uniforms)::
     lam_g    = beta (M_g / M_ref)^alpha H_g trig_g presence(t) e_g   (active slots only)
     n_disc   ~ Poisson(lam_g C_g (1 - S_g))
     n_undisc ~ Poisson(lam_g (1 - C_g) (1 - S_g (1 - eta)))
-    casualties_g ~ Poisson(kappa_c (n_disc + n_undisc))
-    harm_g   ~ Poisson(kappa_h (n_disc + m_h n_undisc))
+    casualties ~ Poisson(kappa_c sum_g (n_disc + n_undisc))
+    harm       ~ Poisson(kappa_h sum_g (n_disc + m_h n_undisc))
 
 ``e_g`` is 1 for groups in the campaign against the foreign force and based in its theatre
 (``scenario.theatre`` and ``group.campaign`` in the knowledge graph), else 0.
-Under a declared cease-fire (S = 1) only the undisciplined share ``1 - C`` keeps attacking,
-at the rate ``eta`` (defiance). Transnational groups follow the trigger tau more closely
+Casualties and civilian harm are drawn for all groups together (a sum of independent Poisson
+counts is Poisson with the summed rate). Under a declared cease-fire (S = 1) only the
+undisciplined share ``1 - C`` keeps attacking, at the rate ``eta`` (defiance).
+Transnational groups follow the trigger tau more closely
 than domestic ones (``delta < 1``).
 
 References
@@ -82,25 +84,37 @@ def step_attacks(s: State, ctx: Context) -> None:
     p = ctx.p
     if "attacks" not in ctx.on:
         z = np.zeros((R, G))
-        for k in ("attacks", "attacks_u", "attacks_cf", "casualties", "civ_harm"):
+        for k in ("attacks", "attacks_u", "attacks_cf"):
             ctx.scratch[k] = z
+        ctx.scratch["casualties"] = ctx.scratch["civ_harm"] = np.zeros(R)
         return
-    trig = trigger_factor(s, ctx)
-    lam = (p["attack_base_rate"] * (s.M / p["capability_ref"]) ** p["capability_elasticity"]
-           * s.H * trig * (ctx.policy.presence[ctx.t] * ctx.inputs.exposure) * s.active)
-    cease = s.S.astype(float)
-    lam_d = lam * s.C * (1.0 - cease)
-    lam_u = lam * (1.0 - s.C) * (1.0 - cease * (1.0 - p["defiance"]))
+    # Only groups in the campaign can attack: compute on their slots alone.
+    a = ctx.scratch["attacker_slots"]
+    o, S = s.o[:, a], s.S[:, a]
+    trig = 1.0
+    if "trigger" in ctx.on:
+        trig = 1.0 + p["trigger_sensitivity"] * ctx.scratch["tau"] * (
+            o + (1.0 - o) * p["domestic_trigger_weight"])
+    lam = (p["attack_base_rate"] * (s.M[:, a] / p["capability_ref"])
+           ** p["capability_elasticity"] * s.H[:, a] * trig * s.active[:, a]
+           * (ctx.policy.presence[ctx.t] * ctx.inputs.exposure[a]))
+    C = s.C[:, a]
+    lam_d = np.where(S, 0.0, lam * C)
+    lam_u = lam * (1.0 - C) * np.where(S, p["defiance"], 1.0)
     s1, s2, s3, s4 = STREAM_ATTACKS
-    n_d = poisson(lam_d, ctx.uniform(s1, G))
-    n_u = poisson(lam_u, ctx.uniform(s2, G))
-    n = n_d + n_u
+    n_d = poisson(lam_d, ctx.uniform(s1, a))
+    n_u = poisson(lam_u, ctx.uniform(s2, a))
+    n_a = n_d + n_u
+    n, nu, ncf = np.zeros((R, G)), np.zeros((R, G)), np.zeros((R, G))
+    n[:, a], nu[:, a], ncf[:, a] = n_a, n_u, n_a * S
     ctx.scratch["attacks"] = n
-    ctx.scratch["attacks_u"] = n_u
-    ctx.scratch["attacks_cf"] = n * cease
-    ctx.scratch["casualties"] = poisson(p["foreign_casualty_rate"] * n, ctx.uniform(s3, G))
+    ctx.scratch["attacks_u"] = nu
+    ctx.scratch["attacks_cf"] = ncf
+    ctx.scratch["casualties"] = poisson(p["foreign_casualty_rate"][:, 0] * n_a.sum(axis=1),
+                                        ctx.uniform(s3, 1)[:, 0])
     ctx.scratch["civ_harm"] = poisson(
-        p["civilian_harm_rate"] * (n_d + p["undisciplined_harm"] * n_u), ctx.uniform(s4, G))
+        p["civilian_harm_rate"][:, 0] * (n_d.sum(axis=1) + p["undisciplined_harm"][:, 0]
+                                         * n_u.sum(axis=1)), ctx.uniform(s4, 1)[:, 0])
 
 
 ATTACKS = Mechanism(

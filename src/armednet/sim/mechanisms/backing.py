@@ -44,7 +44,7 @@ def step_backing(s: State, ctx: Context) -> None:
         return
     p = ctx.p
     hits = ctx.scratch["strike"].sum(axis=1)
-    harm = ctx.scratch["strike_harm"].sum(axis=1)
+    harm = ctx.scratch["strike_harm"]
     b0 = p["initial_backing"][:, 0]
     loss = np.minimum(1.0, p["backing_loss"][:, 0] * hits + p["backing_harm_loss"][:, 0] * harm)
     s.B += p["backing_recovery"][:, 0] * (b0 - s.B) - loss * s.B

@@ -6,7 +6,9 @@ Equation (weekly; ``Xsum_k = sum_g X[g,k]``)::
     X[g,k] += kappa_X (1 - A_k) (0.5 + L_g) X[g,k] (1 - Xsum_k) - eps_X A_k X[g,k]
 
 Growth needs a foothold (``X > 0``) and free room (``1 - Xsum``); prosecution and oversight
-(``A``) erode it. New footholds come only from co-option. ``sum_g X[g,k] <= 1`` holds.
+(``A``) erode it. New footholds come only from co-option. ``sum_g X[g,k] <= 1`` holds:
+where the groups' gains together would exceed the free room, they are scaled down to fill
+it in proportion.
 
 References
 ----------
@@ -24,7 +26,7 @@ import numpy as np
 from armednet.sim.mechanisms._base import Context, Mechanism, Parameter
 from armednet.sim.state import State
 
-__all__ = ["CAPTURE", "step_capture"]
+__all__ = ["CAPTURE", "fit_room", "step_capture"]
 
 PARAMS = (
     Parameter("capture_growth", "kappa_X", "Weekly growth rate of capture where "
@@ -41,11 +43,24 @@ def step_capture(s: State, ctx: Context) -> None:
     if "capture" not in ctx.on or ctx.inputs.K == 0:
         return
     p = ctx.p
-    room = 1.0 - s.X.sum(axis=1, keepdims=True)  # (R, 1, K)
-    grow = (p["capture_growth"][..., None] * (1.0 - s.A)[:, None, :]
-            * (0.5 + s.L)[:, :, None] * s.X * np.maximum(room, 0.0))
-    s.X += grow - p["capture_erosion"][..., None] * s.A[:, None, :] * s.X
+    room = np.maximum(1.0 - np.einsum("rhk->rk", s.X), 0.0)  # (R, K)
+    grow = s.X * ((p["capture_growth"] * (0.5 + s.L[:, s.holders]))[:, :, None]
+                  * ((1.0 - s.A) * room)[:, None, :])
+    grow = fit_room(grow, room)
+    grow -= s.X * (p["capture_erosion"] * s.A)[:, None, :]
+    s.X += grow
     np.clip(s.X, 0.0, 1.0, out=s.X)
+
+
+def fit_room(gain: np.ndarray, room: np.ndarray) -> np.ndarray:
+    """Scale the holders' gains (runs, holders, institutions) down where together they
+    would exceed the free room (runs, institutions) of an institution, so that
+    ``sum_g X[g,k] <= 1``."""
+    total = np.einsum("rhk->rk", gain)
+    over = total > room
+    if not over.any():
+        return gain
+    return gain * np.where(over, room / np.where(over, total, 1.0), 1.0)[:, None, :]
 
 
 CAPTURE = Mechanism(

@@ -5,7 +5,7 @@ start)::
 
     P_g      = sum_k X[g,k] w_k;     Phat_g = P_g / max_g P_g(0)
     stake_g  = (1 - o_g) Phat_g
-    cost_g   = w_D D_g (1 + w_X stake_g) + w_P patron_g max_j D_j
+    cost_g   = w_D D_g (1 + w_X stake_g) + w_P patron_g max_{j client} D_j
                + w_C (sum_j W_gj S_j) / max(1, sum_j W_gj)             (``coordination``)
                + w_B B stake_g                                         (``backing``)
     pull_g   = w_H H_g (1 + tau(t) (o_g + (1 - o_g) delta))            (tau: ``trigger``)
@@ -14,7 +14,10 @@ start)::
     resume  with probability 1 - exp(-r_e (f_e theta_c - z_g)^+)   if in cease-fire
 
 Domestic groups weigh the risk to their captured assets (stake); transnational ones feel
-the pull of the regional struggle more.
+the pull of the regional struggle more. The patron presses every client to stand down when
+any of its clients is hit hard (the maximum runs over groups with a patron tie). Only groups
+in the campaign against the foreign force declare cease-fires (the others have no attacks
+on it to suspend).
 
 References
 ----------
@@ -29,6 +32,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from armednet.sim._ops import rowmax
 from armednet.sim.mechanisms._base import Context, Mechanism, Parameter
 from armednet.sim.state import State
 
@@ -69,44 +73,60 @@ def political_influence(s: State, ctx: Context) -> np.ndarray:
     """``Phat`` (runs, groups): captured institutions weighted by budget and number,
     relative to the most embedded group at the start."""
     inp = ctx.inputs
+    P = np.zeros_like(s.M)
     if inp.K == 0:
-        return np.zeros_like(s.M)
+        return P
     # Elementwise products and sums, not BLAS matmul: results must not depend on how many
     # runs share a chunk (BLAS kernels round differently for different shapes).
-    P = (s.X * inp.inst_weight).sum(axis=2)
-    return P / ctx.scratch["p_ref"]
+    P[:, s.holders] = np.einsum("rhk,k->rh", s.X, inp.inst_weight / ctx.scratch["p_ref"])
+    return P
+
+
+def allies_in_ceasefire(S: np.ndarray, W: np.ndarray, total: np.ndarray) -> np.ndarray:
+    """``sum_j W[g,j] S_j / max(1, total_g)`` per run and group, with ``total_g`` the
+    weight of all of g's allies (those outside the campaign never declare)."""
+    return np.einsum("rj,gj->rg", S.astype(np.float64), W) / np.maximum(1.0, total)
 
 
 def step_ceasefire(s: State, ctx: Context) -> None:
-    """Declare and end cease-fires (writes ``scratch['declared']``, ``scratch['ended']``)."""
+    """Declare and end cease-fires (writes ``scratch['declared']``, a (runs, groups) mask).
+
+    Only groups in the campaign have attacks to suspend, so the calculus runs on their
+    slots alone (``scratch['attacker_slots']``).
+    """
     p, inp = ctx.p, ctx.inputs
     R, G = s.M.shape
-    if "ceasefire" not in ctx.on:
-        ctx.scratch["declared"] = ctx.scratch["ended"] = np.zeros((R, G), dtype=bool)
+    declared = np.zeros((R, G), dtype=bool)
+    ctx.scratch["declared"] = declared
+    a = ctx.scratch["attacker_slots"]
+    if "ceasefire" not in ctx.on or len(a) == 0:
         return
-    stake = (1.0 - s.o) * political_influence(s, ctx)
-    cost = p["ceasefire_cost_weight"] * s.D * (1.0 + p["stake_weight"] * stake)
-    cost += p["patron_restraint"] * inp.patron * s.D.max(axis=1, keepdims=True)
-    if "coordination" in ctx.on and inp.coordination.any():
-        W = inp.coordination
-        allies = (s.S[:, None, :] * W[None, :, :]).sum(axis=2)
-        cost += p["coordination_weight"] * allies / np.maximum(1.0, W.sum(axis=1))
+    D, o, S = s.D[:, a], s.o[:, a], s.S[:, a]
+    stake = (1.0 - o) * political_influence(s, ctx)[:, a]
+    cost = p["ceasefire_cost_weight"] * D * (1.0 + p["stake_weight"] * stake)
+    clients = inp.patron > 0
+    if clients.any():
+        heaviest = rowmax(s.D[:, clients])[:, None]
+        cost += p["patron_restraint"] * inp.patron[a] * heaviest
+    W = ctx.scratch["coordination_a"]
+    if "coordination" in ctx.on and W.any():
+        cost += p["coordination_weight"] * allies_in_ceasefire(
+            S, W, inp.coordination[a].sum(axis=1))
     if "backing" in ctx.on:
         cost += p["backing_weight"] * s.B[:, None] * stake
     tau = ctx.scratch["tau"] if "trigger" in ctx.on else 0.0
-    pull = p["pull_weight"] * s.H * (1.0 + tau * (s.o + (1.0 - s.o)
-                                                  * p["domestic_trigger_weight"]))
+    pull = p["pull_weight"] * s.H[:, a] * (1.0 + tau * (o + (1.0 - o)
+                                                        * p["domestic_trigger_weight"]))
     z = cost - pull
-    u = ctx.uniform(STREAM_CEASEFIRE, G)
+    u = ctx.uniform(STREAM_CEASEFIRE, a)
     thr = p["ceasefire_threshold"]
     p_dec = 1.0 - np.exp(-p["declare_rate"] * np.maximum(z - thr, 0.0))
     p_end = 1.0 - np.exp(-p["resume_rate"] * np.maximum(p["resume_fraction"] * thr - z, 0.0))
-    # Only groups in the campaign have attacks to suspend.
-    declared = ~s.S & s.active & (inp.exposure > 0) & (u < p_dec)
-    ended = s.S & (u < p_end)
-    s.S = (s.S | declared) & ~ended & s.active
-    ctx.scratch["declared"] = declared
-    ctx.scratch["ended"] = ended
+    active = s.active[:, a]
+    new = ~S & active & (u < p_dec)
+    ended = S & (u < p_end)
+    s.S[:, a] = (S | new) & ~ended & active
+    declared[:, a] = new
 
 
 CEASEFIRE = Mechanism(

@@ -7,7 +7,9 @@ Equations (weekly; ``c[g,k](t)`` the co-option intensity from the policy)::
     H_g    -= h_c B min(1, sum_k c[g,k]) H_g
 
 Integration gives the group offices and budget (more where accountability is low), and
-pacifies it in proportion to the value of the backing that comes with the deal.
+pacifies it in proportion to the value of the backing that comes with the deal. Where the
+co-opted groups' gains together would exceed an institution's free room, they are scaled
+down to fill it (so ``sum_g X[g,k] <= 1``).
 
 References
 ----------
@@ -39,9 +41,12 @@ def step_cooption(s: State, ctx: Context) -> None:
     c = ctx.policy.coopt[ctx.t]
     if "cooption" not in ctx.on or not c.any():
         return
+    from armednet.sim.mechanisms.capture import fit_room
+
     p = ctx.p
-    room = np.maximum(1.0 - s.X.sum(axis=1, keepdims=True), 0.0)
-    s.X += p["coopt_rate"][..., None] * c * (1.0 - s.A)[:, None, :] * room
+    room = np.maximum(1.0 - np.einsum("rhk->rk", s.X), 0.0)  # (R, K)
+    gain = p["coopt_rate"][..., None] * c[s.holders] * ((1.0 - s.A) * room)[:, None, :]
+    s.X += fit_room(gain, room)
     np.clip(s.X, 0.0, 1.0, out=s.X)
     strength = np.minimum(1.0, c.sum(axis=1))  # (G,)
     s.H -= p["coopt_pacification"] * s.B[:, None] * strength * s.H

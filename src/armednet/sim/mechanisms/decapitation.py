@@ -70,26 +70,27 @@ def step_decapitation(s: State, ctx: Context) -> None:
     if lost.any():
         if "decapitation" in ctx.on:
             s.C *= 1.0 - p["cohesion_loss"] * lost
-        if "splinters" in ctx.on:
-            u = ctx.uniform(STREAM_SPLINTER, g0)
+        if "splinters" in ctx.on and g0 < G:
+            par = inp.splinter_of[g0:]  # the parent of each splinter slot
+            u = ctx.uniform(STREAM_SPLINTER, par)
             free = ~s.active[:, g0:]
-            form = free & (u < np.minimum(1.0, p["splinter_prob"] * lost[:, :g0]))
+            form = free & (u < np.minimum(1.0, p["splinter_prob"] * lost[:, par]))
             if form.any():
-                par = np.s_[:, :g0]
                 spl = np.s_[:, g0:]
                 f = p["splinter_share"] * form
-                dm, df = f * s.M[par], f * s.F[par]
-                s.M[par] -= dm
-                s.F[par] -= df
+                dm, df = f * s.M[:, par], f * s.F[:, par]
+                s.M[:, par] -= dm
+                s.F[:, par] -= df
                 s.M[spl] = np.where(form, dm, s.M[spl])
                 s.F[spl] = np.where(form, df, s.F[spl])
                 s.C[spl] = np.where(form, p["splinter_cohesion"], s.C[spl])
-                s.H[spl] = np.where(form, np.maximum(s.H[par], p["splinter_hostility"]),
+                s.H[spl] = np.where(form, np.maximum(s.H[:, par], p["splinter_hostility"]),
                                     s.H[spl])
-                s.o[spl] = np.where(form, s.o[par] + p["splinter_radicalism"]
-                                    * (1.0 - s.o[par]), s.o[spl])
-                s.L[spl] = np.where(form, 0.5 * s.L[par], s.L[spl])
-                s.D[spl] = np.where(form, s.D[par], s.D[spl])
+                o_par = s.o[:, par]
+                s.o[spl] = np.where(form, o_par + p["splinter_radicalism"] * (1.0 - o_par),
+                                    s.o[spl])
+                s.L[spl] = np.where(form, 0.5 * s.L[:, par], s.L[spl])
+                s.D[spl] = np.where(form, s.D[:, par], s.D[spl])
                 s.active[spl] |= form
     if "succession" in ctx.on:
         gap = np.maximum(p["initial_cohesion"] - s.C, 0.0)

@@ -22,12 +22,17 @@ References
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from armednet.sim.mechanisms._base import Context, Mechanism, Parameter
 from armednet.sim.state import State
 
-__all__ = ["REVENUE", "STATE_RENTS", "channel_scale", "group_sums", "step_revenue"]
+if TYPE_CHECKING:
+    from armednet.sim.init import ModelInputs
+
+__all__ = ["REVENUE", "STATE_RENTS", "channel_scale", "channel_tables", "step_revenue"]
 
 PARAMS = (
     Parameter("national_budget", "B_nat", "Annual national budget from which institutions "
@@ -59,25 +64,25 @@ def step_revenue(s: State, ctx: Context) -> None:
     R, G = s.M.shape
     income = np.zeros((R, G))
     if "revenue" in ctx.on and len(inp.chan_group):
-        cut = ctx.scratch.get("sanction_cut")
-        amount = np.broadcast_to(inp.chan_amount, (R, len(inp.chan_group)))
-        if cut is not None:
-            amount = amount * (1.0 - cut)
-        scale = ctx.scratch["chan_scale"]
-        if scale is not None:
-            amount = amount * scale
-        income = group_sums(amount, inp.chan_group, ctx.scratch["chan_order"], G)
+        base, onehot = ctx.scratch["chan_base"], ctx.scratch["chan_onehot"]
+        income = ctx.scratch["income_uncut"].copy()
+        cols = ctx.scratch.get("sanction_cols")
+        if cols is not None:  # what the sanctioned channels no longer pay
+            lost = base[:, cols] * ctx.scratch["sanction_cut"]
+            income -= np.einsum("rc,cg->rg", lost, onehot[cols])
         # A splinter takes the share f_s of its parent's channels with it (its fighters,
         # businesses and patron contacts); channels only ever name scenario groups.
         g0 = inp.n_groups0
-        took = p["splinter_share"] * s.active[:, g0:]
-        income[:, g0:] = took * income[:, :g0]
-        income[:, :g0] *= 1.0 - took
+        if g0 < G:
+            par = inp.splinter_of[g0:]
+            took = p["splinter_share"] * s.active[:, g0:]
+            income[:, g0:] = took * income[:, par]
+            income[:, par] *= 1.0 - took
     rents = np.zeros((R, G))
     if "state_rents" in ctx.on and inp.K:
         impunity = (1.0 - s.A) * inp.budget  # (R, K)
-        rents = (s.X * impunity[:, None, :]).sum(axis=2) * (p["rent_rate"]
-                                                             * p["national_budget"] / 52.0)
+        rents[:, s.holders] = np.einsum("rhk,rk->rh", s.X, impunity) * (
+            p["rent_rate"] * p["national_budget"] / 52.0)
     s.F += (income + rents) * s.active
     if "revenue" in ctx.on:
         upkeep = p["upkeep_cost"] * s.M
@@ -97,20 +102,20 @@ REVENUE = Mechanism(
     "nor pay upkeep.", PARAMS[2:], step_revenue)
 
 
-def group_sums(values: np.ndarray, group: np.ndarray, order: np.ndarray,
-               n_groups: int) -> np.ndarray:
-    """Sum channel values (runs, channels) into groups (runs, groups).
-
-    ``order`` sorts the channels by group (``argsort(group, kind="stable")``); the sums are
-    sequential along each row, so they do not depend on the number of runs.
-    """
-    out = np.zeros((values.shape[0], n_groups))
-    if values.shape[1] == 0:
-        return out
-    g_sorted = group[order]
-    starts = np.flatnonzero(np.r_[True, g_sorted[1:] != g_sorted[:-1]])
-    out[:, g_sorted[starts]] = np.add.reduceat(values[:, order], starts, axis=1)
-    return out
+def channel_tables(inputs: ModelInputs, p: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Per-chunk revenue tables (the parameters do not change over the weeks):
+    ``chan_base`` (runs, channels) weekly amounts times ``pi_c``; ``chan_onehot``
+    (channels, groups); ``income_uncut`` (runs, groups) the income before sanctions."""
+    R = next(iter(p.values())).shape[0]
+    nc = len(inputs.chan_group)
+    onehot = np.zeros((nc, inputs.G))
+    onehot[np.arange(nc), inputs.chan_group] = 1.0
+    base = np.broadcast_to(inputs.chan_amount, (R, nc)).astype(np.float64)
+    scale = channel_scale(inputs.chan_kind, inputs.chan_split, p)
+    if scale is not None:
+        base = base * scale
+    return {"chan_base": base, "chan_onehot": onehot,
+            "income_uncut": np.einsum("rc,cg->rg", base, onehot)}
 
 
 def channel_scale(kinds: list[str], split: np.ndarray,

@@ -36,17 +36,19 @@ PARAMS = (
 
 
 def step_sanctions(s: State, ctx: Context) -> None:
-    """Write ``scratch['sanction_cut']`` (runs, channels), read by ``revenue``."""
+    """Write ``scratch['sanction_cols']`` (the channels under a sanction this week) and
+    ``scratch['sanction_cut']`` (runs, those channels), read by ``revenue``."""
     sch, p = ctx.policy, ctx.p
     if "sanctions" not in ctx.on or sch.sanction_cut.shape[1] == 0:
         return
     x = sch.sanction_cut[ctx.t]
     since = sch.sanction_since[ctx.t]
-    if not (x > 0).any():
+    cols = np.flatnonzero((x > 0) & (since >= 0))
+    if not len(cols):
         return
-    cut = np.minimum(1.0, p["sanction_effectiveness"] * x) * np.exp(
-        -p["sanction_evasion"] * np.maximum(since, 0.0))
-    ctx.scratch["sanction_cut"] = np.where(since >= 0, cut, 0.0)
+    ctx.scratch["sanction_cols"] = cols
+    ctx.scratch["sanction_cut"] = np.minimum(1.0, p["sanction_effectiveness"] * x[cols]) * np.exp(
+        -p["sanction_evasion"] * since[cols])
 
 
 SANCTIONS = Mechanism(
