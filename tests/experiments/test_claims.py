@@ -9,7 +9,7 @@ import pytest
 from armednet.experiments.claims import CLAIM_OUTCOMES, CLAIMS, evaluate_claims
 
 POLICIES = ["status-quo", "strikes", "decapitation", "sanctions", "co-option",
-            "accountability"]
+            "accountability", "diplomacy"]
 
 
 def _outcomes(n: int, shift: dict[tuple[str, str], float]) -> pd.DataFrame:
@@ -34,13 +34,14 @@ def test_every_claim_can_hold_and_fail() -> None:
     flat = {c["id"]: c["share"] for c in evaluate_claims(_outcomes(n, {}), _design(n))}
     favourable = {
         ("strikes", "ceasefire_spells"): 1, ("strikes", "military_final"): -5,
-        ("decapitation", "undisciplined_share"): 0.1, ("co-option", "capture_final"): 0.5,
-        ("strikes", "backing_final"): -0.5, ("accountability", "capture_final"): -0.5,
+        ("decapitation", "undisciplined_share"): 0.1, ("co-option", "capture_final"): 5.0,
+        ("strikes", "backing_final"): -5.0, ("accountability", "capture_final"): -0.5,
         ("accountability", "attacks_last_year"): -0.9, ("status-quo", "attacks_last_year"): 0,
+        ("diplomacy", "attacks_transnational_share"): -0.5, ("diplomacy", "attacks"): -5.0,
     }
     good = evaluate_claims(_outcomes(n, favourable), _design(n))
     shares = {c["id"]: c["share"] for c in good}
-    for cid in ("C1", "C2", "C5", "C8"):
+    for cid in ("C1", "C2", "C5", "C6", "C7", "C8"):
         assert flat[cid] == 0.0, cid
         assert shares[cid] == 1.0, cid
     assert shares["C3"] > 0.0 and flat["C3"] == 0.0
@@ -71,3 +72,11 @@ def test_prim_box_locates_failures() -> None:
 
 def test_claim_ids_are_the_essays_nine() -> None:
     assert [c.id for c in CLAIMS] == [f"C{i}" for i in range(1, 10)]
+
+
+def test_docs_state_every_claim_as_tested() -> None:
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "claims.md").read_text()
+    for c in CLAIMS:
+        assert f"| {c.id} | {c.title} | {c.definition}" in text, c.id

@@ -223,6 +223,9 @@ def print_analysis(result: dict[str, Any]) -> None:
             table = Table(title=f"{method.title()} indices of {name} ({sens['policy']})",
                           title_justify="left")
             rows = block["indices"]
+            if not rows:
+                console.print(f"{method.title()} indices of {name}: {block.get('note', '-')}")
+                continue
             cols = [k for k in rows[0] if k != "parameter"]
             table.add_column("parameter")
             for c in cols:

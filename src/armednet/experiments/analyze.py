@@ -83,25 +83,35 @@ def analyze_experiment(store: ResultStore, experiment_id: str | None = None,
 
 def _sensitivity(store: ResultStore, eid: str, spec: ExperimentSpec, outcomes: pd.DataFrame,
                  base: str, result: dict[str, Any]) -> None:
+    """Sobol or Morris indices of every outcome for the baseline policy; an outcome that
+    cannot be analysed (undefined in some runs) gets a note instead of indices."""
     method = spec.design.method
     if method not in ("sobol", "morris"):
         return
+    from armednet.errors import InputError
     from armednet.experiments.sensitivity import (
         morris_indices,
         sobol_convergence,
         sobol_indices,
     )
 
-    unit = store.design(eid, unit=True)
+    # The store returns columns sorted by name; Saltelli and Morris samples are laid out in
+    # the spec's order, and SALib labels indices by position.
+    unit = store.design(eid, unit=True)[[u.name for u in spec.uncertainties]]
     out: dict[str, Any] = {}
     for o in spec.outcomes:
-        if method == "sobol":
-            s = sobol_indices(unit, outcomes, o.name, base, spec.design.second_order, spec.seed)
-            conv = sobol_convergence(unit, outcomes, o.name, base, spec.design.second_order,
-                                     spec.seed)
-            out[o.name] = {"indices": s.reset_index().to_dict(orient="records"),
-                           "max_change": conv["max_change"], "converged": conv["converged"]}
-        else:
-            m = morris_indices(unit, outcomes, o.name, base, spec.design.levels, spec.seed)
-            out[o.name] = {"indices": m.reset_index().to_dict(orient="records")}
+        try:
+            if method == "sobol":
+                s = sobol_indices(unit, outcomes, o.name, base, spec.design.second_order,
+                                  spec.seed)
+                conv = sobol_convergence(unit, outcomes, o.name, base,
+                                         spec.design.second_order, spec.seed)
+                out[o.name] = {"indices": s.reset_index().to_dict(orient="records"),
+                               "max_change": conv["max_change"],
+                               "converged": conv["converged"]}
+            else:
+                m = morris_indices(unit, outcomes, o.name, base, spec.design.levels, spec.seed)
+                out[o.name] = {"indices": m.reset_index().to_dict(orient="records")}
+        except InputError as exc:
+            out[o.name] = {"indices": [], "note": str(exc)}
     result[method] = {"policy": base, "outcomes": out}

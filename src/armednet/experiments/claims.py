@@ -30,22 +30,20 @@ CLAIM_OUTCOMES: list[Outcome] = [
     Outcome(name="attacks_last_year", variable="attacks", aggregation="total", window=(52, 104)),
     Outcome(name="attacks_first_half_year", variable="attacks", aggregation="total",
             window=(0, 26)),
-    Outcome(name="casualties", variable="casualties", aggregation="total"),
-    Outcome(name="civilian_harm", variable="civilian_harm", aggregation="total"),
+    Outcome(name="casualties", variable="casualties", aggregation="summary"),
+    Outcome(name="civilian_harm", variable="civilian_harm", aggregation="summary"),
     Outcome(name="ceasefire_spells", variable="ceasefire_spells", aggregation="summary",
             sense="maximize"),
-    Outcome(name="capture_final", variable="capture", aggregation="final"),
-    Outcome(name="military_final", variable="military", aggregation="final"),
-    Outcome(name="funds_final", variable="funds", aggregation="final"),
+    Outcome(name="capture_final", variable="capture_final", aggregation="summary"),
+    Outcome(name="military_final", variable="military_final", aggregation="summary"),
+    Outcome(name="funds_final", variable="funds_final", aggregation="summary"),
+    Outcome(name="revenue_total", variable="revenue_total", aggregation="summary"),
     Outcome(name="undisciplined_share", variable="undisciplined_share", aggregation="summary"),
-    Outcome(name="factions_final", variable="factions", aggregation="final"),
-    Outcome(name="backing_final", variable="backing", aggregation="final", sense="maximize"),
+    Outcome(name="factions_final", variable="factions_final", aggregation="summary"),
+    Outcome(name="backing_final", variable="backing_final", aggregation="summary",
+            sense="maximize"),
     Outcome(name="attacks_transnational_share", variable="attacks_transnational_share",
             aggregation="summary"),
-    Outcome(name="capability_transnational_share", variable="capability_transnational_share",
-            aggregation="summary"),
-    Outcome(name="attacks_trigger_on", variable="attacks_trigger_on", aggregation="summary"),
-    Outcome(name="attacks_trigger_off", variable="attacks_trigger_off", aggregation="summary"),
 ]
 
 
@@ -114,30 +112,32 @@ CLAIMS: list[Claim] = [
                      & _ratio_ok(_c(w, "strikes", "capture_final"),
                                  _c(w, SQ, "capture_final"), 0.95))),
     Claim("C4", "Sanctions leak",
-          "Under sanctions the groups' funds at the end stay at or above 80% of the status "
-          "quo's.",
-          ("sanctions", SQ), ("funds_final",),
-          lambda w: _ratio_ok(_c(w, "sanctions", "funds_final"), _c(w, SQ, "funds_final"), 0.8)),
+          "Under sanctions the groups' revenue over the run (income and state rents) stays "
+          "at or above 80% of the status quo's.",
+          ("sanctions", SQ), ("revenue_total",),
+          lambda w: _ratio_ok(_c(w, "sanctions", "revenue_total"), _c(w, SQ, "revenue_total"),
+                              0.8)),
     Claim("C5", "Co-option without accountability feeds capture",
-          "Co-option ends with more state capture than the status quo.",
+          "Co-option ends with at least 10% more state capture than the status quo.",
           ("co-option", SQ), ("capture_final",),
-          lambda w: _c(w, "co-option", "capture_final") > _c(w, SQ, "capture_final") + 1e-9),
+          lambda w: _c(w, "co-option", "capture_final") > 1.1 * _c(w, SQ, "capture_final")),
     Claim("C6", "Transnational groups carry the escalation",
-          "Under the status quo, transnational groups' share of attacks exceeds their share "
-          "of military capability.",
-          (SQ,), ("attacks_transnational_share", "capability_transnational_share"),
-          lambda w: (_c(w, SQ, "attacks_transnational_share")
-                     > _c(w, SQ, "capability_transnational_share"))),
+          "Calming the regional trigger (cease-fire diplomacy) lowers the transnational "
+          "groups' share of attacks against the status quo: they are the ones who escalate "
+          "with the regional struggle.",
+          ("diplomacy", SQ), ("attacks_transnational_share",),
+          lambda w: (_c(w, "diplomacy", "attacks_transnational_share")
+                     < _c(w, SQ, "attacks_transnational_share") - 1e-9)),
     Claim("C7", "The regional trigger drives attacks",
-          "Under the status quo, the weekly attack rate while the regional trigger is on is "
-          "higher than while it is off.",
-          (SQ,), ("attacks_trigger_on", "attacks_trigger_off"),
-          lambda w: _c(w, SQ, "attacks_trigger_on") > _c(w, SQ, "attacks_trigger_off")),
+          "Cease-fire diplomacy on the regional trigger cuts attacks by at least 20% against "
+          "the status quo.",
+          ("diplomacy", SQ), ("attacks",),
+          lambda w: _c(w, "diplomacy", "attacks") <= 0.8 * _c(w, SQ, "attacks")),
     Claim("C8", "Strikes erode the value of backing",
-          "Under strikes the value of the foreign power's backing at the end is lower than "
-          "under the status quo.",
+          "Under strikes the value of the foreign power's backing at the end is at least 10% "
+          "lower than under the status quo.",
           ("strikes", SQ), ("backing_final",),
-          lambda w: _c(w, "strikes", "backing_final") < _c(w, SQ, "backing_final") - 1e-9),
+          lambda w: _c(w, "strikes", "backing_final") < 0.9 * _c(w, SQ, "backing_final")),
     Claim("C9", "Accountability is slow but durable",
           "Accountability ends with less capture and fewer attacks in the last year than the "
           "status quo, and its relative cut in attacks is larger in the last year than in the "
@@ -174,8 +174,25 @@ def claim_worlds(outcomes: pd.DataFrame) -> pd.DataFrame:
     names = [c for c in outcomes.columns if c not in ("policy", "point", "replication")]
     w = outcomes.pivot_table(index=["point", "replication"], columns="policy", values=names,
                              aggfunc="first")
-    w.columns = [f"{p}:{o}" for o, p in w.columns]
+    w.columns = [f"{pair[1]}:{pair[0]}" for pair in w.columns.to_list()]
     return w
+
+
+def independent_points(points: pd.Index, design: pd.DataFrame,
+                       spec: ExperimentSpec | None) -> np.ndarray:
+    """Mask of the design points PRIM should see.
+
+    A Saltelli design repeats each base point's values across its ``d + 2`` rows (``A``,
+    ``AB_1`` .. ``AB_d``, ``B``); PRIM's statistics assume independent draws, so only the
+    ``A`` and ``B`` rows are kept. Other designs keep every point.
+    """
+    pts = np.asarray(points, dtype=int)
+    if spec is None or spec.design.method != "sobol":
+        return np.ones(len(pts), dtype=bool)
+    d = design.shape[1]
+    block = 2 * d + 2 if spec.design.second_order else d + 2
+    pos = pts % block
+    return (pos == 0) | (pos == block - 1)
 
 
 def evaluate_claims(outcomes: pd.DataFrame, design: pd.DataFrame,
@@ -190,7 +207,8 @@ def evaluate_claims(outcomes: pd.DataFrame, design: pd.DataFrame,
     design : pandas.DataFrame
         Parameter values per design point (for PRIM).
     spec : ExperimentSpec, optional
-        Unused except for documentation of what ran.
+        The experiment's spec; with a Saltelli design, PRIM sees only its independent
+        points (see :func:`independent_points`).
     prim : bool
         Whether to search for the box where each claim fails.
 
@@ -223,8 +241,10 @@ def evaluate_claims(outcomes: pd.DataFrame, design: pd.DataFrame,
         lo, hi = _wilson(k, n)
         rec.update(share=k / n if n else None, low=lo, high=hi, n=n)
         if prim and n and len(design.columns):
-            x = design.reindex(w.index.get_level_values("point")).reset_index(drop=True)
-            rec["fails_box"] = prim_box(x, ~holds)
+            points = w.index.get_level_values("point")
+            keep = np.asarray(independent_points(points, design, spec), dtype=bool)
+            x = design.reindex(points[keep]).reset_index(drop=True)
+            rec["fails_box"] = prim_box(x, ~holds[keep])
         out.append(rec)
         checked += 1
     return out if checked else None

@@ -154,10 +154,12 @@ def evaluate_chunk(task: ChunkTask) -> ChunkRows:
     params: dict[str, Any] = dict(task.fixed)
     for j, name in enumerate(task.names):
         params[name] = np.repeat(task.design[:, j], reps)
-    needs_weekly = bool(task.record) or any(o.aggregation != "summary" for o in task.outcomes)
+    # Record only the weekly variables that outcomes and stored trajectories need.
+    needed = {o.variable.partition("[")[0] for o in task.outcomes if o.aggregation != "summary"}
+    needed |= {v.partition("[")[0] for v in task.record}
     result = simulate(kg, policy=task.policy, runs=n_runs, weeks=task.weeks, seed=task.seed,
                       params=params, mechanisms=task.mechanisms or None,
-                      run_offset=start * reps, record="weekly" if needs_weekly else "summary")
+                      run_offset=start * reps, record=sorted(needed) or "summary")
     point = np.repeat(np.arange(start, stop), reps)
     rep = np.tile(np.arange(reps), stop - start)
     frames = []

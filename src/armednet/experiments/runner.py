@@ -77,6 +77,28 @@ def _check_parameters(spec: ExperimentSpec) -> None:
                          + ". `armednet simulate --list-params` lists them.")
 
 
+def _check_outcomes(spec: ExperimentSpec) -> None:
+    from armednet.sim.engine import SUMMARY_COLUMNS, WEEKLY_GROUP_VARIABLES, WEEKLY_VARIABLES
+
+    weekly: tuple[str, ...] = (*WEEKLY_VARIABLES, *WEEKLY_GROUP_VARIABLES)
+    summary: tuple[str, ...] = SUMMARY_COLUMNS
+    for i, o in enumerate(spec.outcomes):
+        name = o.variable.partition("[")[0]
+        if o.aggregation == "summary":
+            if name in SUMMARY_COLUMNS or name.startswith("power_"):
+                continue
+            pool, what = summary, "summary column"
+        elif name in weekly:
+            continue
+        else:
+            pool, what = weekly, "weekly variable"
+        import difflib
+
+        near = difflib.get_close_matches(name, pool, n=3, cutoff=0.5)
+        hint = f"did you mean {', '.join(near)}?" if near else f"expected one of {', '.join(pool)}"
+        raise InputError(f"outcomes[{i}] ({o.name}): {name!r} is not a {what}; {hint}")
+
+
 def _resolve_policies(spec: ExperimentSpec, base: Path | None) -> dict[str, Any]:
     from armednet.sim.policy import resolve_policy
 
@@ -98,6 +120,7 @@ def plan_experiment(spec: ExperimentSpec, spec_dir: Path | None = None,
     from armednet.kb import KnowledgeGraph
 
     _check_parameters(spec)
+    _check_outcomes(spec)
     if kg is None:
         base_scenario = spec.scenario
         if base_scenario and spec_dir is not None and (spec_dir / base_scenario).exists():
@@ -137,9 +160,8 @@ def _design_long(design: DesignMatrix) -> pd.DataFrame:
 
 
 def _metadata(plan: Plan) -> dict[str, Any]:
-    from armednet.sim.params import PARAMETERS
-
     from armednet import __version__
+    from armednet.sim.params import PARAMETERS
 
     spec = plan.spec
     params = {name: p.default for name, p in PARAMETERS.items()}
@@ -154,6 +176,21 @@ def _metadata(plan: Plan) -> dict[str, Any]:
         "weeks": spec.weeks, "n_chunks": len(plan.tasks),
         "params": json.dumps(params, sort_keys=True), "created": dt.datetime.now(),
     }
+
+
+def _refuse_changed_spec(store: Any, plan: Plan) -> None:
+    """An unfinished experiment of the same name with another spec means the spec (or the
+    scenario) was edited mid-run: stop rather than quietly start a second experiment."""
+    for other in store.unfinished_namesakes(plan.spec.name, plan.experiment_id):
+        old, new = other["spec"], plan.spec.model_dump(mode="json")
+        changed = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
+        what = (f"fields changed: {', '.join(changed)}" if changed
+                else "the scenario changed")
+        raise InputError(
+            f"experiment {plan.spec.name!r} in {store.path} is unfinished "
+            f"({other['chunks_done']}/{other['n_chunks']} chunks, id {other['experiment_id']}) "
+            f"and was started with a different spec or scenario ({what}). Run the original "
+            "spec to resume it, or give the new spec another name.")
 
 
 def run_experiment(
@@ -192,6 +229,7 @@ def run_experiment(
     """
     plan = plan_experiment(spec, spec_dir)
     with open_store(db) as store:
+        _refuse_changed_spec(store, plan)
         store.register(_metadata(plan), _design_long(plan.design))
         done = store.done_chunks(plan.experiment_id)
         todo = [t for t in plan.tasks if t.chunk not in done]

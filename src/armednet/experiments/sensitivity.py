@@ -35,10 +35,15 @@ def _point_means(outcomes: pd.DataFrame, outcome: str, policy: str, n_points: in
         raise InputError(f"no results for policy {policy!r}")
     if outcome not in g.columns:
         raise InputError(f"unknown outcome {outcome!r}")
-    y = g.groupby("point")[outcome].mean().reindex(range(n_points))
-    if y.isna().any():
+    means = g.groupby("point")[outcome].mean()
+    if len(means) < n_points:
         raise InputError("the experiment is incomplete: run it to the end before a "
                          "sensitivity analysis")
+    y = means.reindex(range(n_points))
+    if y.isna().any():
+        raise InputError(f"outcome {outcome!r} is undefined at {int(y.isna().sum())} design "
+                         "points (e.g. no attack while the trigger was off); sensitivity "
+                         "indices need a value everywhere")
     return y.to_numpy(dtype=float)
 
 

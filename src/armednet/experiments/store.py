@@ -180,6 +180,16 @@ class ResultStore:
                          [dt.datetime.now(), seconds, evaluator, experiment_id])
 
     # -- chunks ------------------------------------------------------------------------
+    def unfinished_namesakes(self, name: str, experiment_id: str) -> list[dict[str, Any]]:
+        """Other experiments of the same name that are not complete (id, spec, progress)."""
+        rows = self.con.execute("""
+            SELECT e.experiment_id, e.spec, e.n_chunks, count(c.chunk)
+            FROM experiments e LEFT JOIN chunks c USING (experiment_id)
+            WHERE e.name = ? AND e.experiment_id <> ?
+            GROUP BY ALL HAVING count(c.chunk) < e.n_chunks""", [name, experiment_id]).fetchall()
+        return [{"experiment_id": r[0], "spec": json.loads(r[1]) if isinstance(r[1], str)
+                 else r[1], "n_chunks": int(r[2]), "chunks_done": int(r[3])} for r in rows]
+
     def done_chunks(self, experiment_id: str) -> set[int]:
         rows = self.con.execute("SELECT chunk FROM chunks WHERE experiment_id = ?",
                                 [experiment_id]).fetchall()

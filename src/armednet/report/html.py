@@ -89,7 +89,7 @@ def _comparison_section(analysis: dict[str, Any], outcomes: pd.DataFrame,
     out = []
     parts = []
     if traj is not None and len(traj):
-        bands = {p: fan_quantiles(np.stack(g["values"].to_list()))
+        bands = {str(p): fan_quantiles(np.stack(g["values"].to_list()))
                  for p, g in traj.groupby("policy", sort=False)}
         weeks = len(next(iter(bands.values()))["median"])
         parts.append(_fig(fan_chart(bands, dates[:weeks] if dates else None), "fan-attacks"))
