@@ -247,13 +247,18 @@ def run_experiment(
             with ev:
                 results: Iterator[tuple[ChunkTask, Any]] = ev.imap_unordered(evaluate_chunk,
                                                                               todo)
+                store_seconds = 0.0
                 for task, rows in results:
+                    # CPU time of the commit: what the store costs, not time spent
+                    # waiting for a core the workers are using
+                    t_commit = time.process_time()
                     store.commit_chunk(plan.experiment_id, task.chunk, task.policy_name,
                                        task.points, rows)
+                    store_seconds += time.process_time() - t_commit
                     n_done += 1
                     runs_done += runs_per[task.chunk]
                     if progress is not None:
                         progress(Progress(n_done, len(plan.tasks), runs_done, plan.runs_total,
                                           time.perf_counter() - t0, task.chunk))
-            store.finish(plan.experiment_id, time.perf_counter() - t0, ev.name)
+            store.finish(plan.experiment_id, time.perf_counter() - t0, ev.name, store_seconds)
     return plan.experiment_id
