@@ -82,6 +82,9 @@ def run(
                                          help="Dask scheduler address (dask evaluator)."),
     workers: int | None = typer.Option(None, "--workers", min=1,
                                        help="Worker processes (default: all cores)."),
+    posterior: Path | None = typer.Option(
+        None, "--posterior", help="Parameter sets drawn per world (e.g. from `armednet "
+        "calibrate`); overrides the spec's `posterior`."),
     json_out: bool = JSON_OPT,
 ) -> None:
     """Run (or resume) an experiment; results go to the database."""
@@ -92,6 +95,8 @@ def run(
 
         raise InputError(f"unknown evaluator {evaluator!r}; expected local, dask or sequential")
     spec = load_spec(spec_file)
+    if posterior is not None:
+        spec = spec.model_copy(update={"posterior": str(posterior.resolve())})
     t0 = time.perf_counter()
     eid = run_with_progress(spec, db, evaluator, scheduler, workers, spec_file.parent,
                             quiet=json_out)

@@ -7,6 +7,7 @@ import typer
 from armednet.cli import events, experiment, kb
 from armednet.cli._common import state
 from armednet.cli.analyze import analyze
+from armednet.cli.calibrate import calibrate
 from armednet.cli.demo import demo
 from armednet.cli.report import report
 from armednet.cli.serve import serve
@@ -25,6 +26,7 @@ app.add_typer(experiment.app, name="experiment")
 app.add_typer(events.app, name="events")
 app.command("analyze")(analyze)
 app.command("simulate")(simulate)
+app.command("calibrate")(calibrate)
 app.command("report")(report)
 app.command("serve")(serve)
 app.command("demo")(demo)

@@ -60,6 +60,8 @@ class ChunkTask:
         Metrics to compute per run.
     record : tuple of str
         Weekly variables whose per-run series are stored.
+    posterior : pandas.DataFrame, optional
+        Parameter sets drawn per world (see :func:`armednet.sim.params.draw_parameter_sets`).
     """
 
     chunk: int
@@ -77,6 +79,7 @@ class ChunkTask:
     mechanisms: dict[str, bool] = field(default_factory=dict)
     outcomes: tuple[Outcome, ...] = ()
     record: tuple[str, ...] = ()
+    posterior: pd.DataFrame | None = None
 
 
 @functools.lru_cache(maxsize=4)
@@ -152,6 +155,11 @@ def evaluate_chunk(task: ChunkTask) -> ChunkRows:
     reps = task.replications
     n_runs = (stop - start) * reps
     params: dict[str, Any] = dict(task.fixed)
+    if task.posterior is not None:  # one parameter set per world, by its global run index
+        from armednet.sim.params import draw_parameter_sets
+
+        params.update(draw_parameter_sets(task.posterior, np.arange(start * reps, stop * reps),
+                                          task.seed))
     for j, name in enumerate(task.names):
         params[name] = np.repeat(task.design[:, j], reps)
     # Record only the weekly variables that outcomes and stored trajectories need.

@@ -114,6 +114,27 @@ def _resolve_policies(spec: ExperimentSpec, base: Path | None) -> dict[str, Any]
     return out
 
 
+def _load_posterior(spec: ExperimentSpec, spec_dir: Path | None) -> tuple[Any, str]:
+    """The spec's parameter-set table and its content hash (part of the experiment id, so
+    that a changed posterior file is a changed experiment)."""
+    if spec.posterior is None:
+        return None, ""
+    import hashlib
+
+    from armednet.sim.params import RESERVED_COLUMNS, load_parameter_sets
+
+    path = Path(spec.posterior)
+    if not path.is_absolute() and spec_dir is not None:
+        path = spec_dir / path
+    table = load_parameter_sets(path)
+    taken = {u.name for u in spec.uncertainties} | set(spec.params)
+    clash = sorted(c for c in table.columns if c in taken and c not in RESERVED_COLUMNS)
+    if clash:
+        raise InputError(f"posterior {path}: {', '.join(clash)} also uncertain or fixed in "
+                         "the spec; a parameter comes from one place only")
+    return table, hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 def plan_experiment(spec: ExperimentSpec, spec_dir: Path | None = None,
                     kg: Any = None) -> Plan:
     """Resolve a spec into chunks without running anything."""
@@ -127,6 +148,7 @@ def plan_experiment(spec: ExperimentSpec, spec_dir: Path | None = None,
             base_scenario = str(spec_dir / base_scenario)
         kg = KnowledgeGraph.load(base_scenario)
     policies = _resolve_policies(spec, spec_dir)
+    posterior, posterior_sha = _load_posterior(spec, spec_dir)
     design = make_design(spec)
     reps = spec.replications
     chunk_points = spec.chunk_points or max(1, TARGET_RUNS_PER_CHUNK // reps)
@@ -145,9 +167,11 @@ def plan_experiment(spec: ExperimentSpec, spec_dir: Path | None = None,
                 policy_name=pname, policy=policy, points=(start, stop), replications=reps,
                 design=values[start:stop], names=names, fixed=dict(spec.params),
                 seed=spec.seed, weeks=spec.weeks, mechanisms=dict(spec.mechanisms),
-                outcomes=tuple(spec.outcomes), record=tuple(spec.record)))
+                outcomes=tuple(spec.outcomes), record=tuple(spec.record),
+                posterior=posterior))
             chunk += 1
-    return Plan(experiment_id=spec_hash(spec, kg.hash), spec=spec, kg=kg, design=design,
+    return Plan(experiment_id=spec_hash(spec, kg.hash + posterior_sha), spec=spec, kg=kg,
+                design=design,
                 policies=policies, chunk_points=chunk_points, tasks=tasks)
 
 

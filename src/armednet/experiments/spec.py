@@ -163,6 +163,10 @@ class ExperimentSpec(_Strict):
     params: dict[str, float] = {}
     chunk_points: Annotated[int, Field(ge=1)] | None = None
     record: list[str] = ["attacks"]
+    posterior: str | None = Field(
+        default=None, description="Parameter sets (e.g. the posterior of `armednet "
+        "calibrate`, Parquet or CSV; a path relative to the spec file): each world draws "
+        "one set, by weight, for parameters that are neither uncertain nor fixed.")
 
     @field_validator("levers", mode="before")
     @classmethod

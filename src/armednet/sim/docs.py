@@ -104,7 +104,8 @@ facts active that day); every rule below is a plain reading of the graph, with n
   `state_rents`). The part of a group's reported revenue that no tie explains becomes two
   channels, formal (sanctionable) and informal, weighed by `s_f`.
 - **Trigger**: the series `gaza_war_intensity` (or `regional_trigger`, `trigger`, else the
-  first series), step or linear as declared.
+  first series), step or linear as declared; a week's value is the mean of the daily values
+  over its seven days (a truce from a Friday counts for three days of its week).
 - **Scheduled events** (inputs, never the groups' decisions): `strike` events hit their target
   groups (an umbrella stands for its member groups) with their `intensity` in targets, split
   equally; `leadership_strike` events kill the named persons (a strike on a group that names

@@ -373,7 +373,6 @@ def build_inputs(kg: KnowledgeGraph, weeks: int) -> ModelInputs:
     revenue_annual = np.concatenate([revenue, np.zeros(g0)])
 
     # exogenous series -------------------------------------------------------------------
-    days = [start + dt.timedelta(days=7 * w) for w in range(weeks)]
     series = {s.id: s for s in kg.scenario.series}
     trig = next((series[s] for s in TRIGGER_SERIES if s in series), None)
     if trig is None and series:
@@ -383,8 +382,11 @@ def build_inputs(kg: KnowledgeGraph, weeks: int) -> ModelInputs:
         tau = np.zeros(weeks)
         notes.append("no trigger series: tau = 0")
     else:
-        tau = _step_series([(earliest(p.date), p.value) for p in trig.points], days,
-                           trig.interpolation == "linear")
+        # the weekly value is the mean of the daily series over the week's seven days, so a
+        # truce that starts mid-week counts for the days it covers
+        daily = [start + dt.timedelta(days=d) for d in range(7 * weeks)]
+        tau = _step_series([(earliest(p.date), p.value) for p in trig.points], daily,
+                           trig.interpolation == "linear").reshape(weeks, 7).mean(axis=1)
 
     # scheduled events --------------------------------------------------------------------
     person_ids = [n.id for n in kg.scenario.nodes if n.type is NodeType.PERSON]
