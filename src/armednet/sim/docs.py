@@ -153,7 +153,8 @@ cease-fire), foreign `casualties`, `civilian_harm` (attacks, strikes and
 repression) and `repression_harm`, `ceasefire_spells`, `first_ceasefire_week`,
 `ceasefire_mean_length`, `time_to_resumption` (weeks from a group's first cease-fire to its
 next attack, mean over groups), `final_year_attack_rate`, `attacks_trigger_on` and
-`attacks_trigger_off` (mean weekly attacks while the trigger is on and off),
+`attacks_trigger_off` (mean weekly attacks in weeks when the trigger is on, at 0.5 or more,
+and off),
 `attacks_transnational_share` and `capability_transnational_share` (orientation >= 0.5),
 `transnational_share_trigger_on` and `_off` (transnational groups' share of the attacks
 made while the trigger is on, and off), `revenue_total` (income and state rents received,

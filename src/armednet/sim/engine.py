@@ -243,7 +243,7 @@ class _Recorder:
         resumed_now = (self.first_spell >= 0) & (self.first_spell < t) & (att_g > 0) & np.isnan(
             self.resumed)
         self.resumed = np.where(resumed_now, t - self.first_spell, self.resumed)
-        on = sc["tau"][:, 0] > 0
+        on = sc["tau"][:, 0] >= 0.5  # "on": the trigger at half its full intensity or more
         att_tr = (att_g * trans).sum(axis=1)
         self.on_att += np.where(on, att, 0.0)
         self.on_n += on
