@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from armednet.errors import InputError
+from armednet.sim._ops import rowsum, weighted_rowsum
 from armednet.sim.init import (
     ModelInputs,
     PolicySchedule,
@@ -184,34 +185,32 @@ def resolve_record(record: str | Iterable[str]) -> frozenset[str]:
 
 
 class _Recorder:
-    """Accumulates per-run summaries (and optionally weekly arrays) for one chunk."""
+    """Accumulates per-run summaries (and optionally weekly arrays) for one chunk.
+
+    Counts are accumulated per group slot and summed once at the end: a slot's orientation
+    and exposure do not change once it is in use, so totals by kind of group are exact.
+    """
 
     def __init__(self, inputs: ModelInputs, R: int, record: frozenset[str]) -> None:
         T, G = inputs.weeks, inputs.G
         self.T = T
         z = np.zeros
-        self.attacks = z(R)
-        self.att_u = z(R)
-        self.att_cf = z(R)
-        self.att_trans = z(R)
-        self.trans_on = z(R)
-        self.trans_off = z(R)
-        self.revenue = z(R)
+        self.att = z((R, G))
+        self.att_u = z((R, G))
+        self.att_cf = z((R, G))
+        self.att_on = z((R, G))
+        self.att_last = z((R, G))
+        self.revenue = z((R, G))
+        self.weeks_on = 0
         self.cas = z(R)
         self.harm = z(R)
         self.rep_harm = z(R)
         self.spells = z((R, G))
         self.cf_weeks = z((R, G))
-        self.first_cf = np.full(R, np.nan)
         self.first_spell = np.full((R, G), -1.0)
         self.resumed = np.full((R, G), np.nan)
-        self.on_att = z(R)
-        self.on_n = z(R)
-        self.off_att = z(R)
-        self.off_n = z(R)
         self.cap_trans = z(R)
         self.protest = z(R)
-        self.last_year = z(R)
         self.last_year_from = max(0, T - 52)
         self.exposure = inputs.exposure
         self.record = record
@@ -222,12 +221,17 @@ class _Recorder:
     def week(self, t: int, s: State, ctx: Context, power: Callable[[], np.ndarray]) -> None:
         sc = ctx.scratch
         att_g = sc["attacks"]
-        att = att_g.sum(axis=1)
-        trans = s.o >= 0.5
-        self.attacks += att
-        self.att_u += sc["attacks_u"].sum(axis=1)
-        self.att_cf += sc["attacks_cf"].sum(axis=1)
-        self.att_trans += (att_g * trans).sum(axis=1)  # orientation >= 0.5
+        self.att += att_g
+        self.att_u += sc["attacks_u"]
+        self.att_cf += sc["attacks_cf"]
+        on = bool(sc["tau"][0, 0] >= 0.5)  # "on": the trigger at half its intensity or more
+        if on:
+            self.att_on += att_g
+            self.weeks_on += 1
+        if t >= self.last_year_from:
+            self.att_last += att_g
+        self.revenue += sc["income"]
+        self.revenue += sc["rents"]
         cas = sc["casualties"]
         self.cas += cas
         harm = sc["civ_harm"] + sc["strike_harm"] + sc["repression_harm"]
@@ -236,41 +240,31 @@ class _Recorder:
         declared = sc["declared"]
         self.spells += declared
         self.cf_weeks += s.S
-        newfirst = declared & (self.first_spell < 0)
-        self.first_spell = np.where(newfirst, t, self.first_spell)
-        any_decl = declared.any(axis=1)
-        self.first_cf = np.where(np.isnan(self.first_cf) & any_decl, t, self.first_cf)
-        resumed_now = (self.first_spell >= 0) & (self.first_spell < t) & (att_g > 0) & np.isnan(
-            self.resumed)
-        self.resumed = np.where(resumed_now, t - self.first_spell, self.resumed)
-        on = sc["tau"][:, 0] >= 0.5  # "on": the trigger at half its full intensity or more
-        att_tr = (att_g * trans).sum(axis=1)
-        self.on_att += np.where(on, att, 0.0)
-        self.on_n += on
-        self.off_att += np.where(on, 0.0, att)
-        self.off_n += ~on
-        self.trans_on += np.where(on, att_tr, 0.0)
-        self.trans_off += np.where(on, 0.0, att_tr)
-        self.revenue += ((sc["income"] + sc["rents"]) * self.exposure).sum(axis=1)
-        m_in = s.M * self.exposure
-        mtot = m_in.sum(axis=1)
-        self.cap_trans += np.where(mtot > 0, (m_in * trans).sum(axis=1)
-                                   / np.maximum(mtot, 1e-12), 0.0)
+        a = sc["attacker_slots"]
+        if declared.any():
+            self.first_spell = np.where(declared & (self.first_spell < 0), t, self.first_spell)
+        started = self.first_spell[:, a]
+        if (started >= 0).any():
+            back = (started >= 0) & (started < t) & (att_g[:, a] > 0) & np.isnan(
+                self.resumed[:, a])
+            self.resumed[:, a] = np.where(back, t - started, self.resumed[:, a])
+        m_in = s.M[:, a]
+        mtot = rowsum(m_in)
+        self.cap_trans += weighted_rowsum(m_in, (s.o[:, a] >= 0.5).astype(np.float64)) / (
+            np.maximum(mtot, 1e-12)) * (mtot > 0)
         self.protest += s.Q
-        if t >= self.last_year_from:
-            self.last_year += att
         if self.record:
             g = {
-                "attacks": lambda: att,
-                "attacks_undisciplined": lambda: sc["attacks_u"].sum(axis=1),
+                "attacks": lambda: rowsum(att_g),
+                "attacks_undisciplined": lambda: rowsum(sc["attacks_u"]),
                 "casualties": lambda: cas,
                 "civilian_harm": lambda: harm,
                 "capture": lambda: capture_index(s, ctx),
-                "accountability": lambda: (s.A * sc["budget_norm"]).sum(axis=1),
+                "accountability": lambda: rowsum(s.A * sc["budget_norm"]),
                 "protest": lambda: s.Q,
                 "backing": lambda: s.B,
                 "tau": lambda: sc["tau"][:, 0],
-                "ceasefires": lambda: s.S.sum(axis=1),
+                "ceasefires": lambda: rowsum(s.S.astype(np.float64)),
                 "factions": lambda: self.factions(s),
                 "group_attacks": lambda: att_g,
                 "military": lambda: s.M,
@@ -293,9 +287,17 @@ class _Recorder:
                 run_index: np.ndarray) -> dict[str, np.ndarray]:
         inp = ctx.inputs
         T = self.T
-        n_spells = self.spells.sum(axis=1)
+        trans = (s.o >= 0.5).astype(np.float64)
+        attacks, att_u = rowsum(self.att), rowsum(self.att_u)
+        att_on = rowsum(self.att_on)
+        att_off = attacks - att_on
+        tr_on = weighted_rowsum(self.att_on, trans)
+        tr_off = weighted_rowsum(self.att - self.att_on, trans)
+        weeks_off = T - self.weeks_on
+        n_spells = rowsum(self.spells)
+        first = np.where(self.first_spell >= 0, self.first_spell, np.inf).min(axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):
-            mean_len = np.where(n_spells > 0, self.cf_weeks.sum(axis=1)
+            mean_len = np.where(n_spells > 0, rowsum(self.cf_weeks)
                                 / np.maximum(n_spells, 1), np.nan)
             res = self.resumed
             has = ~np.isnan(res)
@@ -303,36 +305,36 @@ class _Recorder:
                            / np.maximum(has.sum(axis=1), 1), np.nan)
         out: dict[str, np.ndarray] = {
             "run": run_index,
-            "attacks": self.attacks,
-            "attacks_undisciplined": self.att_u,
-            "attacks_under_ceasefire": self.att_cf,
-            "undisciplined_share": np.where(self.attacks > 0, self.att_u
-                                            / np.maximum(self.attacks, 1), 0.0),
+            "attacks": attacks,
+            "attacks_undisciplined": att_u,
+            "attacks_under_ceasefire": rowsum(self.att_cf),
+            "undisciplined_share": np.where(attacks > 0, att_u / np.maximum(attacks, 1), 0.0),
             "casualties": self.cas,
             "civilian_harm": self.harm,
             "repression_harm": self.rep_harm,
             "ceasefire_spells": n_spells,
-            "first_ceasefire_week": self.first_cf,
+            "first_ceasefire_week": np.where(np.isfinite(first), first, np.nan),
             "ceasefire_mean_length": mean_len,
             "time_to_resumption": ttr,
-            "final_year_attack_rate": self.last_year / max(1, T - self.last_year_from),
-            "attacks_trigger_on": np.where(self.on_n > 0, self.on_att
-                                           / np.maximum(self.on_n, 1), np.nan),
-            "attacks_trigger_off": np.where(self.off_n > 0, self.off_att
-                                            / np.maximum(self.off_n, 1), np.nan),
-            "attacks_transnational_share": np.where(self.attacks > 0, self.att_trans
-                                                    / np.maximum(self.attacks, 1), 0.0),
+            "final_year_attack_rate": rowsum(self.att_last) / max(1, T - self.last_year_from),
+            "attacks_trigger_on": (att_on / self.weeks_on if self.weeks_on
+                                   else np.full(s.runs, np.nan)),
+            "attacks_trigger_off": (att_off / weeks_off if weeks_off
+                                    else np.full(s.runs, np.nan)),
+            "attacks_transnational_share": np.where(
+                attacks > 0, weighted_rowsum(self.att, trans) / np.maximum(attacks, 1), 0.0),
             "transnational_share_trigger_on": np.where(
-                self.on_att > 0, self.trans_on / np.maximum(self.on_att, 1), np.nan),
+                att_on > 0, tr_on / np.maximum(att_on, 1), np.nan),
             "transnational_share_trigger_off": np.where(
-                self.off_att > 0, self.trans_off / np.maximum(self.off_att, 1), np.nan),
-            "revenue_total": self.revenue,
+                att_off > 0, tr_off / np.maximum(att_off, 1), np.nan),
+            "revenue_total": weighted_rowsum(self.revenue, np.broadcast_to(
+                self.exposure, self.revenue.shape)),
             "capability_transnational_share": self.cap_trans / T,
             "capture_final": capture_index(s, ctx),
-            "accountability_final": (s.A * ctx.scratch["budget_norm"]).sum(axis=1),
+            "accountability_final": rowsum(s.A * ctx.scratch["budget_norm"]),
             "factions_final": self.factions(s),
-            "military_final": (s.M * self.exposure).sum(axis=1),
-            "funds_final": (s.F * self.exposure).sum(axis=1),
+            "military_final": rowsum(s.M * self.exposure),
+            "funds_final": rowsum(s.F * self.exposure),
             "backing_final": s.B.copy(),
             "protest_mean": self.protest / T,
             "protest_final": s.Q.copy(),

@@ -796,7 +796,7 @@ class _ReferenceModel(_ModelBase):
             g.cf_weeks += g.S
             if 0 <= g.first_spell < t and g.attacks > 0 and g.resumed is None:
                 g.resumed = t - g.first_spell
-        if self.tau > 0:
+        if self.tau >= 0.5:  # "on": the trigger at half its intensity or more
             self.on_att += att
             self.on_n += 1
             self.trans_on += att_trans
