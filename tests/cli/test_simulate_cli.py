@@ -87,3 +87,21 @@ def test_bad_policy_file_loses_nothing(tmp_path: Path) -> None:
     assert_clean_usage_error(proc)
     assert "outside the simulated period" in proc.stderr
     assert not out.exists() and list(tmp_path.iterdir()) == [bad]
+
+
+def test_weekly_out_streams_only_the_recorded_variables(tmp_path: Path) -> None:
+    weekly = tmp_path / "w.parquet"
+    proc = run_cli("simulate", "--runs", "30", "--weeks", "5", "--out",
+                   str(tmp_path / "s.parquet"), "--weekly-out", str(weekly), "--record",
+                   "attacks", "--record", "military")
+    assert proc.returncode == 0, proc.stderr
+    frame = pd.read_parquet(weekly)
+    from armednet.sim.output import weekly_columns
+
+    gids = [c[len("military["):-1] for c in frame.columns if c.startswith("military[")]
+    assert list(frame.columns) == weekly_columns(gids, ["attacks", "military"])
+    assert len(frame) == 30 * 5 and "protest" not in frame.columns
+    proc = run_cli("simulate", "--runs", "2", "--record", "atacks", "--weekly-out",
+                   str(tmp_path / "x.parquet"))
+    assert_clean_usage_error(proc)
+    assert "did you mean attacks" in proc.stderr

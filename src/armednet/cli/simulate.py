@@ -86,6 +86,9 @@ def simulate(
     weekly_out: Path | None = typer.Option(
         None, "--weekly-out", help="Stream weekly trajectories (one row per run and week) to "
         "this Parquet file."),
+    record: list[str] | None = typer.Option(
+        None, "--record", help="Weekly variable to stream with --weekly-out (repeatable; "
+        "default: all of them, see docs/model.md)."),
     json_out: bool = typer.Option(False, "--json", help="Print JSON."),
     list_params: bool = typer.Option(False, "--list-params",
                                      help="List the model parameters and exit."),
@@ -105,6 +108,8 @@ def simulate(
             raise InputError(f"{label} {path}: expected a .parquet file name")
     if out is not None and weekly_out is not None and out.resolve() == weekly_out.resolve():
         raise InputError("--out and --weekly-out must be different files")
+    if record and weekly_out is None:
+        raise InputError("--record needs --weekly-out (the file the weekly series go to)")
     params: dict[str, Any] = _parse_params(param)
     if posterior is not None:
         import numpy as np
@@ -118,7 +123,8 @@ def simulate(
         params.update(drawn)
     ens = prepare(scenario, policy=policy, runs=runs, weeks=weeks, seed=seed,
                   params=params, mechanisms={name: False for name in off or []},
-                  record="weekly" if weekly_out is not None else "summary")
+                  record=(list(record) if record else "weekly") if weekly_out is not None
+                  else "summary")
     if posterior is not None:
         ens.metadata["posterior"] = str(posterior)
     summary = _run(ens, out, weekly_out, quiet=json_out)

@@ -112,11 +112,15 @@ def tidy_groups(ds: xr.Dataset, variables: Sequence[str] | None = None,
     return pd.concat(frames, ignore_index=True)
 
 
-def weekly_columns(group_ids: Sequence[str]) -> list[str]:
-    """Column names of a weekly Parquet file: run-level variables, then
-    ``variable[group]`` for every group variable and group slot."""
-    return list(WEEKLY_VARIABLES) + [f"{v}[{g}]" for v in WEEKLY_GROUP_VARIABLES
-                                     for g in group_ids]
+def weekly_columns(group_ids: Sequence[str],
+                   recorded: Sequence[str] | None = None) -> list[str]:
+    """Column names of a weekly Parquet file: ``run, week, date``, the recorded run-level
+    variables, then ``variable[group]`` for every recorded group variable and group slot."""
+    keep = set(recorded) if recorded is not None else None
+    return ["run", "week", "date"] + [v for v in WEEKLY_VARIABLES
+                                      if keep is None or v in keep] + [
+        f"{v}[{g}]" for v in WEEKLY_GROUP_VARIABLES if keep is None or v in keep
+        for g in group_ids]
 
 
 def _weekly_chunk(weekly: dict[str, np.ndarray], runs: np.ndarray, start: np.datetime64,
