@@ -11,15 +11,21 @@ from armednet.cli._common import cli_errors
 
 @cli_errors
 def report(
-    db: Path | None = typer.Option(None, "--db", help="Results database (DuckDB file)."),
-    experiment: str | None = typer.Option(None, "--experiment", "-e",
+    db: Path | None = typer.Option(
+        None, "--db", metavar="FILE",
+        help="Results database (DuckDB file of `armednet experiment run` or `armednet demo`); "
+        "without one the report covers the scenario only."),
+    experiment: str | None = typer.Option(None, "--experiment", "-e", metavar="ID",
                                           help="Experiment id (default: the latest)."),
-    scenario: str | None = typer.Option(None, "--scenario",
-                                        help="Scenario (default: the experiment's)."),
+    scenario: str | None = typer.Option(None, "--scenario", metavar="PATH|NAME",
+                                        help="Scenario (default: the experiment's, else "
+                                        "iraq-2024)."),
     out: Path = typer.Option(Path("armednet-out/report.html"), "--output", "-o",
-                             help="HTML file to write."),
+                             metavar="FILE", help="HTML file to write."),
 ) -> None:
-    """Write one HTML file (works offline) with the scenario, comparison, claims and more."""
+    """Write one HTML file that works offline: scenario and network, key actors, policy
+    comparison (fan charts, distributions), claims, PRIM boxes, Sobol indices, calibration
+    and forecast when stored, and an appendix of parameters, sources, versions and seeds."""
     from armednet.report.html import build_report
 
     path = build_report(out, db=db, experiment_id=experiment, scenario=scenario)

@@ -1,25 +1,37 @@
 """Plotly figures shared by the HTML report and the dashboard.
 
 Every function takes plain data (frames, arrays, dicts) and returns a
-``plotly.graph_objects.Figure``; none reads files or the store.
+``plotly.graph_objects.Figure``; none reads files or the store. Plotly is imported inside
+the functions, so importing this module costs nothing.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["LAYER_COLOURS", "POLICY_COLOURS", "fan_chart", "fan_quantiles", "network_figure",
-           "outcome_distributions", "sobol_bars"]
+__all__ = ["LAYER_COLOURS", "POLICY_COLOURS", "QUANTILES", "calibration_fit_figure",
+           "fan_chart", "fan_quantiles", "forecast_figure", "network_figure",
+           "network_positions", "outcome_distributions", "sobol_bars"]
 
 LAYER_COLOURS = {
     "military": "#c0392b", "political": "#2e86c1", "economic": "#d4ac0d", "state": "#7d3c98",
     "patronage": "#e67e22", "civil_society": "#27ae60", "international": "#7f8c8d",
 }
+"""One colour per layer of the knowledge graph (report and dashboard alike)."""
+
 POLICY_COLOURS = ["#34495e", "#c0392b", "#8e44ad", "#d68910", "#2471a3", "#1e8449",
                   "#a04000", "#5d6d7e", "#117a65", "#b03a2e"]
+"""Colours given to policies in the order they are plotted."""
+
+QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+"""The quantiles of a fan chart: the median and the 50% and 90% central bands."""
+
+_MARGIN = {"l": 50, "r": 20, "t": 50, "b": 40}
 
 
 def _rgba(hex_colour: str, alpha: float) -> str:
@@ -29,111 +41,306 @@ def _rgba(hex_colour: str, alpha: float) -> str:
 
 
 def fan_quantiles(series: np.ndarray) -> dict[str, np.ndarray]:
-    """Weekly median and the 50% and 90% bands of an array (runs, weeks)."""
-    q = np.quantile(series, [0.05, 0.25, 0.5, 0.75, 0.95], axis=0)
+    """Weekly median and the 50% and 90% bands of an array of shape (runs, weeks).
+
+    Parameters
+    ----------
+    series : numpy.ndarray
+        One row per run, one column per week.
+
+    Returns
+    -------
+    dict
+        ``q05, q25, median, q75, q95``: arrays of one value per week (the
+        :data:`QUANTILES` across runs, computed as :func:`numpy.quantile` does).
+    """
+    q = np.quantile(np.asarray(series, dtype=float), QUANTILES, axis=0)
     return {"q05": q[0], "q25": q[1], "median": q[2], "q75": q[3], "q95": q[4]}
 
 
-def fan_chart(bands: dict[str, dict[str, np.ndarray]], dates: list[Any] | None = None,
+def fan_chart(bands: Mapping[str, Mapping[str, np.ndarray]], dates: Sequence[Any] | None = None,
               title: str = "Attacks on foreign forces per week",
               yaxis: str = "attacks per week") -> Any:
     """One median line with 50% and 90% bands per policy.
 
     Parameters
     ----------
-    bands : dict
+    bands : mapping
         Policy -> output of :func:`fan_quantiles`.
-    dates : list, optional
+    dates : sequence, optional
         The x axis (week start dates); week numbers when omitted.
+    title, yaxis : str
+        Figure title and y-axis label.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Per policy, two filled band traces (named ``"<policy> 90%"`` and ``"<policy> 50%"``)
+        and one line trace named after the policy whose ``y`` is the weekly median.
     """
     import plotly.graph_objects as go
 
     fig = go.Figure()
     for i, (policy, q) in enumerate(bands.items()):
         colour = POLICY_COLOURS[i % len(POLICY_COLOURS)]
-        x = list(dates) if dates is not None else list(range(len(q["median"])))
+        n = len(q["median"])
+        x = list(dates)[:n] if dates is not None else list(range(n))
         for lo, hi, alpha, label in (("q05", "q95", 0.12, "90%"), ("q25", "q75", 0.25, "50%")):
             fig.add_trace(go.Scatter(
                 x=x + x[::-1], y=np.concatenate([q[hi], q[lo][::-1]]), fill="toself",
+                mode="lines",
                 fillcolor=_rgba(colour, alpha), line={"width": 0}, hoverinfo="skip",
                 legendgroup=policy, showlegend=False, name=f"{policy} {label}"))
-        fig.add_trace(go.Scatter(x=x, y=q["median"], mode="lines", name=policy,
+        fig.add_trace(go.Scatter(x=x, y=np.asarray(q["median"]), mode="lines", name=policy,
                                  legendgroup=policy, line={"color": colour, "width": 2}))
     fig.update_layout(title=title, yaxis_title=yaxis, template="plotly_white", height=420,
-                      margin={"l": 50, "r": 20, "t": 50, "b": 40})
+                      margin=_MARGIN, legend={"orientation": "h", "y": -0.15})
     return fig
 
 
-def outcome_distributions(outcomes: pd.DataFrame, names: list[str]) -> Any:
-    """Box plots of each outcome's per-run values, one box per policy."""
+def outcome_distributions(outcomes: pd.DataFrame, names: Sequence[str], cols: int = 3,
+                          policies: Sequence[str] | None = None) -> Any:
+    """Box plots of each outcome's per-run values, one box per policy.
+
+    Boxes are drawn from precomputed quantiles (box: 25%-75%, whiskers: 5%-95%, line: the
+    median), so the figure stays small whatever the number of runs.
+
+    Parameters
+    ----------
+    outcomes : pandas.DataFrame
+        One row per run, a ``policy`` column and one column per outcome.
+    names : sequence of str
+        Outcomes to show, one panel each.
+    cols : int
+        Panels per row.
+    policies : sequence of str, optional
+        Policies in plotting order (default: order of appearance).
+    """
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
-    fig = make_subplots(rows=1, cols=max(1, len(names)), subplot_titles=names)
-    policies = list(dict.fromkeys(outcomes["policy"]))
-    for j, name in enumerate(names, start=1):
-        for i, p in enumerate(policies):
-            v = outcomes.loc[outcomes["policy"] == p, name]
-            fig.add_trace(go.Box(y=v, name=p, marker_color=POLICY_COLOURS[i % 10],
-                                 showlegend=False, boxpoints=False), row=1, col=j)
-    fig.update_layout(template="plotly_white", height=380,
-                      margin={"l": 40, "r": 20, "t": 40, "b": 40})
+    names = [n for n in names if n in outcomes.columns]
+    cols = max(1, min(cols, len(names) or 1))
+    rows = max(1, -(-len(names) // cols))
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=list(names),
+                        vertical_spacing=min(0.12, 0.5 / rows), horizontal_spacing=0.06)
+    order = list(policies) if policies is not None else list(dict.fromkeys(outcomes["policy"]))
+    groups = {p: g for p, g in outcomes.groupby("policy", sort=False)}
+    for j, name in enumerate(names):
+        r, c = j // cols + 1, j % cols + 1
+        for i, p in enumerate(order):
+            if p not in groups:
+                continue
+            v = groups[p][name].to_numpy(dtype=float)
+            v = v[np.isfinite(v)]
+            if not len(v):
+                continue
+            q = np.quantile(v, QUANTILES)
+            fig.add_trace(go.Box(
+                x=[p], q1=[q[1]], median=[q[2]], q3=[q[3]], lowerfence=[q[0]],
+                upperfence=[q[4]], name=p, marker_color=POLICY_COLOURS[i % 10],
+                legendgroup=p, showlegend=j == 0, boxpoints=False), row=r, col=c)
+    fig.update_layout(template="plotly_white", height=260 * rows + 90,
+                      margin={**_MARGIN, "t": 90},
+                      legend={"orientation": "h", "y": 1.0, "yanchor": "top", "x": 0,
+                              "yref": "container"})
+    fig.update_xaxes(showticklabels=False)
     return fig
 
 
-def sobol_bars(indices: list[dict[str, Any]], title: str) -> Any:
-    """First-order and total Sobol indices with their confidence intervals."""
+def sobol_bars(indices: Sequence[Mapping[str, Any]], title: str, top: int = 15) -> Any:
+    """First-order and total Sobol indices with their confidence intervals.
+
+    Parameters
+    ----------
+    indices : sequence of mapping
+        Rows with ``parameter, S1, S1_conf, ST, ST_conf``.
+    title : str
+        Figure title.
+    top : int
+        Show the parameters with the largest total index only.
+    """
     import plotly.graph_objects as go
 
-    rows = sorted(indices, key=lambda r: -r["ST"])
+    rows = sorted(indices, key=lambda r: -float(r["ST"]))[:top]
     names = [r["parameter"] for r in rows]
     fig = go.Figure([
-        go.Bar(name="S1", x=names, y=[r["S1"] for r in rows],
+        go.Bar(name="S1 (first order)", x=names, y=[r["S1"] for r in rows],
                error_y={"type": "data", "array": [r["S1_conf"] for r in rows]}),
-        go.Bar(name="ST", x=names, y=[r["ST"] for r in rows],
+        go.Bar(name="ST (total)", x=names, y=[r["ST"] for r in rows],
                error_y={"type": "data", "array": [r["ST_conf"] for r in rows]}),
     ])
     fig.update_layout(barmode="group", title=title, template="plotly_white", height=360,
-                      margin={"l": 40, "r": 20, "t": 50, "b": 100})
+                      margin={"l": 40, "r": 20, "t": 50, "b": 110})
     return fig
 
 
-def network_figure(kg: Any, size_by: dict[str, float] | None = None, seed: int = 7) -> Any:
-    """The knowledge graph with nodes coloured by layer and sized by a measure.
+def network_positions(kg: Any, seed: int = 7) -> dict[str, tuple[float, float]]:
+    """A reproducible layout of the undirected graph: node id -> (x, y) in [-1, 1].
 
-    The layout is a seeded spring layout of the undirected graph, so the picture is
-    reproducible.
+    Kamada-Kawai (distances follow path lengths) for up to 200 nodes, else a seeded spring
+    layout. The same scenario always gets the same picture, and nodes keep their place when a
+    view hides others.
     """
     import networkx as nx
-    import plotly.graph_objects as go
 
     g = nx.Graph()
-    for n in kg.nodes():
-        g.add_node(n.id)
-    for t in kg.ties():
-        if t.from_ in g and t.to in g:
-            g.add_edge(t.from_, t.to)
-    pos = nx.spring_layout(g, seed=seed, k=1.6 / max(1, len(g)) ** 0.5)
+    g.add_nodes_from(sorted(n.id for n in kg.nodes()))
+    g.add_edges_from((t.from_, t.to) for t in kg.ties() if t.from_ in g and t.to in g)
+    if not len(g):
+        return {}
+    if len(g) <= 200:
+        start = nx.spring_layout(g, seed=seed)
+        pos = nx.kamada_kawai_layout(g, pos=start)
+    else:
+        pos = nx.spring_layout(g, seed=seed, k=1.6 / len(g) ** 0.5)
+    xy = np.array([pos[n] for n in g])
+    span = np.abs(xy - xy.mean(axis=0)).max() or 1.0
+    xy = (xy - xy.mean(axis=0)) / span
+    return {str(n): (float(x), float(y)) for n, (x, y) in zip(g, xy, strict=True)}
+
+
+def network_figure(kg: Any, size_by: Mapping[str, float] | None = None, seed: int = 7,
+                   measure: str = "betweenness") -> Any:
+    """The knowledge graph with nodes coloured by layer and sized by a measure.
+
+    Parameters
+    ----------
+    kg : KnowledgeGraph
+        The graph to draw.
+    size_by : mapping, optional
+        Node id -> value of the measure that sizes the nodes (equal sizes when omitted).
+    seed : int
+        Seed of the spring layout (:func:`network_positions`).
+    measure : str
+        Name of the sizing measure, for the hover text.
+    """
+    import plotly.graph_objects as go
+
+    pos = network_positions(kg, seed)
     ex: list[float | None] = []
     ey: list[float | None] = []
-    for a, b in g.edges():
-        ex += [pos[a][0], pos[b][0], None]
-        ey += [pos[a][1], pos[b][1], None]
+    for t in kg.ties():
+        if t.from_ in pos and t.to in pos:
+            ex += [pos[t.from_][0], pos[t.to][0], None]
+            ey += [pos[t.from_][1], pos[t.to][1], None]
     fig = go.Figure(go.Scatter(x=ex, y=ey, mode="lines", hoverinfo="skip",
                                line={"color": "#bbb", "width": 0.6}, showlegend=False))
-    size_by = size_by or {}
+    size_by = dict(size_by or {})
     top = max(size_by.values(), default=0.0) or 1.0
     by_layer: dict[str, list[Any]] = {}
     for n in kg.nodes():
         by_layer.setdefault(str(kg.node_layer(n.id)), []).append(n)
     for layer, nodes in by_layer.items():
+        text = [f"{n.name} ({n.type})" + (f"<br>{measure} {size_by[n.id]:.3g}"
+                                          if n.id in size_by else "") for n in nodes]
         fig.add_trace(go.Scatter(
-            x=[pos[n.id][0] for n in nodes], y=[pos[n.id][1] for n in nodes], mode="markers",
-            name=layer, text=[f"{n.name} ({n.type})" for n in nodes], hoverinfo="text",
-            marker={"size": [8 + 22 * (size_by.get(n.id, 0.0) / top) ** 0.5 for n in nodes],
-                    "color": LAYER_COLOURS.get(layer, "#555"), "line": {"width": 0.5,
-                                                                        "color": "#fff"}}))
-    fig.update_layout(template="plotly_white", height=560, showlegend=True,
+            x=[pos[n.id][0] for n in nodes], y=[pos[n.id][1] for n in nodes],
+            mode="markers", name=layer, text=text, hoverinfo="text",
+            marker={"size": [8 + 22 * (max(size_by.get(n.id, 0.0), 0.0) / top) ** 0.5
+                             for n in nodes],
+                    "color": LAYER_COLOURS.get(layer, "#555"),
+                    "line": {"width": 0.5, "color": "#fff"}}))
+    fig.update_layout(template="plotly_white", height=600, showlegend=True,
                       xaxis={"visible": False}, yaxis={"visible": False},
-                      margin={"l": 10, "r": 10, "t": 30, "b": 10})
+                      margin={"l": 10, "r": 10, "t": 30, "b": 10},
+                      legend={"title": {"text": "layer"}})
+    return fig
+
+
+def _mid(first: str, last: str) -> dt.date:
+    a, b = dt.date.fromisoformat(str(first)[:10]), dt.date.fromisoformat(str(last)[:10])
+    return a + (b - a) / 2
+
+
+def calibration_fit_figure(calibration: Mapping[str, Any]) -> Any:
+    """Observed counts per interval against the 90% posterior predictive interval.
+
+    Parameters
+    ----------
+    calibration : mapping
+        A calibration record (``predictive``: rows with ``first_day, last_day, observed,
+        median, low, high, inside``). Each interval is drawn at its middle day; observed
+        counts outside their predictive interval are drawn as red crosses.
+    """
+    import plotly.graph_objects as go
+
+    rows = list(calibration.get("predictive") or [])
+    x = [_mid(r["first_day"], r["last_day"]) for r in rows]
+    med = np.array([float(r["median"]) for r in rows])
+    lo = np.array([float(r["low"]) for r in rows])
+    hi = np.array([float(r["high"]) for r in rows])
+    labels = [f"{r['first_day']} .. {r['last_day']}" for r in rows]
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(
+        x=x, y=med, mode="markers", name="posterior predictive median (90% interval)",
+        marker={"color": "#2471a3", "size": 8, "symbol": "line-ew-open"},
+        error_y={"type": "data", "symmetric": False, "array": hi - med, "arrayminus": med - lo,
+                 "color": "rgba(36,113,163,0.6)", "thickness": 6, "width": 0},
+        text=labels, hovertemplate="%{text}<br>median %{y:.3g}<extra></extra>"))
+    inside = [bool(r.get("inside", r["low"] <= r["observed"] <= r["high"])) for r in rows]
+    for flag, name, colour, symbol in ((True, "observed (inside)", "#1e8449", "circle"),
+                                       (False, "observed (outside)", "#c0392b", "x")):
+        idx = [i for i, f in enumerate(inside) if f is flag]
+        if idx:
+            fig.add_trace(go.Scatter(
+                x=[x[i] for i in idx], y=[rows[i]["observed"] for i in idx], mode="markers",
+                name=name, marker={"color": colour, "size": 9, "symbol": symbol},
+                text=[labels[i] for i in idx],
+                hovertemplate="%{text}<br>observed %{y}<extra></extra>"))
+    cov = calibration.get("coverage")
+    title = "Observed attacks against the posterior predictive"
+    if cov is not None:
+        title += f" ({float(cov):.0%} of intervals inside)"
+    fig.update_layout(title=title, yaxis_title="attacks in the interval",
+                      template="plotly_white", height=420, margin=_MARGIN,
+                      legend={"orientation": "h", "y": -0.15})
+    return fig
+
+
+def forecast_figure(calibration: Mapping[str, Any]) -> Any:
+    """The weekly forecast: median, mean and 90% predictive band, after the observed weeks.
+
+    Parameters
+    ----------
+    calibration : mapping
+        A calibration record with ``forecast.weekly`` rows (``week, date, mean, median,
+        low, high``) and, optionally, ``observed`` intervals (shown as weekly rates).
+    """
+    import plotly.graph_objects as go
+
+    fc = calibration.get("forecast") or {}
+    rows = list(fc.get("weekly") or [])
+    x = [str(r["date"])[:10] for r in rows]
+    fig = go.Figure()
+    obs = list(calibration.get("observed") or [])
+    if obs:
+        ox: list[str | None] = []
+        oy: list[float | None] = []
+        for r in obs:
+            days = float(r.get("days") or 0) or max(1.0, (dt.date.fromisoformat(
+                str(r["last_day"])[:10]) - dt.date.fromisoformat(str(r["first_day"])[:10])
+            ).days + 1.0)
+            rate = 7.0 * float(r["attacks"]) / days
+            ox += [str(r["first_day"])[:10], str(r["last_day"])[:10], None]
+            oy += [rate, rate, None]
+        fig.add_trace(go.Scatter(x=ox, y=oy, mode="lines", name="observed (weekly rate)",
+                                 line={"color": "#1e8449", "width": 3}))
+    if rows:
+        lo = [float(r["low"]) for r in rows]
+        hi = [float(r["high"]) for r in rows]
+        fig.add_trace(go.Scatter(x=x + x[::-1], y=hi + lo[::-1], fill="toself",
+                                 mode="lines",
+                                 fillcolor=_rgba("#2471a3", 0.18), line={"width": 0},
+                                 hoverinfo="skip", name="90% predictive band"))
+        fig.add_trace(go.Scatter(x=x, y=[float(r["median"]) for r in rows], mode="lines",
+                                 name="forecast median", line={"color": "#2471a3", "width": 2}))
+        fig.add_trace(go.Scatter(x=x, y=[float(r["mean"]) for r in rows], mode="lines",
+                                 name="forecast mean",
+                                 line={"color": "#2471a3", "width": 1, "dash": "dot"}))
+    title = "Forecast of attacks per week"
+    if fc.get("p_lull") is not None:
+        title += f" (probability of a lull: {float(fc['p_lull']):.0%})"
+    fig.update_layout(title=title, yaxis_title="attacks per week", template="plotly_white",
+                      height=420, margin=_MARGIN, legend={"orientation": "h", "y": -0.15})
     return fig

@@ -1,10 +1,18 @@
-"""A self-contained HTML report of a scenario and an experiment.
+"""A self-contained HTML report of a scenario, an experiment and a calibration.
 
 One file, all JavaScript inlined (plotly.js once), no network access needed to open it:
-an analyst can mail it. Sections appear when their data exist: scenario and network picture,
-key actors, policy comparison (fan charts and distributions), the essay's claims, Sobol
-indices, PRIM boxes, calibration and forecast, and an appendix with every parameter and its
-source, the package version, seeds and the scenario hash.
+an analyst can mail it. Sections appear when their data exist:
+
+1. scenario summary and network picture (nodes coloured by layer, sized by betweenness);
+2. key actors (top by each measure of :func:`armednet.analysis.key_actor_report`);
+3. policy comparison (fan charts of attacks per week with 50% and 90% bands for each
+   policy, distributions of the final outcomes, probability of beating the baseline in the
+   same worlds, regret);
+4. the essay's claims, and the PRIM boxes where they fail;
+5. Sobol (or Morris) sensitivity indices;
+6. calibration fit and forecast (from the ``("calibration", "latest")`` analysis record);
+7. an appendix with every model parameter, its value and source, the package version,
+   seeds, the experiment specification, the scenario hash and the scenario's sources.
 """
 
 from __future__ import annotations
@@ -12,41 +20,61 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["build_report", "render_report"]
+__all__ = ["SECTIONS", "build_report", "calibration_summary", "load_report_data",
+           "policy_order", "prim_rows", "render_report"]
+
+SECTIONS = ("scenario", "key-actors", "comparison", "claims", "prim", "sensitivity",
+            "calibration", "appendix")
+"""Ids of the report's sections, in order (each is an ``<section id=...>``)."""
 
 _CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#222;
 background:#fafafa}
-main{max-width:1100px;margin:auto;padding:24px 32px;background:#fff}
+main{max-width:1150px;margin:auto;padding:24px 32px;background:#fff}
 h1{margin-bottom:0}h2{border-bottom:2px solid #eee;padding-bottom:4px;margin-top:40px}
-table{border-collapse:collapse;margin:12px 0;font-size:14px}
-th,td{border-bottom:1px solid #e5e5e5;padding:4px 10px;text-align:left;vertical-align:top}
+table{border-collapse:collapse;margin:12px 0;font-size:13px}
+th,td{border-bottom:1px solid #e5e5e5;padding:4px 8px;text-align:left;vertical-align:top}
 th{background:#f4f6f7}td.num{text-align:right;font-variant-numeric:tabular-nums}
 .muted{color:#777;font-size:13px}.note{background:#fef9e7;padding:8px 12px;border-radius:4px}
-nav a{margin-right:14px}code{font-size:12px}
+.flex{display:flex;gap:40px;flex-wrap:wrap}nav a{margin-right:14px}code{font-size:12px}
+pre{background:#f6f6f6;padding:8px;overflow:auto;max-height:400px;font-size:12px}
 """
 
 
-def _table(df: pd.DataFrame, floatfmt: str = "{:.3g}", max_rows: int = 200) -> str:
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns)
-    rows = []
-    for rec in df.head(max_rows).itertuples(index=False):
-        cells = []
-        for v in rec:
-            if isinstance(v, (float, np.floating)):
-                cells.append(f'<td class="num">{floatfmt.format(v) if v == v else ""}</td>')
-            elif isinstance(v, (int, np.integer)):
-                cells.append(f'<td class="num">{v}</td>')
-            else:
-                cells.append(f"<td>{html.escape(str(v))}</td>")
-        rows.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+def _esc(value: Any) -> str:
+    return html.escape(str(value))
+
+
+def _cell(v: Any, floatfmt: str) -> str:
+    if isinstance(v, bool | np.bool_):
+        return f"<td>{'yes' if v else 'no'}</td>"
+    if isinstance(v, float | np.floating):
+        return f'<td class="num">{floatfmt.format(v) if np.isfinite(v) else ""}</td>'
+    if isinstance(v, int | np.integer):
+        return f'<td class="num">{v}</td>'
+    return f"<td>{_esc('' if v is None else v)}</td>"
+
+
+def _table(df: pd.DataFrame, floatfmt: str = "{:.3g}", max_rows: int | None = None,
+           table_id: str | None = None) -> str:
+    """An HTML table of a frame (index dropped; reset it first to keep it)."""
+    head = "".join(f"<th>{_esc(c)}</th>" for c in df.columns)
+    data = df if max_rows is None else df.head(max_rows)
+    rows = ["<tr>" + "".join(_cell(v, floatfmt) for v in rec) + "</tr>"
+            for rec in data.itertuples(index=False)]
+    more = ""
+    if max_rows is not None and len(df) > max_rows:
+        more = f"<p class='muted'>{len(df) - max_rows} more rows not shown.</p>"
+    ident = f' id="{_esc(table_id)}"' if table_id else ""
+    return (f"<table{ident}><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody>"
+            f"</table>{more}")
 
 
 def _fig(fig: Any, div_id: str) -> str:
@@ -55,245 +83,497 @@ def _fig(fig: Any, div_id: str) -> str:
 
 
 def _section(sid: str, title: str, body: str) -> str:
-    return f'<section id="{sid}"><h2>{html.escape(title)}</h2>{body}</section>'
+    return f'<section id="{sid}"><h2>{_esc(title)}</h2>{body}</section>'
 
 
-def _scenario_section(kg: Any, key_actors: pd.DataFrame | None,
-                      size_by: dict[str, float] | None) -> list[tuple[str, str, str]]:
+def _interval(m: float, lo: float, hi: float) -> str:
+    return f"{m:.3g} [{lo:.3g}, {hi:.3g}]"
+
+
+# -- sections -----------------------------------------------------------------------------
+def _scenario_section(kg: Any, size_by: Mapping[str, float] | None) -> str:
     from armednet.report.figures import network_figure
 
     s = kg.summary()
-    counts = pd.DataFrame({"type": list(s["nodes_by_type"]),
+    counts = pd.DataFrame({"node type": list(s["nodes_by_type"]),
                            "nodes": list(s["nodes_by_type"].values())})
     layers = pd.DataFrame({"layer": list(s["ties_by_layer"]),
                            "ties": list(s["ties_by_layer"].values())})
-    body = (f"<p><b>{html.escape(str(s['name']))}</b> (<code>{html.escape(s['scenario'])}"
-            f"</code>), simulated from {s['start']}: {s['nodes']} actors, {s['ties']} ties, "
-            f"{s['sources']} sources, {s['events']} scheduled events; "
+    meta = kg.scenario.scenario
+    span = s.get("date_range") or ["", ""]
+    return (f"<p><b>{_esc(s['name'])}</b> (<code>{_esc(s['scenario'])}</code>). "
+            f"{_esc(meta.description)}</p>"
+            f"<p>Simulated from {_esc(s['start'])}"
+            + (f" to {_esc(meta.end)}" if meta.end else "")
+            + f": {s['nodes']} actors, {s['ties']} ties, {s['sources']} sources, "
+            f"{s['events']} scheduled events, {s['series']} series; facts dated "
+            f"{_esc(span[0])} to {_esc(span[1])}; "
             f"{float(s['sourced_share']):.0%} of facts carry a source.</p>"
-            f"<div style='display:flex;gap:40px'>{_table(counts)}{_table(layers)}</div>"
+            f"<div class='flex'>{_table(counts)}{_table(layers)}</div>"
             + _fig(network_figure(kg, size_by), "network")
-            + "<p class='muted'>Colour: layer. Size: " + ("betweenness" if size_by else "equal")
-            + ". Layout: seeded spring layout.</p>")
-    out = [("scenario", "Scenario and network", body)]
-    if key_actors is not None and len(key_actors):
-        out.append(("key-actors", "Key actors", _table(key_actors)))
-    return out
+            + "<p class='muted'>Colour: layer. Size: "
+            + ("betweenness centrality (unweighted, directed)" if size_by else "equal")
+            + ". Layout: seeded spring layout (the same picture every time).</p>")
 
 
-def _comparison_section(analysis: dict[str, Any], outcomes: pd.DataFrame,
-                        traj: pd.DataFrame | None, dates: list[Any] | None
-                        ) -> list[tuple[str, str, str]]:
+def _key_actor_section(report: pd.DataFrame | None) -> str:
+    if report is None or report.empty:
+        return ""
+    overall = report[report["scope"] == "all"]
+    wide = overall.pivot(index="rank", columns="measure", values="name")
+    wide = wide[list(dict.fromkeys(overall["measure"]))].fillna("").reset_index()
+    wide.columns.name = None
+    wide.columns = [str(c).replace("_", " ") for c in wide.columns]
+    body = ("<p>The actors ranked highest by each measure (ties broken by id). Measures are "
+            "defined in <code>docs/analysis.md</code>.</p>" + _table(wide, table_id="key-actors"))
+    parts = []
+    by_type = report[(report["scope"] != "all") & (report["rank"] <= 3)]
+    for measure in ("betweenness", "cross_layer_brokerage"):
+        part = by_type[by_type["measure"] == measure]
+        if len(part):
+            t = part[["scope", "rank", "name", "value"]].rename(columns={"scope": "node type"})
+            parts.append(f"<div><h3>Top {_esc(measure.replace('_', ' '))} by node type</h3>"
+                         + _table(t) + "</div>")
+    if parts:
+        body += "<div class='flex'>" + "".join(parts) + "</div>"
+    return body
+
+
+def _comparison_section(analysis: Mapping[str, Any], outcomes: pd.DataFrame,
+                        traj: pd.DataFrame | None, dates: Sequence[Any] | None) -> str:
     from armednet.report.figures import fan_chart, fan_quantiles, outcome_distributions
 
-    out = []
     parts = []
-    if traj is not None and len(traj):
-        bands = {str(p): fan_quantiles(np.stack(g["values"].to_list()))
-                 for p, g in traj.groupby("policy", sort=False)}
-        weeks = len(next(iter(bands.values()))["median"])
-        parts.append(_fig(fan_chart(bands, dates[:weeks] if dates else None), "fan-attacks"))
-        parts.append("<p class='muted'>Lines: weekly median across runs; bands: 50% and 90% "
-                     "of runs.</p>")
+    if analysis.get("scenario_warning"):
+        parts.append(f"<p class='note'>{_esc(analysis['scenario_warning'])}</p>")
+    if analysis.get("complete") is False:
+        parts.append("<p class='note'>The experiment is not complete: figures use the runs "
+                     "stored so far; claims and sensitivity need every run.</p>")
     comp = pd.DataFrame(analysis.get("comparison", []))
+    policies = policy_order(analysis, list(outcomes["policy"]))
+    if traj is not None and len(traj):
+        groups = {str(p): g for p, g in traj.groupby("policy", sort=False)}
+        order = [p for p in policies if p in groups] + [p for p in groups if p not in policies]
+        bands = {p: fan_quantiles(np.stack(groups[p]["values"].to_list())) for p in order}
+        parts.append(_fig(fan_chart(bands, dates), "fan-attacks"))
+        parts.append("<p class='muted'>Lines: weekly median across runs; bands: the central "
+                     "50% and 90% of runs. Every policy runs in the same worlds with the same "
+                     "random numbers.</p>")
     if len(comp):
-        comp["median [90%]"] = [f"{m:.3g} [{lo:.3g}, {hi:.3g}]" for m, lo, hi in
-                                zip(comp["median"], comp["low"], comp["high"], strict=True)]
-        wide = comp.pivot(index="policy", columns="outcome", values="median [90%]")
-        wide = wide.reindex(list(dict.fromkeys(comp["policy"]))).reset_index()
+        comp["cell"] = [_interval(m, lo, hi) for m, lo, hi in
+                        zip(comp["median"], comp["low"], comp["high"], strict=True)]
+        wide = comp.pivot(index="outcome", columns="policy", values="cell")
+        wide = wide.reindex(index=list(dict.fromkeys(comp["outcome"])),
+                            columns=policies).reset_index()
         wide.columns.name = None
-        parts.append(_table(wide))
+        parts.append("<h3>Outcomes by policy: median [90% interval] across runs</h3>"
+                     + _table(wide, table_id="comparison-table"))
         names = list(dict.fromkeys(comp["outcome"]))
-        parts.append(_fig(outcome_distributions(outcomes, names), "distributions"))
+        parts.append("<h3>Distributions of the outcomes</h3>"
+                     + _fig(outcome_distributions(outcomes, names, policies=policies),
+                            "distributions")
+                     + "<p class='muted'>Boxes: 25%-75% of runs; whiskers: 5%-95%; line: "
+                     "median.</p>")
     versus = pd.DataFrame(analysis.get("versus", []))
     if len(versus):
-        versus["p better [90% CI]"] = [f"{p:.0%} [{lo:.0%}, {hi:.0%}]" for p, lo, hi in
-                                       zip(versus["p_better"], versus["low"], versus["high"],
-                                           strict=True)]
-        w = versus.pivot(index="policy", columns="outcome", values="p better [90% CI]")
+        versus["cell"] = [f"{p:.0%} [{lo:.0%}, {hi:.0%}]" for p, lo, hi in
+                          zip(versus["p_better"], versus["low"], versus["high"], strict=True)]
+        w = versus.pivot(index="outcome", columns="policy", values="cell")
+        w = w.reindex(index=list(dict.fromkeys(versus["outcome"])),
+                      columns=list(dict.fromkeys(versus["policy"]))).reset_index()
         w.columns.name = None
-        parts.append(f"<h3>Probability of beating {html.escape(str(analysis['baseline']))} "
-                     "in the same worlds</h3>" + _table(w.reset_index()))
+        parts.append(f"<h3>Probability of doing better than {_esc(analysis.get('baseline'))} "
+                     "in the same world [90% Wilson interval]</h3>" + _table(w))
     regret = pd.DataFrame(analysis.get("regret", []))
     if len(regret):
-        parts.append("<h3>Regret (distance to the best policy of each world)</h3>"
-                     + _table(regret))
-    if parts:
-        out.append(("comparison", "Policy comparison", "".join(parts)))
-    return out
+        parts.append("<h3>Regret: distance to the best policy of each world</h3>"
+                     + _table(regret, max_rows=120))
+    return "".join(parts)
 
 
-def _claims_section(analysis: dict[str, Any]) -> list[tuple[str, str, str]]:
+def policy_order(analysis: Mapping[str, Any], present: Sequence[str]) -> list[str]:
+    """Policies in display order: the baseline first, then the experiment's levers in the
+    order of its specification, then any other policy present.
+
+    Parameters
+    ----------
+    analysis : mapping
+        An analysis record (its ``baseline`` and ``spec.levers`` are used when present).
+    present : sequence of str
+        Policies that have results.
+    """
+    have = list(dict.fromkeys(str(p) for p in present))
+    spec_levers = [lv["name"] if isinstance(lv, Mapping) else str(lv)
+                   for lv in (analysis.get("spec") or {}).get("levers", [])]
+    first = [str(analysis["baseline"])] if analysis.get("baseline") else []
+    order = [p for p in dict.fromkeys([*first, *spec_levers, *have]) if p in have]
+    return order
+
+
+def _claims_section(analysis: Mapping[str, Any]) -> str:
     claims = analysis.get("claims")
     if not claims:
-        return []
+        return ""
     rows = []
-    boxes = []
     for c in claims:
         share = c.get("share")
         rows.append({"claim": c["id"], "statement": c["title"],
-                     "holds in": "n/a" if share is None else f"{share:.0%}",
-                     "90% CI": "" if share is None else f"{c['low']:.0%}-{c['high']:.0%}",
-                     "definition": c.get("definition", "")})
+                     "holds in": (f"n/a ({c['note']})" if c.get("note") else "n/a")
+                     if share is None else f"{share:.0%}",
+                     "90% interval": "" if share is None else
+                     f"{c['low']:.0%} - {c['high']:.0%}",
+                     "worlds": c.get("n", ""),
+                     "exact test": c.get("definition") or c.get("missing") or ""})
+    return ("<p>Each claim of the essay is a statement checked in every sampled world (see "
+            "<code>docs/claims.md</code>); the share of worlds where it holds is an output of "
+            "the runs, never an input.</p>" + _table(pd.DataFrame(rows), table_id="claims"))
+
+
+def prim_rows(claims: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """One row per claim with a PRIM box of where it fails (for the report and dashboard).
+
+    Parameters
+    ----------
+    claims : sequence of mapping
+        The ``claims`` records of an analysis (with ``fails_box``).
+    """
+    rows = []
+    for c in claims:
         box = c.get("fails_box")
-        if box and box.get("limits"):
-            lim = "; ".join(f"{k} in [{v[0]:.3g}, {v[1]:.3g}]" for k, v in box["limits"].items())
-            boxes.append({"claim": c["id"], "fails where": lim,
-                          "coverage": box["coverage"], "density": box["density"]})
-    body = ("<p>Each claim of the essay is a statement checked in every sampled world; the "
-            "share of worlds where it holds is an output of the runs. PRIM boxes show where "
-            "in the uncertainty space it fails.</p>" + _table(pd.DataFrame(rows)))
-    if boxes:
-        body += "<h3>Where claims fail (PRIM)</h3>" + _table(pd.DataFrame(boxes))
-    return [("claims", "The essay's claims", body)]
+        if not box:
+            continue
+        limits = box.get("limits") or {}
+        where = "; ".join(f"{k} in [{float(v[0]):.3g}, {float(v[1]):.3g}]"
+                          for k, v in limits.items())
+        rows.append({"claim": c["id"],
+                     "fails where": where or "no restriction: fails across the whole space",
+                     "coverage": box.get("coverage"), "density": box.get("density"),
+                     "mass": box.get("mass"), "failures": box.get("n")})
+    return rows
 
 
-def _sensitivity_section(analysis: dict[str, Any]) -> list[tuple[str, str, str]]:
+def _prim_section(analysis: Mapping[str, Any]) -> str:
+    rows = prim_rows(analysis.get("claims") or [])
+    if not rows:
+        return ""
+    return ("<p>PRIM (Friedman and Fisher 1999) finds the box of parameter values where a "
+            "claim fails most densely. Coverage: share of all failures inside the box; "
+            "density: share of the worlds inside the box where the claim fails; mass: share "
+            "of worlds inside the box.</p>"
+            + _table(pd.DataFrame(rows), table_id="prim"))
+
+
+def _sensitivity_section(analysis: Mapping[str, Any]) -> str:
     from armednet.report.figures import sobol_bars
 
     parts = []
     sob = analysis.get("sobol")
     if sob:
+        parts.append(f"<p>Sobol indices of each outcome under {_esc(sob['policy'])}: S1 is "
+                     "the share of the outcome's variance due to a parameter alone, ST "
+                     "including its interactions (bootstrap 95% intervals as error bars).</p>")
         for i, (name, block) in enumerate(sob["outcomes"].items()):
-            conv = ("converged" if block.get("converged") else "not converged")
-            parts.append(_fig(sobol_bars(block["indices"],
-                                         f"Sobol indices of {name} ({sob['policy']}; {conv})"),
-                              f"sobol-{i}"))
+            if not block.get("indices"):
+                parts.append(f"<p class='muted'>{_esc(name)}: {_esc(block.get('note', ''))}"
+                             "</p>")
+                continue
+            conv = "converged" if block.get("converged") else "not converged"
+            parts.append(_fig(sobol_bars(block["indices"], f"{name} ({conv})"), f"sobol-{i}"))
     mor = analysis.get("morris")
     if mor:
         for name, block in mor["outcomes"].items():
-            parts.append(f"<h3>Morris effects on {html.escape(name)}</h3>"
-                         + _table(pd.DataFrame(block["indices"])))
-    return [("sensitivity", "Sensitivity", "".join(parts))] if parts else []
+            if block.get("indices"):
+                parts.append(f"<h3>Morris elementary effects on {_esc(name)}</h3>"
+                             + _table(pd.DataFrame(block["indices"])))
+    return "".join(parts)
 
 
-def _calibration_section(calibration: dict[str, Any] | None) -> list[tuple[str, str, str]]:
-    if not calibration:
-        return []
-    parts = []
-    fit = calibration.get("fit")
-    if fit:
-        parts.append("<h3>Posterior predictive against observed counts</h3>"
-                     + _table(pd.DataFrame(fit)))
-    if calibration.get("coverage") is not None:
+def calibration_summary(cal: Mapping[str, Any]) -> str:
+    """One sentence on how a calibration was made (method, data, parameters, size, time).
+
+    Parameters
+    ----------
+    cal : mapping
+        A calibration record (keys that are missing are left out).
+    """
+    text = (f"Method: {cal.get('method', '?')}; data: {cal.get('data', '?')}; parameters "
+            f"fitted: {', '.join(cal.get('params') or []) or '?'}")
+    extra = []
+    if cal.get("n_particles"):
+        extra.append(f"{int(cal['n_particles'])} particles")
+    if cal.get("ess") is not None:
+        extra.append(f"effective sample size {float(cal['ess']):.0f}")
+    if cal.get("predictive_runs"):
+        extra.append(f"{int(cal['predictive_runs'])} predictive runs")
+    if cal.get("seed") is not None:
+        extra.append(f"seed {cal['seed']}")
+    if cal.get("seconds") is not None:
+        extra.append(f"{float(cal['seconds']):.0f} s")
+    if cal.get("created"):
+        extra.append(f"made {cal['created']}")
+    return text + ("; " + ", ".join(extra) if extra else "") + "."
+
+
+def _calibration_section(cal: Mapping[str, Any] | None, kg: Any) -> str:
+    if not cal:
+        return ""
+    from armednet.report.figures import calibration_fit_figure, forecast_figure
+
+    parts = [f"<p>{_esc(calibration_summary(cal))}</p>"]
+    if cal.get("scenario_hash") and cal["scenario_hash"] != kg.hash:
+        parts.append("<p class='note'>The calibration was made on another version of the "
+                     "scenario (hash " + _esc(str(cal["scenario_hash"])[:12]) + ").</p>")
+    if cal.get("predictive"):
+        parts.append(_fig(calibration_fit_figure(cal), "calibration-fit"))
+        pred = pd.DataFrame(cal["predictive"])
+        keep = [c for c in ("first_day", "last_day", "observed", "median", "low", "high",
+                            "inside") if c in pred.columns]
+        parts.append(_table(pred[keep], table_id="calibration-table"))
+    if cal.get("coverage") is not None:
         parts.append(f"<p>Observed intervals inside the 90% predictive interval: "
-                     f"{calibration['coverage']:.0%}.</p>")
-    fc = calibration.get("forecast")
+                     f"<b>{float(cal['coverage']):.0%}</b>.</p>")
+    post = cal.get("posterior_summary")
+    if post:
+        parts.append("<h3>Posterior of the fitted parameters</h3>"
+                     + _table(pd.DataFrame(post), table_id="posterior"))
+    fc = cal.get("forecast")
     if fc:
-        parts.append("<h3>Forecast</h3>" + _table(pd.DataFrame(fc.get("weekly", []))))
-        if "p_lull" in fc:
-            parts.append(f"<p>Probability of a lull: {fc['p_lull']:.0%}.</p>")
-    return [("calibration", "Calibration and forecast", "".join(parts))]
+        parts.append("<h3>Forecast</h3>" + _fig(forecast_figure(cal), "forecast"))
+        if fc.get("p_lull") is not None:
+            text = f"Probability of a lull: <b>{float(fc['p_lull']):.0%}</b>"
+            if fc.get("lull_definition"):
+                text += f" ({_esc(fc['lull_definition'])})"
+            if fc.get("lull_weeks_median") is not None:
+                text += f"; median weeks of lull: {float(fc['lull_weeks_median']):.3g}"
+            parts.append(f"<p>{text}.</p>")
+        if fc.get("weekly"):
+            parts.append(_table(pd.DataFrame(fc["weekly"]), max_rows=60))
+    if cal.get("posterior_file"):
+        parts.append(f"<p class='muted'>Posterior stored in <code>"
+                     f"{_esc(cal['posterior_file'])}</code>.</p>")
+    return "".join(parts)
 
 
-def _appendix(meta: dict[str, Any] | None, kg: Any) -> list[tuple[str, str, str]]:
+def _appendix(meta: Mapping[str, Any] | None, kg: Any, cal: Mapping[str, Any] | None) -> str:
     from armednet import __version__
 
-    parts = [f"<p>armednet {html.escape(__version__)}; scenario <code>"
-             f"{html.escape(kg.scenario.scenario.id)}</code> hash <code>{kg.hash}</code>; report "
-             f"written {dt.datetime.now().isoformat(timespec='seconds')}.</p>"]
+    parts = [f"<p>Report written by armednet {_esc(__version__)} on "
+             f"{dt.datetime.now().isoformat(timespec='seconds')}. Scenario <code>"
+             f"{_esc(kg.scenario.scenario.id)}</code>, hash <code>{_esc(kg.hash)}</code>.</p>"]
     if meta:
-        parts.append(f"<p>Experiment <code>{html.escape(str(meta['experiment_id']))}</code>, "
-                     f"seed {meta['seed']}, design {html.escape(str(meta['design_method']))}, "
+        parts.append(f"<p>Experiment <code>{_esc(meta['experiment_id'])}</code>: seed "
+                     f"{_esc(meta['seed'])}, design {_esc(meta['design_method'])}, "
                      f"{meta['n_points']} points x {meta['replications']} replications x "
-                     f"{meta['n_policies']} policies; package version "
-                     f"{html.escape(str(meta['package_version']))}.</p>")
-    try:
-        from armednet.sim.params import PARAMETERS
-    except ImportError:  # pragma: no cover - the engine ships with the package
-        PARAMETERS = {}
-    if PARAMETERS:
-        used = (meta or {}).get("params") or {}
-        rows = [{"parameter": p.name, "symbol": getattr(p, "symbol", ""),
-                 "meaning": getattr(p, "meaning", ""), "unit": getattr(p, "unit", ""),
-                 "value": used.get(p.name, p.default), "range": f"{p.low:g} .. {p.high:g}",
-                 "source": getattr(p, "source", "")} for p in PARAMETERS.values()]
-        parts.append("<h3>Model parameters</h3>" + _table(pd.DataFrame(rows)))
-    if meta and meta.get("spec"):
+                     f"{meta['n_policies']} policies, {meta['weeks']} weeks; run with armednet "
+                     f"{_esc(meta['package_version'])} on scenario hash <code>"
+                     f"{_esc(meta['scenario_hash'])}</code>.</p>")
+    if cal:
+        parts.append(f"<p>Calibration on scenario hash <code>{_esc(cal.get('scenario_hash'))}"
+                     "</code>" + (f", seed {_esc(cal['seed'])}" if cal.get("seed") is not None
+                                  else "")
+                     + (f", armednet {_esc(cal['package_version'])}"
+                        if cal.get("package_version") else "")
+                     + (f", posterior in <code>{_esc(cal['posterior_file'])}</code>"
+                        if cal.get("posterior_file") else "") + ".</p>")
+    from armednet.sim.params import PARAMETERS
+
+    fixed = dict((meta or {}).get("params") or {})
+    spec = (meta or {}).get("spec") or {}
+    sampled = {u["name"]: u for u in spec.get("uncertainties", [])}
+    rows = []
+    for p in PARAMETERS.values():
+        u = sampled.get(p.name)
+        rows.append({"parameter": p.name, "symbol": p.symbol, "meaning": p.meaning,
+                     "unit": p.unit, "default": p.default,
+                     "value in the experiment": (f"{u['dist']} {u['low']:g} .. {u['high']:g}"
+                                                 if u else fixed.get(p.name, p.default)),
+                     "plausible range": f"{p.low:g} .. {p.high:g}", "source": p.source,
+                     "mechanism": p.mechanism})
+    parts.append("<h3>Model parameters</h3>" + _table(pd.DataFrame(rows), floatfmt="{:g}",
+                                                     table_id="parameters"))
+    if spec:
         parts.append("<h3>Experiment specification</h3><pre><code>"
-                     + html.escape(json.dumps(meta["spec"], indent=2)) + "</code></pre>")
-    return [("appendix", "Appendix: parameters and provenance", "".join(parts))]
+                     + _esc(json.dumps(spec, indent=2, default=str)) + "</code></pre>")
+    sources = [{"id": s.id, "author": s.author, "title": s.title,
+                "publisher": s.publisher or "", "date": s.date or "",
+                "locator": s.locator or ""} for s in kg.scenario.sources]
+    if sources:
+        parts.append("<h3>Sources of the scenario</h3>" + _table(pd.DataFrame(sources)))
+    return "".join(parts)
 
 
-def render_report(kg: Any, analysis: dict[str, Any] | None = None,
-                  outcomes: pd.DataFrame | None = None, trajectories: pd.DataFrame | None = None,
-                  meta: dict[str, Any] | None = None, key_actors: pd.DataFrame | None = None,
-                  size_by: dict[str, float] | None = None,
-                  calibration: dict[str, Any] | None = None,
+# -- assembly -------------------------------------------------------------------------------
+def render_report(kg: Any, analysis: Mapping[str, Any] | None = None,
+                  outcomes: pd.DataFrame | None = None,
+                  trajectories: pd.DataFrame | None = None,
+                  meta: Mapping[str, Any] | None = None,
+                  key_actors: pd.DataFrame | None = None,
+                  size_by: Mapping[str, float] | None = None,
+                  calibration: Mapping[str, Any] | None = None,
                   title: str = "armednet report") -> str:
-    """Render the report as one HTML string (see :func:`build_report` for the file)."""
+    """Render the report as one HTML string (see :func:`build_report` for the file).
+
+    Parameters
+    ----------
+    kg : KnowledgeGraph
+        The scenario.
+    analysis : mapping, optional
+        The output of :func:`armednet.experiments.analyze.analyze_experiment`.
+    outcomes, trajectories : pandas.DataFrame, optional
+        The experiment's outcomes (wide) and weekly attack trajectories, from the store.
+    meta : mapping, optional
+        The experiment's metadata row (``ResultStore.meta``).
+    key_actors : pandas.DataFrame, optional
+        :func:`armednet.analysis.key_actor_report` of the scenario.
+    size_by : mapping, optional
+        Node id -> measure that sizes the nodes of the network picture.
+    calibration : mapping, optional
+        The calibration record (see ``docs/dashboard.md``).
+    title : str
+        The report's title.
+
+    Returns
+    -------
+    str
+        A complete HTML document with plotly.js inlined.
+    """
     import plotly.offline
 
     analysis = analysis or {}
-    dates = None
+    dates: list[Any] | None
     try:
         start = pd.Timestamp(str(kg.scenario.scenario.start))
-        dates = list(pd.date_range(start, periods=1100, freq="7D").date)
+        weeks = int((meta or {}).get("weeks") or 1100)
+        dates = [d.isoformat() for d in pd.date_range(start, periods=weeks, freq="7D").date]
     except (ValueError, TypeError):
         dates = None
-    sections = _scenario_section(kg, key_actors, size_by)
+    bodies: dict[str, tuple[str, str]] = {
+        "scenario": ("Scenario and network", _scenario_section(kg, size_by)),
+        "key-actors": ("Key actors", _key_actor_section(key_actors)),
+    }
     if outcomes is not None and len(outcomes):
-        sections += _comparison_section(analysis, outcomes, trajectories, dates)
-    sections += _claims_section(analysis)
-    sections += _sensitivity_section(analysis)
-    sections += _calibration_section(calibration)
-    sections += _appendix(meta, kg)
-    nav = "".join(f'<a href="#{sid}">{html.escape(t)}</a>' for sid, t, _ in sections)
+        bodies["comparison"] = ("Policy comparison",
+                                _comparison_section(analysis, outcomes, trajectories, dates))
+    bodies["claims"] = ("The essay's claims", _claims_section(analysis))
+    bodies["prim"] = ("Where the claims fail (PRIM boxes)", _prim_section(analysis))
+    bodies["sensitivity"] = ("Sensitivity", _sensitivity_section(analysis))
+    bodies["calibration"] = ("Calibration and forecast", _calibration_section(calibration, kg))
+    bodies["appendix"] = ("Appendix: parameters and provenance",
+                          _appendix(meta, kg, calibration))
+    sections = [(sid, *bodies[sid]) for sid in SECTIONS if sid in bodies and bodies[sid][1]]
+    nav = "".join(f'<a href="#{sid}">{_esc(t)}</a>' for sid, t, _ in sections)
     body = "".join(_section(*s) for s in sections)
+    sub = _esc(kg.scenario.scenario.name)
+    if meta:
+        sub += f" &middot; experiment <code>{_esc(meta['experiment_id'])}</code>"
     return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-            f"<title>{html.escape(title)}</title><style>{_CSS}</style>"
+            "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+            f"<title>{_esc(title)}</title><style>{_CSS}</style>"
             f"<script type='text/javascript'>{plotly.offline.get_plotlyjs()}</script></head>"
-            f"<body><main><h1>{html.escape(title)}</h1><p class='muted'>"
-            f"{html.escape(kg.scenario.scenario.name)}</p><nav>{nav}</nav>{body}</main></body>"
-            "</html>")
+            f"<body><main><h1>{_esc(title)}</h1><p class='muted'>{sub}</p>"
+            f"<nav>{nav}</nav>{body}</main></body></html>")
+
+
+def load_report_data(db: str | Path, experiment_id: str | None = None) -> dict[str, Any]:
+    """Read what the report needs from a results database, without writing to it.
+
+    Parameters
+    ----------
+    db : path
+        Results database (DuckDB file of ``armednet experiment run`` or ``demo``).
+    experiment_id : str, optional
+        The experiment (default: the latest); ``None`` in a database that holds only a
+        calibration.
+
+    Returns
+    -------
+    dict
+        ``meta, analysis, outcomes, trajectories, calibration`` (each ``None`` when absent).
+
+    Raises
+    ------
+    InputError
+        If the file is missing or not a results database, or the experiment is unknown.
+    """
+    from armednet.errors import InputError
+    from armednet.experiments.store import open_store
+
+    path = Path(db)
+    if not path.is_file():
+        raise InputError(f"{path}: no such results database")
+    out: dict[str, Any] = dict.fromkeys(("meta", "analysis", "outcomes", "trajectories",
+                                         "calibration"))
+    with open_store(path, read_only=True) as store:
+        out["calibration"] = store.analysis("calibration", "latest")
+        if experiment_id is None and store.experiments().empty:
+            if out["calibration"] is None:
+                raise InputError(f"{path}: holds no experiments and no calibration")
+            return out
+        meta = store.meta(experiment_id)
+        eid = str(meta["experiment_id"])
+        analysis = store.analysis(eid, "summary")
+        if analysis is None:
+            from armednet.experiments.analyze import analyze_experiment
+
+            analysis = analyze_experiment(store, eid, save=False)
+        out.update(meta=meta, analysis=analysis, outcomes=store.outcomes(eid),
+                   trajectories=store.trajectories(eid, "attacks"))
+    return out
 
 
 def build_report(out: str | Path, db: str | Path | None = None,
                  experiment_id: str | None = None, scenario: str | None = None) -> Path:
     """Write the report of a stored experiment (or of a scenario alone) to ``out``.
 
-    The file is written to a temporary name and renamed, so a failure leaves no partial
-    report.
+    Parameters
+    ----------
+    out : path
+        The HTML file to write (folders are created). Written to a temporary name and
+        renamed, so a failure leaves no partial report.
+    db : path, optional
+        Results database; without one the report covers the scenario only.
+    experiment_id : str, optional
+        Experiment to report (default: the latest in ``db``).
+    scenario : str, optional
+        Scenario name or path (default: the experiment's, else the bundled one).
+
+    Returns
+    -------
+    Path
+        ``out``.
+
+    Raises
+    ------
+    InputError
+        Missing database, unknown experiment or scenario.
     """
     from armednet.fileio import atomic_path
     from armednet.kb import KnowledgeGraph
 
-    analysis = outcomes = traj = meta = calibration = None
-    kg = None
+    data: dict[str, Any] = {}
     if db is not None:
-        from armednet.experiments.analyze import analyze_experiment
-        from armednet.experiments.store import open_store
-
-        with open_store(db) as store:
-            meta = store.meta(experiment_id)
-            eid = str(meta["experiment_id"])
-            analysis = store.analysis(eid, "summary") or analyze_experiment(store, eid)
-            outcomes = store.outcomes(eid)
-            traj = store.trajectories(eid, "attacks")
-            calibration = store.analysis("calibration", "latest")
-            if scenario is None:
-                scenario = meta["spec"].get("scenario")
-            if isinstance(meta.get("params"), str):
-                meta["params"] = json.loads(meta["params"])
-        kg = KnowledgeGraph.load(scenario)
-        if kg.hash != meta["scenario_hash"]:
-            analysis = dict(analysis)
-            analysis["scenario_warning"] = "the scenario changed since the experiment ran"
-    if kg is None:
-        kg = KnowledgeGraph.load(scenario)
+        data = load_report_data(db, experiment_id)
+    meta = data.get("meta")
+    if scenario is None and meta is not None:
+        scenario = (meta.get("spec") or {}).get("scenario")
+    kg = KnowledgeGraph.load(scenario)
+    analysis = data.get("analysis")
+    if meta is not None and kg.hash != meta["scenario_hash"]:
+        analysis = dict(analysis or {})
+        analysis["scenario_warning"] = ("The scenario has changed since the experiment ran "
+                                        "(its hash differs): the network shown is today's.")
     key_actors, size_by = _key_actors(kg)
-    text = render_report(kg, analysis, outcomes, traj, meta, key_actors, size_by, calibration)
-    out = Path(out)
-    with atomic_path(out) as tmp:
+    text = render_report(kg, analysis, data.get("outcomes"), data.get("trajectories"), meta,
+                         key_actors, size_by, data.get("calibration"))
+    target = Path(out)
+    with atomic_path(target) as tmp:
         tmp.write_text(text, encoding="utf-8")
-    return out
+    return target
 
 
-def _key_actors(kg: Any) -> tuple[pd.DataFrame | None, dict[str, float] | None]:
-    try:
-        from armednet.analysis import betweenness, key_actor_report
-    except ImportError:
-        return None, None
+def _key_actors(kg: Any) -> tuple[pd.DataFrame, dict[str, float]]:
+    from armednet.analysis import betweenness, key_actor_report
+
     report = key_actor_report(kg, top=10)
     size = betweenness(kg)
     return report, {str(k): float(v) for k, v in size.items()}

@@ -1,0 +1,199 @@
+"""Every section of the report from a real (small) experiment and a calibration record,
+the command line, and the report opened offline in Chromium."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from armednet.errors import InputError
+from armednet.experiments.store import open_store
+from armednet.kb import KnowledgeGraph
+from armednet.report.html import SECTIONS, build_report, prim_rows, render_report
+from tests.cli.helpers import assert_clean_usage_error, run_cli
+from tests.report.browser import browser, page  # noqa: F401  (shared fixtures)
+from tests.report.fakes import calibration_record, make_results_db
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    return make_results_db(tmp_path_factory.mktemp("report") / "results.duckdb")
+
+
+@pytest.fixture(scope="module")
+def report(results: tuple[Path, str], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_report(tmp_path_factory.mktemp("out") / "report.html", db=results[0])
+
+
+def _section(text: str, sid: str) -> str:
+    m = re.search(rf'<section id="{sid}">(.*?)</section>', text, re.S)
+    assert m, f"no section {sid}"
+    return m.group(1)
+
+
+def test_every_section_in_order(report: Path, results: tuple[Path, str]) -> None:
+    text = report.read_text(encoding="utf-8")
+    found = re.findall(r'<section id="([a-z-]+)">', text)
+    assert found == list(SECTIONS)
+    assert not re.search(r"<script[^>]+src=", text)
+    assert not re.search(r"<link[^>]+href=", text)
+    assert text.count("<script type='text/javascript'>") == 1  # plotly.js, once
+
+
+def test_scenario_network_and_key_actors(report: Path) -> None:
+    text = report.read_text(encoding="utf-8")
+    body = _section(text, "scenario")
+    assert 'id="network"' in body and "69 actors" in body and "betweenness" in body
+    actors = _section(text, "key-actors")
+    assert 'id="key-actors"' in actors and "Kataib Hezbollah" in actors
+
+
+def test_comparison_fan_chart_medians_come_from_the_runs(report: Path,
+                                                         results: tuple[Path, str]) -> None:
+    import json
+
+    from armednet.report.figures import fan_quantiles
+
+    text = report.read_text(encoding="utf-8")
+    body = _section(text, "comparison")
+    for part in ('id="fan-attacks"', 'id="comparison-table"', 'id="distributions"',
+                 "Probability of doing better than status-quo", "Regret"):
+        assert part in body
+    with open_store(results[0], read_only=True) as store:
+        traj = store.trajectories(results[1], "attacks")
+    sq = np.stack(traj[traj.policy == "status-quo"]["values"].to_list())
+    expected = fan_quantiles(sq)["median"]
+    # the figure's JSON is inlined: find the status-quo median trace
+    figure = re.search(r'Plotly.newPlot\(\s*"fan-attacks",\s*(\[.*?\]),\s*\{', body, re.S)
+    assert figure
+    traces = json.loads(figure.group(1))
+    line = next(t for t in traces if t.get("name") == "status-quo")
+    y = line["y"]
+    if isinstance(y, dict):  # plotly's typed-array encoding
+        import base64
+
+        y = np.frombuffer(base64.b64decode(y["bdata"]), dtype=np.dtype(y["dtype"]))
+    np.testing.assert_allclose(np.asarray(y, dtype=float), expected)
+
+
+def test_claims_prim_and_sensitivity(report: Path, results: tuple[Path, str]) -> None:
+    text = report.read_text(encoding="utf-8")
+    with open_store(results[0], read_only=True) as store:
+        analysis = store.analysis(results[1], "summary")
+    claims = _section(text, "claims")
+    assert claims.count("<tr>") == len(analysis["claims"]) + 1
+    c7 = next(c for c in analysis["claims"] if c["id"] == "C7")
+    assert f"{c7['share']:.0%}" in claims
+    prim = _section(text, "prim")
+    assert 'id="prim"' in prim
+    sens = _section(text, "sensitivity")
+    assert 'id="sobol-0"' in sens and 'id="sobol-1"' in sens
+
+
+def test_prim_rows_say_when_a_claim_fails_everywhere() -> None:
+    rows = prim_rows([
+        {"id": "C1", "fails_box": {"limits": {}, "coverage": 1.0, "density": 0.5}},
+        {"id": "C2", "fails_box": {"limits": {"x": [0.1, 0.25]}, "coverage": 0.6,
+                                   "density": 0.9, "mass": 0.2, "n": 4}},
+        {"id": "C3", "share": None},
+    ])
+    assert rows[0]["fails where"].startswith("no restriction")
+    assert rows[1]["fails where"] == "x in [0.1, 0.25]" and len(rows) == 2
+
+
+def test_calibration_section(report: Path) -> None:
+    text = report.read_text(encoding="utf-8")
+    body = _section(text, "calibration")
+    for part in ('id="calibration-fit"', 'id="forecast"', 'id="posterior"',
+                 "<b>80%</b>", "37%", "4 weeks in a row without an attack", "abc-smc",
+                 "attack_base_rate, trigger_sensitivity", "500 particles"):
+        assert part in body, part
+    assert "another version of the scenario" not in body
+
+
+def test_appendix_has_every_parameter_versions_seeds_and_hash(report: Path,
+                                                              results: tuple[Path, str]
+                                                              ) -> None:
+    from armednet import __version__
+    from armednet.sim.params import PARAMETERS
+
+    body = _section(report.read_text(encoding="utf-8"), "appendix")
+    for p in PARAMETERS.values():
+        assert f"<td>{p.name}</td>" in body
+    assert "uniform 0.05 .. 0.5" in body  # a sampled parameter shows its range
+    assert f"armednet {__version__}" in body and "seed 5" in body
+    assert KnowledgeGraph.load().hash in body and results[1] in body
+    assert "Sources of the scenario" in body and "mansour-2024" in body
+
+
+def test_calibration_summary_of_a_sparse_record() -> None:
+    from armednet.report.html import calibration_summary
+
+    assert calibration_summary({}) == "Method: ?; data: ?; parameters fitted: ?."
+    full = calibration_summary(calibration_record())
+    assert "500 particles, effective sample size 211, 1000 predictive runs, seed 7" in full
+    record = calibration_record()
+    record["forecast"]["lull_weeks_median"] = None
+    del record["posterior_summary"], record["observed"]
+    text = render_report(KnowledgeGraph.load(), calibration=record)
+    assert "Probability of a lull: <b>37%</b>" in text and "median weeks" not in text
+
+
+def test_calibration_alone_and_stale_hash(tmp_path: Path) -> None:
+    db = tmp_path / "cal.duckdb"
+    with open_store(db) as store:
+        store.save_analysis("calibration", "latest", calibration_record("f" * 64))
+    text = build_report(tmp_path / "r.html", db=db).read_text(encoding="utf-8")
+    assert re.findall(r'<section id="([a-z-]+)">', text) == [
+        "scenario", "key-actors", "calibration", "appendix"]
+    assert "another version of the scenario (hash ffffffffffff)" in text
+
+
+def test_scenario_alone() -> None:
+    text = render_report(KnowledgeGraph.load())
+    assert re.findall(r'<section id="([a-z-]+)">', text) == ["scenario", "appendix"]
+
+
+def test_missing_or_empty_databases(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no such results database"):
+        build_report(tmp_path / "r.html", db=tmp_path / "none.duckdb")
+    assert not (tmp_path / "none.duckdb").exists()
+    with open_store(tmp_path / "empty.duckdb"):
+        pass
+    with pytest.raises(InputError, match="holds no experiments and no calibration"):
+        build_report(tmp_path / "r.html", db=tmp_path / "empty.duckdb")
+    assert not (tmp_path / "r.html").exists()
+
+
+def test_cli(tmp_path: Path, results: tuple[Path, str]) -> None:
+    help_ = run_cli("report", "--help")
+    for word in ("--db", "--experiment", "--output", "Sobol", "PRIM", "offline"):
+        assert word in help_.stdout
+    bad = run_cli("report", "--db", "nope.duckdb", cwd=tmp_path)
+    assert_clean_usage_error(bad)
+    assert bad.stderr.strip() == "error: nope.duckdb: no such results database"
+    unknown = run_cli("report", "--db", str(results[0]), "-e", "small-zzz", cwd=tmp_path)
+    assert_clean_usage_error(unknown)
+    assert "unknown experiment 'small-zzz'" in unknown.stderr
+    ok = run_cli("report", "--db", str(results[0]), "-o", "out/r.html", cwd=tmp_path)
+    assert ok.returncode == 0, ok.stderr
+    assert (tmp_path / "out" / "r.html").stat().st_size > 1_000_000
+
+
+@pytest.mark.browser
+def test_report_renders_offline_in_chromium(page: Any, report: Path) -> None:  # noqa: F811
+    page.goto(report.as_uri())
+    n_figures = len(re.findall(r'class="plotly-graph-div"', report.read_text(encoding="utf-8")))
+    page.wait_for_function("(n) => document.querySelectorAll('.js-plotly-plot').length === n "
+                           "&& Array.from(document.querySelectorAll('.js-plotly-plot'))"
+                           ".every(g => g._fullLayout)", arg=n_figures)
+    assert n_figures >= 8
+    assert all(u.startswith("file://") for u in page.recorder.requests), page.recorder.requests
+    assert not page.recorder.errors
+    medians = page.evaluate("() => document.getElementById('fan-attacks')._fullData"
+                            ".filter(t => t.name === 'status-quo').map(t => Array.from(t.y))")
+    assert len(medians) == 1 and len(medians[0]) == 26
