@@ -7,6 +7,7 @@ page makes no request beyond the server it came from.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,7 +34,9 @@ _REFRESH_GRAPH = """<script>
 (function () {
     function refresh() {
         var c = document.getElementById("net-graph");
-        if (c && c._cyreg && c._cyreg.cy) { c._cyreg.cy.resize(); }
+        var cy = c && c._cyreg && c._cyreg.cy;
+        // a graph being replaced (a new scenario, another tab) may already be destroyed
+        if (cy && !cy.destroyed() && cy.container()) { cy.resize(); }
     }
     if (window.ResizeObserver) { new ResizeObserver(refresh).observe(document.body); }
 })();
@@ -93,9 +96,14 @@ def _page(ctx: AppContext) -> Any:
         ]),
         html.Div(_title(ctx.scenarios.get(None)), id="scenario-title", className="muted",
                  style={"height": "20px", "overflow": "hidden"}),
-        dcc.Tabs(id="tabs", value="network", children=[
-            dcc.Tab(label=label, value=value, children=pages[value](ctx))
-            for value, label in TABS]),
+        # Every page stays mounted and the tabs only show and hide them: the network graph
+        # keeps its state, and no component is torn down while its own timers are pending
+        # (dash-cytoscape's debounced handlers fail on a destroyed graph).
+        dcc.Tabs(id="tabs", value="network",
+                 children=[dcc.Tab(label=label, value=value) for value, label in TABS]),
+        *[html.Div(pages[value](ctx), id=f"page-{value}", className="page",
+                   style={} if value == "network" else {"display": "none"})
+          for value, _ in TABS],
     ])
 
 
@@ -144,6 +152,22 @@ def create_app(db: str | Path | None = None, scenario: str | None = None,
     app.server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     app.layout = lambda: _page(ctx)
     setattr(app, "armednet", ctx)  # noqa: B010 - the pages' shared state, for tests
+
+    app.clientside_callback(
+        """function (tab) {
+            var pages = PAGES;
+            var styles = pages.map(function (p) { return p === tab ? {} : {display: "none"}; });
+            if (tab === "network") {
+                // the graph was measured while hidden: measure again once it is shown
+                setTimeout(function () {
+                    var c = document.getElementById("net-graph");
+                    var cy = c && c._cyreg && c._cyreg.cy;
+                    if (cy && !cy.destroyed()) { cy.resize(); }
+                }, 0);
+            }
+            return styles;
+        }""".replace("PAGES", json.dumps([value for value, _ in TABS])),
+        [Output(f"page-{value}", "style") for value, _ in TABS], Input("tabs", "value"))
 
     @app.callback(Output("scenario-title", "children"), Input("scenario", "value"),
                   prevent_initial_call=True)
