@@ -287,6 +287,9 @@ def test_upload_a_good_scenario_and_explore_it(page: Any, live: Any) -> None:
         page.locator(f"#{ident}").press("Tab")
     page.locator("#lab-run").click()
     page.wait_for_selector("#lab-finished")
+    page.wait_for_function("() => { const g = document.querySelector('#lab-fan .js-plotly-plot');"
+                           " return g && g.data && g.data.length > 0; }")
+    assert page.locator("#lab-summary tbody tr").count() > 5
     _finish(page, live)
 
 
