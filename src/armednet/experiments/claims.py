@@ -238,11 +238,14 @@ def evaluate_claims(outcomes: pd.DataFrame, design: pd.DataFrame,
         w = worlds[cols].dropna()
         holds = np.asarray(c.test(w), dtype=bool)
         k, n = int(holds.sum()), len(holds)
-        lo, hi = _wilson(k, n)
-        rec.update(share=k / n if n else None, low=lo, high=hi, n=n)
+        points = w.index.get_level_values("point")
+        keep = np.asarray(independent_points(points, design, spec), dtype=bool)
+        # The interval counts independent worlds only: a Saltelli design's rows repeat
+        # each other's values, and counting them all would overstate the precision.
+        n_ind = int(keep.sum())
+        lo, hi = _wilson(round(k / n * n_ind) if n else 0, n_ind)
+        rec.update(share=k / n if n else None, low=lo, high=hi, n=n, n_independent=n_ind)
         if prim and n and len(design.columns):
-            points = w.index.get_level_values("point")
-            keep = np.asarray(independent_points(points, design, spec), dtype=bool)
             x = design.reindex(points[keep]).reset_index(drop=True)
             rec["fails_box"] = prim_box(x, ~holds[keep])
         out.append(rec)
