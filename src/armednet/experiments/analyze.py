@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from armednet.experiments.compare import beats, policy_table, regret
@@ -55,6 +56,11 @@ def analyze_experiment(store: ResultStore, experiment_id: str | None = None,
     base = baseline_policy(policies)
     result["baseline"] = base
     result["comparison"] = policy_table(outcomes, names).to_dict(orient="records")
+    from armednet.experiments.claims import independent_points
+
+    design = store.design(eid)
+    first = outcomes[outcomes["policy"] == base]
+    n_ind = int(np.asarray(independent_points(pd.Index(first["point"]), design, spec)).sum())
     versus = []
     regrets = []
     for o in spec.outcomes:
@@ -62,7 +68,8 @@ def analyze_experiment(store: ResultStore, experiment_id: str | None = None,
         for p in policies:
             if p != base:
                 versus.append({"outcome": o.name, "policy": p, "versus": base,
-                               **beats(outcomes, o.name, p, base, lower_is_better=lower)})
+                               **beats(outcomes, o.name, p, base, lower_is_better=lower,
+                                       n_independent=n_ind)})
         if len(policies) > 1:
             r = regret(outcomes, o.name, lower_is_better=lower)
             r.insert(0, "outcome", o.name)
@@ -73,7 +80,7 @@ def analyze_experiment(store: ResultStore, experiment_id: str | None = None,
         _sensitivity(store, eid, spec, outcomes, base, result)
         from armednet.experiments.claims import evaluate_claims
 
-        claims = evaluate_claims(outcomes, store.design(eid), spec)
+        claims = evaluate_claims(outcomes, design, spec)
         if claims is not None:
             result["claims"] = claims
     if save:

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from armednet.experiments.compare import wilson_interval
 from armednet.experiments.spec import ExperimentSpec, Outcome
 
 __all__ = ["CLAIMS", "CLAIM_OUTCOMES", "Claim", "evaluate_claims"]
@@ -160,15 +161,6 @@ def _c9(w: pd.DataFrame) -> np.ndarray:
             & (acc_last < sq_last) & (cut_last > cut_first))
 
 
-def _wilson(k: int, n: int, z: float = 1.6448536269514722) -> tuple[float, float]:
-    if n == 0:
-        return 0.0, 1.0
-    p = k / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return float(max(0.0, centre - half)), float(min(1.0, centre + half))
-
-
 def claim_worlds(outcomes: pd.DataFrame) -> pd.DataFrame:
     """Reshape wide outcomes to one row per world and ``policy:outcome`` columns."""
     names = [c for c in outcomes.columns if c not in ("policy", "point", "replication")]
@@ -243,7 +235,7 @@ def evaluate_claims(outcomes: pd.DataFrame, design: pd.DataFrame,
         # The interval counts independent worlds only: a Saltelli design's rows repeat
         # each other's values, and counting them all would overstate the precision.
         n_ind = int(keep.sum())
-        lo, hi = _wilson(round(k / n * n_ind) if n else 0, n_ind)
+        lo, hi = wilson_interval(k / n if n else 0.0, n_ind)
         rec.update(share=k / n if n else None, low=lo, high=hi, n=n, n_independent=n_ind)
         if prim and n and len(design.columns):
             x = design.reindex(points[keep]).reset_index(drop=True)

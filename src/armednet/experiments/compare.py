@@ -68,11 +68,33 @@ def worlds(df: pd.DataFrame, outcome: str) -> pd.DataFrame:
     return df.pivot_table(index=_KEYS, columns="policy", values=outcome, aggfunc="first")
 
 
+def wilson_interval(p: float, n: int, z: float = 1.6448536269514722) -> tuple[float, float]:
+    """Wilson score interval (90% by default) for a share ``p`` of ``n`` independent trials.
+
+    Examples
+    --------
+    >>> lo, hi = wilson_interval(0.5, 100)
+    >>> round(lo, 3), round(hi, 3)
+    (0.419, 0.581)
+    """
+    if n <= 0:
+        return 0.0, 1.0
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return float(max(0.0, centre - half)), float(min(1.0, centre + half))
+
+
 def beats(df: pd.DataFrame, outcome: str, a: str, b: str,
-          lower_is_better: bool = True) -> dict[str, float]:
+          lower_is_better: bool = True, n_independent: int | None = None) -> dict[str, float]:
     """Share of paired worlds in which policy ``a`` does better than ``b`` on ``outcome``.
 
     Ties count half, so the two shares of a pair sum to one.
+
+    Parameters
+    ----------
+    n_independent : int, optional
+        How many of the worlds are independent draws, for the interval (a Saltelli
+        design's rows repeat values); default: all of them.
 
     Returns
     -------
@@ -93,11 +115,9 @@ def beats(df: pd.DataFrame, outcome: str, a: str, b: str,
         raise InputError(f"no worlds where both {a!r} and {b!r} were run")
     better, tie = float(np.mean(diff < 0)), float(np.mean(diff == 0))
     p = better + tie / 2
-    z = 1.6448536269514722
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    lo, hi = wilson_interval(p, min(n, n_independent) if n_independent else n)
     return {"p_better": p, "p_strictly_better": better, "p_tie": tie, "n": float(n),
-            "low": float(max(0.0, centre - half)), "high": float(min(1.0, centre + half))}
+            "low": lo, "high": hi}
 
 
 def regret(df: pd.DataFrame, outcome: str, lower_is_better: bool = True) -> pd.DataFrame:
