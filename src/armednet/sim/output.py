@@ -56,7 +56,7 @@ def summary_table(summary: pd.DataFrame, level: float = 0.9,
     Examples
     --------
     >>> df = pd.DataFrame({"run": [0, 1, 2], "attacks": [1.0, 2.0, 3.0]})
-    >>> summary_table(df).loc["attacks", "median"]
+    >>> float(summary_table(df).loc["attacks", "median"])
     2.0
     """
     if not 0 < level < 1:
