@@ -138,6 +138,23 @@ def _last_day(con: duckdb.DuckDBPyConnection, where: str, params: list[Any]) -> 
     return day if isinstance(day, dt.date) else None
 
 
+def _event_filter(dataset: str, start: dt.date | None, end: dt.date | None,
+                  country: str | None, event_types: Sequence[str] | None
+                  ) -> tuple[str, list[Any]]:
+    """The SQL condition (on table alias ``e``) and its parameters for the common filters."""
+    where = ["e.dataset = ?"]
+    params: list[Any] = [dataset]
+    for cond, value in (("e.event_date >= ?", start), ("e.event_date <= ?", end),
+                        ("e.country = ?", country)):
+        if value is not None:
+            where.append(cond)
+            params.append(value)
+    if event_types:
+        where.append("e.event_type IN (" + ", ".join("?" for _ in event_types) + ")")
+        params.extend(event_types)
+    return " AND ".join(where), params
+
+
 def _frame(rows: list[tuple[Any, ...]], anchor: dt.date | None, end: dt.date | None,
            columns: Sequence[str] | None = None,
            coverage: Sequence[tuple[dt.date, dt.date]] = ()) -> pd.DataFrame:
@@ -224,21 +241,7 @@ def weekly_counts(
     if start_d is not None and end_d is not None and end_d < start_d:
         raise InputError(f"--end {end_d} is before --start {start_d}")
     ds = _dataset(con, dataset)
-    where = ["e.dataset = ?"]
-    params: list[Any] = [ds]
-    if start_d is not None:
-        where.append("e.event_date >= ?")
-        params.append(start_d)
-    if end_d is not None:
-        where.append("e.event_date <= ?")
-        params.append(end_d)
-    if country is not None:
-        where.append("e.country = ?")
-        params.append(country)
-    if event_types:
-        where.append("e.event_type IN (" + ", ".join("?" for _ in event_types) + ")")
-        params.extend(event_types)
-    where_sql = " AND ".join(where)
+    where_sql, params = _event_filter(ds, start_d, end_d, country, event_types)
     anchor = _anchor(con, where_sql, params, start_d, weekday)
     if anchor is None:
         return _frame([], None, end_d)
@@ -308,21 +311,7 @@ def foreign_force_attacks(
             raise InputError("no target nodes given")
         node_filter = "m.node_id IN (" + ", ".join("?" for _ in targets) + ")"
         node_params = list(targets)
-    where = ["e.dataset = ?"]
-    params: list[Any] = [ds]
-    if start_d is not None:
-        where.append("e.event_date >= ?")
-        params.append(start_d)
-    if end_d is not None:
-        where.append("e.event_date <= ?")
-        params.append(end_d)
-    if country is not None:
-        where.append("e.country = ?")
-        params.append(country)
-    if event_types:
-        where.append("e.event_type IN (" + ", ".join("?" for _ in event_types) + ")")
-        params.extend(event_types)
-    where_sql = " AND ".join(where)
+    where_sql, params = _event_filter(ds, start_d, end_d, country, event_types)
     anchor = _anchor(con, where_sql, params, start_d, weekday)
     import pandas as pd
 
