@@ -36,8 +36,11 @@ def calibrate(
         "and cease-fire parameters, see docs/calibration.md)."),
     json_out: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """Fit the attack and cease-fire parameters to observed counts (ABC-SMC), check the
-    fit, and forecast the weeks after the data."""
+    """Fit the model to attack counts (ABC-SMC), check the fit, forecast.
+
+    Fits the attack and cease-fire parameters to counts over intervals, reports the
+    posterior predictive against the data and forecasts the weeks after them.
+    """
     from armednet.errors import InputError
     from armednet.events.calibration import (
         calibrate as run_calibration,

@@ -29,8 +29,11 @@ def demo(
                                        help="Worker processes (default: all cores)."),
     top: int = typer.Option(5, "--top", min=1, help="Rows in the key-actor table."),
 ) -> None:
-    """Run the main job: scenario summary, key actors, every policy under uncertainty,
-    the essay's claims, and an HTML report."""
+    """Run the main job on a scenario (default: the bundled one).
+
+    Scenario summary, key actors, every policy preset under uncertainty, the essay's claims,
+    and an HTML report.
+    """
     from rich.console import Console
 
     from armednet.analysis import key_actor_report

@@ -23,9 +23,12 @@ def report(
     out: Path = typer.Option(Path("armednet-out/report.html"), "--output", "-o",
                              metavar="FILE", help="HTML file to write."),
 ) -> None:
-    """Write one HTML file that works offline: scenario and network, key actors, policy
-    comparison (fan charts, distributions), claims, PRIM boxes, Sobol indices, calibration
-    and forecast when stored, and an appendix of parameters, sources, versions and seeds."""
+    """Write the HTML report of an experiment (one file that works offline).
+
+    Scenario and network, key actors, policy comparison (fan charts, distributions), claims,
+    PRIM boxes, Sobol indices, calibration and forecast when stored, and an appendix of
+    parameters, sources, versions and seeds.
+    """
     from armednet.report.html import build_report
 
     path = build_report(out, db=db, experiment_id=experiment, scenario=scenario)

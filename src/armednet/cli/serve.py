@@ -38,8 +38,11 @@ def serve(
     port: str = typer.Option("8050", "--port", metavar="PORT", help="Port (1-65535)."),
     dev: bool = typer.Option(False, "--dev", help="Dash developer tools (no reloader)."),
 ) -> None:
-    """Serve the dashboard: network explorer, policy lab, experiments, events and
-    calibration, scenario upload. Every asset is served locally (works offline)."""
+    """Serve the dashboard on this machine (works offline).
+
+    Network explorer, policy lab, experiments, events and calibration, scenario upload;
+    every asset is served locally.
+    """
     number = _port(port)
     if db is None and DEFAULT_DB.is_file():
         db = DEFAULT_DB
