@@ -44,10 +44,11 @@ def step_capture(s: State, ctx: Context) -> None:
         return
     p = ctx.p
     room = np.maximum(1.0 - np.einsum("rhk->rk", s.X), 0.0)  # (R, K)
-    grow = s.X * ((p["capture_growth"] * (0.5 + s.L[:, s.holders]))[:, :, None]
-                  * ((1.0 - s.A) * room)[:, None, :])
-    grow = fit_room(grow, room)
-    grow -= s.X * (p["capture_erosion"] * s.A)[:, None, :]
+    # outer products by einsum: numpy broadcasts slowly along short inner axes
+    rate = np.einsum("rh,rk->rhk", p["capture_growth"] * (0.5 + s.L[:, s.holders]),
+                     (1.0 - s.A) * room)
+    grow = fit_room(s.X * rate, room)
+    grow -= np.einsum("rhk,rk->rhk", s.X, p["capture_erosion"] * s.A)
     s.X += grow
     np.clip(s.X, 0.0, 1.0, out=s.X)
 
@@ -60,7 +61,8 @@ def fit_room(gain: np.ndarray, room: np.ndarray) -> np.ndarray:
     over = total > room
     if not over.any():
         return gain
-    return gain * np.where(over, room / np.where(over, total, 1.0), 1.0)[:, None, :]
+    return np.einsum("rhk,rk->rhk", gain, np.where(over, room / np.where(over, total, 1.0),
+                                                  1.0))
 
 
 CAPTURE = Mechanism(

@@ -45,7 +45,7 @@ def step_cooption(s: State, ctx: Context) -> None:
 
     p = ctx.p
     room = np.maximum(1.0 - np.einsum("rhk->rk", s.X), 0.0)  # (R, K)
-    gain = p["coopt_rate"][..., None] * c[s.holders] * ((1.0 - s.A) * room)[:, None, :]
+    gain = np.einsum("hk,rk->rhk", c[s.holders], p["coopt_rate"] * (1.0 - s.A) * room)
     s.X += fit_room(gain, room)
     np.clip(s.X, 0.0, 1.0, out=s.X)
     strength = np.minimum(1.0, c.sum(axis=1))  # (G,)
