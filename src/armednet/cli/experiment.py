@@ -171,19 +171,29 @@ def analyze(db: Path = DB_OPT, experiment: str | None = EXP_OPT,
         print_analysis(result)
 
 
+KEY_OUTCOMES = ("attacks", "attacks_last_year", "casualties", "civilian_harm",
+                "capture_final", "revenue_total")
+"""Outcomes shown in the terminal when an experiment has many (all are in --json and the
+report)."""
+
+
 def print_analysis(result: dict[str, Any]) -> None:
-    """Render :func:`armednet.experiments.analyze.analyze_experiment` output as tables."""
+    """Render :func:`armednet.experiments.analyze.analyze_experiment` output as tables.
+
+    With more than six outcomes only :data:`KEY_OUTCOMES` are tabulated (every outcome is
+    in ``--json`` and the report).
+    """
     from rich.console import Console
     from rich.table import Table
 
-    console = Console()
+    console = Console(width=max(Console().width, 120))
     if not result.get("complete"):
         console.print(f"[yellow]experiment incomplete ({result.get('chunks_done')} chunks); "
                       "showing what is stored[/yellow]")
     comp = result.get("comparison", [])
     if comp:
         table = Table(title="Policy comparison: median [90% interval]", title_justify="left")
-        outcomes = list(dict.fromkeys(r["outcome"] for r in comp))
+        outcomes = _shown(list(dict.fromkeys(r["outcome"] for r in comp)))
         policies = list(dict.fromkeys(r["policy"] for r in comp))
         table.add_column("policy")
         for o in outcomes:
@@ -196,7 +206,7 @@ def print_analysis(result: dict[str, Any]) -> None:
     if versus:
         table = Table(title=f"Probability of doing better than {result.get('baseline')} "
                       "in the same worlds", title_justify="left")
-        outcomes = list(dict.fromkeys(r["outcome"] for r in versus))
+        outcomes = _shown(list(dict.fromkeys(r["outcome"] for r in versus)))
         policies = list(dict.fromkeys(r["policy"] for r in versus))
         table.add_column("policy")
         for o in outcomes:
@@ -239,6 +249,12 @@ def print_analysis(result: dict[str, Any]) -> None:
             for r in sorted(rows, key=lambda r: -abs(r[key]))[:10]:
                 table.add_row(r["parameter"], *(f"{r[c]:.3f}" for c in cols))
             console.print(table)
+
+
+def _shown(outcomes: list[str]) -> list[str]:
+    if len(outcomes) <= 6:
+        return outcomes
+    return [o for o in KEY_OUTCOMES if o in outcomes] or outcomes[:6]
 
 
 def _fmt(r: dict[str, Any]) -> str:
