@@ -83,26 +83,23 @@ def closest(word: str, valid: Iterable[str], what: str) -> InputError:
     return InputError(f"unknown {what} {word!r}{hint}")
 
 
-def check_layers(layers: Iterable[str]) -> list[str]:
-    """Validate layer names (raise :class:`InputError` naming the closest valid ones)."""
-    valid = [str(v) for v in Layer]
+def _check_names(names: Iterable[str], valid: list[str], what: str) -> list[str]:
     out = []
-    for name in layers:
+    for name in names:
         if name not in valid:
-            raise closest(name, valid, "layer")
+            raise closest(name, valid, what)
         out.append(name)
     return out
+
+
+def check_layers(layers: Iterable[str]) -> list[str]:
+    """Validate layer names (raise :class:`InputError` naming the closest valid ones)."""
+    return _check_names(layers, [str(v) for v in Layer], "layer")
 
 
 def check_tie_types(types: Iterable[str]) -> list[str]:
     """Validate tie-type names (raise :class:`InputError` naming the closest valid ones)."""
-    valid = [str(v) for v in TieType]
-    out = []
-    for name in types:
-        if name not in valid:
-            raise closest(name, valid, "tie type")
-        out.append(name)
-    return out
+    return _check_names(types, [str(v) for v in TieType], "tie type")
 
 
 def check_node_ids(net: Net, ids: Iterable[str]) -> list[str]:
