@@ -53,11 +53,31 @@ def splitmix64(x: np.ndarray) -> np.ndarray:
     >>> int(splitmix64(np.array([1], dtype=np.uint64))[0]) == 0x5692161D100B05E5
     True
     """
-    z = np.asarray(x, dtype=np.uint64)
+    return _mix_inplace(np.array(x, dtype=np.uint64))
+
+
+def _mix_inplace(z: np.ndarray) -> np.ndarray:
+    """SplitMix64's finaliser, overwriting ``z`` (uint64). In place, with one scratch
+    array: temporaries cost more than the arithmetic on arrays of this size."""
+    tmp = z >> _S30
     with np.errstate(over="ignore"):
-        z = (z ^ (z >> _S30)) * _M1
-        z = (z ^ (z >> _S27)) * _M2
-    return z ^ (z >> _S31)
+        z ^= tmp
+        z *= _M1
+        np.right_shift(z, _S27, out=tmp)
+        z ^= tmp
+        z *= _M2
+    np.right_shift(z, _S31, out=tmp)
+    z ^= tmp
+    return z
+
+
+def _to_unit(z: np.ndarray) -> np.ndarray:
+    """Top 53 bits of ``z`` as floats in (0, 1) (``z`` is overwritten)."""
+    z >>= _S11
+    f = z.astype(np.float64)
+    f += 0.5
+    f *= _TWO53
+    return f
 
 
 def run_keys(seed: int, run_index: np.ndarray) -> np.ndarray:
@@ -75,8 +95,8 @@ def uniforms_at(keys: np.ndarray, week: int, stream: int, actors: np.ndarray) ->
     with np.errstate(over="ignore"):
         salt = (np.uint64(week + 1) * _WEEK) ^ (np.uint64(stream + 1) * _STREAM)
         cols = ((np.asarray(actors, dtype=np.uint64) + np.uint64(1)) * _ACTOR)[None, :]
-        z = splitmix64(splitmix64(keys[:, None] ^ salt) + cols)
-    return ((z >> _S11).astype(np.float64) + 0.5) * _TWO53
+        z = splitmix64(keys[:, None] ^ salt) + cols
+    return _to_unit(_mix_inplace(z))
 
 
 def uniforms(keys: np.ndarray, week: int, stream: int, n: int) -> np.ndarray:
@@ -94,8 +114,8 @@ def uniforms(keys: np.ndarray, week: int, stream: int, n: int) -> np.ndarray:
     with np.errstate(over="ignore"):
         salt = (np.uint64(week + 1) * _WEEK) ^ (np.uint64(stream + 1) * _STREAM)
         actors = (np.arange(1, n + 1, dtype=np.uint64) * _ACTOR)[None, :]
-        z = splitmix64(splitmix64(keys[:, None] ^ salt) + actors)
-    return ((z >> _S11).astype(np.float64) + 0.5) * _TWO53
+        z = splitmix64(keys[:, None] ^ salt) + actors
+    return _to_unit(_mix_inplace(z))
 
 
 def poisson(lam: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -110,41 +130,54 @@ def poisson(lam: np.ndarray, u: np.ndarray) -> np.ndarray:
     """
     lam = np.maximum(np.asarray(lam, dtype=np.float64), 0.0)
     shape = lam.shape
-    flat_l = lam.ravel()
-    flat_u = np.asarray(u, dtype=np.float64).ravel()
-    small = flat_l <= POISSON_NORMAL_THRESHOLD
-    ls = flat_l * small  # rates above the threshold start at F(0) = 1 and are replaced below
-    p = np.exp(-ls)
+    flat_l = lam.reshape(-1)
+    flat_u = np.asarray(u, dtype=np.float64).reshape(-1)
+    big = None
+    if flat_l.size and float(flat_l.max()) > POISSON_NORMAL_THRESHOLD:
+        big = flat_l > POISSON_NORMAL_THRESHOLD
+        flat_l = np.where(big, 0.0, flat_l)  # inverted as 0 here, replaced below
+    # k = #{j >= 0 : u > F(j)}; u > F(j) implies u > F(j - 1), so k counts the steps j
+    # at which a draw is still open. Sweep the whole arrays in place while many draws are
+    # open (cheap), then follow the few long tails on compacted arrays.
+    n = flat_l.size
+    p = np.negative(flat_l)
+    np.exp(p, out=p)
     cdf = p.copy()
-    k = np.zeros(flat_l.size)
-    # k = #{j >= 0 : u > F(j)}. Sweep whole arrays while many draws are still open (cheap,
-    # vectorised), then follow the few long tails on compacted arrays.
-    go = flat_u > cdf
-    n_go = int(np.count_nonzero(go))
+    open_ = flat_u > cdf
+    k = open_.astype(np.float64)
+    n_open = int(np.count_nonzero(open_))
     j = 0.0
-    while n_go > flat_l.size // 8:
+    while n_open > max(n // 16, 32):
         j += 1.0
-        k += go
-        p *= ls / j
+        p *= flat_l
+        p /= j
         cdf += p
-        go = (flat_u > cdf) & (p > 0.0)
-        n_go = int(np.count_nonzero(go))
-    if n_go:
-        idx = np.flatnonzero(go)
-        l_f, u_f, p_f, cdf_f, k_f = ls[idx], flat_u[idx], p[idx], cdf[idx], k[idx]
-        while idx.size:
+        np.greater(flat_u, cdf, out=open_)
+        k += open_
+        n_open = int(np.count_nonzero(open_))
+    if n_open:
+        idx = np.flatnonzero(open_)
+        l_f, u_f, p_f, cdf_f, k_f = flat_l[idx], flat_u[idx], p[idx], cdf[idx], k[idx]
+        while True:
             j += 1.0
-            k_f += 1.0
-            p_f *= l_f / j
+            p_f *= l_f
+            p_f /= j
             cdf_f += p_f
-            more = (u_f > cdf_f) & (p_f > 0.0)
-            k[idx[~more]] = k_f[~more]
-            idx, l_f, u_f, p_f, cdf_f, k_f = (idx[more], l_f[more], u_f[more], p_f[more],
-                                              cdf_f[more], k_f[more])
-    big = ~small
-    if big.any():
+            go = u_f > cdf_f
+            go &= p_f > 0.0  # past the underflow of p the CDF no longer moves
+            n_go = int(np.count_nonzero(go))
+            if n_go == 0:
+                break
+            k_f += go
+            if 2 * n_go < go.size:  # compact when fewer than half are still open
+                k[idx] = k_f
+                sel = np.flatnonzero(go)
+                idx, l_f, u_f, p_f, cdf_f, k_f = (idx[sel], l_f[sel], u_f[sel], p_f[sel],
+                                                  cdf_f[sel], k_f[sel])
+        k[idx] = k_f
+    if big is not None:
         from scipy.special import ndtri
 
-        z = ndtri(flat_u[big])
-        k[big] = np.maximum(0.0, np.round(flat_l[big] + np.sqrt(flat_l[big]) * z))
+        lb = lam.reshape(-1)[big]
+        k[big] = np.maximum(0.0, np.round(lb + np.sqrt(lb) * ndtri(flat_u[big])))
     return k.reshape(shape)

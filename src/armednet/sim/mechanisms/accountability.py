@@ -86,11 +86,13 @@ def step_accountability(s: State, ctx: Context) -> None:
                 - p["protest_decay"][:, 0] * s.Q - rep * s.Q)
         np.clip(s.Q, 0.0, 1.0, out=s.Q)
         s.A += p["protest_accountability"] * s.Q[:, None] * (1.0 - s.A)
-        from armednet.sim.mechanisms.ceasefire import political_influence
+        from armednet.sim.mechanisms.ceasefire import holder_influence
 
-        s.L -= p["protest_legitimacy"] * s.Q[:, None] * np.minimum(
-            political_influence(s, ctx), 1.0) * s.L
-        np.clip(s.L, 0.0, 1.0, out=s.L)
+        h = s.holders  # only groups holding offices lose legitimacy to protest
+        L = s.L[:, h]
+        L -= p["protest_legitimacy"] * s.Q[:, None] * np.minimum(
+            holder_influence(s, ctx), 1.0) * L
+        s.L[:, h] = np.clip(L, 0.0, 1.0, out=L)
         u = ctx.uniform(STREAM_REPRESSION, 1)[:, 0]
         ctx.scratch["repression_harm"] = poisson(p["repression_harm"][:, 0] * rep, u)
     np.clip(s.A, 0.0, 1.0, out=s.A)

@@ -79,17 +79,18 @@ def trigger_factor(s: State, ctx: Context) -> np.ndarray:
 
 
 def step_attacks(s: State, ctx: Context) -> None:
-    """Draw attacks, foreign casualties and civilian harm; write them to ``scratch``."""
+    """Draw attacks, foreign casualties and civilian harm; write them to ``scratch``:
+    ``attacks`` (runs, groups), and ``attacks_u`` (undisciplined) and ``attacks_cf``
+    (under a declared cease-fire) on the attacker slots (``scratch['attacker_slots']``)."""
     R, G = s.M.shape
     p = ctx.p
+    a = ctx.scratch["attacker_slots"]
     if "attacks" not in ctx.on:
-        z = np.zeros((R, G))
-        for k in ("attacks", "attacks_u", "attacks_cf"):
-            ctx.scratch[k] = z
+        ctx.scratch["attacks"] = np.zeros((R, G))
+        ctx.scratch["attacks_u"] = ctx.scratch["attacks_cf"] = np.zeros((R, len(a)))
         ctx.scratch["casualties"] = ctx.scratch["civ_harm"] = np.zeros(R)
         return
     # Only groups in the campaign can attack: compute on their slots alone.
-    a = ctx.scratch["attacker_slots"]
     o, S = s.o[:, a], s.S[:, a]
     trig = 1.0
     if "trigger" in ctx.on:
@@ -105,11 +106,11 @@ def step_attacks(s: State, ctx: Context) -> None:
     n_d = poisson(lam_d, ctx.uniform(s1, a))
     n_u = poisson(lam_u, ctx.uniform(s2, a))
     n_a = n_d + n_u
-    n, nu, ncf = np.zeros((R, G)), np.zeros((R, G)), np.zeros((R, G))
-    n[:, a], nu[:, a], ncf[:, a] = n_a, n_u, n_a * S
+    n = np.zeros((R, G))
+    n[:, a] = n_a
     ctx.scratch["attacks"] = n
-    ctx.scratch["attacks_u"] = nu
-    ctx.scratch["attacks_cf"] = ncf
+    ctx.scratch["attacks_u"] = n_u  # these two on the attacker slots only
+    ctx.scratch["attacks_cf"] = n_a * S
     ctx.scratch["casualties"] = poisson(p["foreign_casualty_rate"][:, 0] * n_a.sum(axis=1),
                                         ctx.uniform(s3, 1)[:, 0])
     ctx.scratch["civ_harm"] = poisson(

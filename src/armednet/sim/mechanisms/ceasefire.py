@@ -36,8 +36,8 @@ from armednet.sim._ops import rowmax
 from armednet.sim.mechanisms._base import Context, Mechanism, Parameter
 from armednet.sim.state import State
 
-__all__ = ["CEASEFIRE", "COORDINATION", "STREAM_CEASEFIRE", "political_influence",
-           "step_ceasefire"]
+__all__ = ["CEASEFIRE", "COORDINATION", "STREAM_CEASEFIRE", "holder_influence",
+           "political_influence", "step_ceasefire"]
 
 STREAM_CEASEFIRE = 8
 
@@ -69,16 +69,21 @@ PARAMS = (
 )
 
 
+def holder_influence(s: State, ctx: Context) -> np.ndarray:
+    """``Phat`` of the capture holders only, shape (runs, holders) (the other groups hold
+    no offices, so their influence is 0)."""
+    # Elementwise products and sums, not BLAS matmul: results must not depend on how many
+    # runs share a chunk (BLAS kernels round differently for different shapes).
+    return np.einsum("rhk,k->rh", s.X, ctx.inputs.inst_weight / ctx.scratch["p_ref"])
+
+
 def political_influence(s: State, ctx: Context) -> np.ndarray:
     """``Phat`` (runs, groups): captured institutions weighted by budget and number,
     relative to the most embedded group at the start."""
-    inp = ctx.inputs
     P = np.zeros_like(s.M)
-    if inp.K == 0:
+    if ctx.inputs.K == 0:
         return P
-    # Elementwise products and sums, not BLAS matmul: results must not depend on how many
-    # runs share a chunk (BLAS kernels round differently for different shapes).
-    P[:, s.holders] = np.einsum("rhk,k->rh", s.X, inp.inst_weight / ctx.scratch["p_ref"])
+    P[:, s.holders] = holder_influence(s, ctx)
     return P
 
 
@@ -102,7 +107,10 @@ def step_ceasefire(s: State, ctx: Context) -> None:
     if "ceasefire" not in ctx.on or len(a) == 0:
         return
     D, o, S = s.D[:, a], s.o[:, a], s.S[:, a]
-    stake = (1.0 - o) * political_influence(s, ctx)[:, a]
+    stake = np.zeros_like(D)
+    ia, ih = ctx.scratch["attacker_holders"]  # attacker slots that hold offices
+    if inp.K and len(ia):
+        stake[:, ia] = (1.0 - o[:, ia]) * holder_influence(s, ctx)[:, ih]
     cost = p["ceasefire_cost_weight"] * D * (1.0 + p["stake_weight"] * stake)
     clients = inp.patron > 0
     if clients.any():

@@ -102,18 +102,19 @@ REVENUE = Mechanism(
     "nor pay upkeep.", PARAMS[2:], step_revenue)
 
 
-def channel_tables(inputs: ModelInputs, p: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+def channel_tables(inputs: ModelInputs, p: dict[str, np.ndarray],
+                   runs: int) -> dict[str, np.ndarray]:
     """Per-chunk revenue tables (the parameters do not change over the weeks):
     ``chan_base`` (runs, channels) weekly amounts times ``pi_c``; ``chan_onehot``
     (channels, groups); ``income_uncut`` (runs, groups) the income before sanctions."""
-    R = next(iter(p.values())).shape[0]
+    R = runs
     nc = len(inputs.chan_group)
     onehot = np.zeros((nc, inputs.G))
     onehot[np.arange(nc), inputs.chan_group] = 1.0
     base = np.broadcast_to(inputs.chan_amount, (R, nc)).astype(np.float64)
     scale = channel_scale(inputs.chan_kind, inputs.chan_split, p)
     if scale is not None:
-        base = base * scale
+        base = np.broadcast_to(base * scale, (R, nc)).copy()
     return {"chan_base": base, "chan_onehot": onehot,
             "income_uncut": np.einsum("rc,cg->rg", base, onehot)}
 
