@@ -73,12 +73,15 @@ class Context:
     policy : PolicySchedule
         The policy resolved to weekly arrays.
     p : dict of str to ndarray
-        Parameters as arrays of shape ``(runs, 1)`` (broadcast over actors).
+        Parameters as arrays of shape ``(runs, 1)`` (broadcast over actors), or ``(1, 1)``
+        for those equal in every run of the chunk.
     on : frozenset of str
         Names of the enabled mechanisms.
     uniform : callable
         ``uniform(stream, n)`` -> counter-based uniforms of shape ``(runs, n)`` for this week;
-        ``n`` may also be an array of actor indices (columns for those actors only).
+        ``n`` may also be an array of group slots (columns for those slots only), and then
+        ``uniform(stream, slots, where=mask)`` computes them only where ``mask`` is true
+        (1.0 elsewhere).
     scratch : dict
         Per-week intermediate arrays passed between mechanisms (documented per key).
     """
@@ -88,7 +91,7 @@ class Context:
     policy: PolicySchedule
     p: dict[str, np.ndarray]
     on: frozenset[str]
-    uniform: Callable[[int, Any], np.ndarray]
+    uniform: Callable[..., np.ndarray]
     scratch: dict[str, Any] = field(default_factory=dict)
 
 

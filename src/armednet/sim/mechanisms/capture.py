@@ -43,12 +43,13 @@ def step_capture(s: State, ctx: Context) -> None:
     if "capture" not in ctx.on or ctx.inputs.K == 0:
         return
     p = ctx.p
-    room = np.maximum(1.0 - np.einsum("rhk->rk", s.X), 0.0)  # (R, K)
-    # outer products by einsum: numpy broadcasts slowly along short inner axes
-    rate = np.einsum("rh,rk->rhk", p["capture_growth"] * (0.5 + s.L[:, s.holders]),
-                     (1.0 - s.A) * room)
-    grow = fit_room(s.X * rate, room)
-    grow -= np.einsum("rhk,rk->rhk", s.X, p["capture_erosion"] * s.A)
+    room = 1.0 - np.einsum("rhk->rk", s.X)
+    np.maximum(room, 0.0, out=room)  # (R, K)
+    # products over (holder, institution) by einsum: numpy broadcasts slowly along short
+    # inner axes
+    pull = p["capture_growth"] * (0.5 + s.L[:, s.holders])  # (R, H)
+    grow = fit_room(np.einsum("rh,rk,rhk->rhk", pull, (1.0 - s.A) * room, s.X), room)
+    s.X = np.einsum("rhk,rk->rhk", s.X, 1.0 - p["capture_erosion"] * s.A)
     s.X += grow
     np.clip(s.X, 0.0, 1.0, out=s.X)
 

@@ -126,11 +126,12 @@ def step_ceasefire(s: State, ctx: Context) -> None:
     pull = p["pull_weight"] * s.H[:, a] * (1.0 + tau * (o + (1.0 - o)
                                                         * p["domestic_trigger_weight"]))
     z = cost - pull
-    u = ctx.uniform(STREAM_CEASEFIRE, a)
     thr = p["ceasefire_threshold"]
     p_dec = 1.0 - np.exp(-p["declare_rate"] * np.maximum(z - thr, 0.0))
     p_end = 1.0 - np.exp(-p["resume_rate"] * np.maximum(p["resume_fraction"] * thr - z, 0.0))
     active = s.active[:, a]
+    # a draw is needed only where a decision can happen this week (few runs and groups)
+    u = ctx.uniform(STREAM_CEASEFIRE, a, where=np.where(S, p_end, p_dec * active) > 0.0)
     new = ~S & active & (u < p_dec)
     ended = S & (u < p_end)
     s.S[:, a] = (S | new) & ~ended & active
