@@ -42,7 +42,7 @@ from armednet.sim.mechanisms.ceasefire import political_influence
 from armednet.sim.mechanisms.revenue import channel_tables
 from armednet.sim.params import resolve_params
 from armednet.sim.policy import Policy, resolve_policy
-from armednet.sim.rng import run_keys, uniforms, uniforms_at, uniforms_where
+from armednet.sim.rng import run_keys, uniforms, uniforms_at, uniforms_cells
 from armednet.sim.state import State
 
 if TYPE_CHECKING:
@@ -398,12 +398,12 @@ def _run_chunk(inputs: ModelInputs, sch: PolicySchedule, p: dict[str, np.ndarray
                            max(float(inputs.revenue_annual[focus].max()) / 4.0, 1.0))
     rec = _Recorder(inputs, R, record)
     for t in range(inputs.weeks):
-        def uni(stream: int, n: Any, where: np.ndarray | None = None,
+        def uni(stream: int, n: Any, cells: tuple[np.ndarray, np.ndarray] | None = None,
                 _t: int = t) -> np.ndarray:
             if isinstance(n, int | np.integer):
                 return uniforms(keys, _t, stream, int(n))
-            if where is not None:
-                return uniforms_where(keys, _t, stream, live[n], where)
+            if cells is not None:
+                return uniforms_cells(keys, _t, stream, cells[0], live[n][cells[1]])
             return uniforms_at(keys, _t, stream, live[n])  # group slots: original counters
 
         ctx = Context(t=t, inputs=inputs, policy=sch, p=p, on=on, uniform=uni,

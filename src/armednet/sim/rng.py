@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = ["POISSON_NORMAL_THRESHOLD", "poisson", "run_keys", "splitmix64", "uniforms",
-           "uniforms_at", "uniforms_where"]
+           "uniforms_at", "uniforms_cells"]
 
 _GAMMA = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -99,20 +99,16 @@ def uniforms_at(keys: np.ndarray, week: int, stream: int, actors: np.ndarray) ->
     return _to_unit(_mix_inplace(z))
 
 
-def uniforms_where(keys: np.ndarray, week: int, stream: int, actors: np.ndarray,
-                   where: np.ndarray) -> np.ndarray:
-    """Like :func:`uniforms_at`, computed only where ``where`` (runs, len(actors)) is true
-    and 1.0 elsewhere: the same numbers at those positions, at a cost proportional to
-    their count (for decisions that can only happen in a few runs and actors)."""
-    rows, cj = np.nonzero(where)
-    out = np.ones(where.shape)
-    if rows.size:
-        with np.errstate(over="ignore"):
-            salt = (np.uint64(week + 1) * _WEEK) ^ (np.uint64(stream + 1) * _STREAM)
-            cols = (np.asarray(actors, dtype=np.uint64) + np.uint64(1)) * _ACTOR
-            z = _mix_inplace(keys[rows] ^ salt) + cols[cj]
-        out[rows, cj] = _to_unit(_mix_inplace(z))
-    return out
+def uniforms_cells(keys: np.ndarray, week: int, stream: int, rows: np.ndarray,
+                   actors: np.ndarray) -> np.ndarray:
+    """The uniforms of :func:`uniforms` at the cells ``(rows[i], actors[i])`` only, shape
+    ``(len(rows),)``: the same numbers, at a cost proportional to the number of cells (for
+    decisions that can only happen in a few runs and actors)."""
+    with np.errstate(over="ignore"):
+        salt = (np.uint64(week + 1) * _WEEK) ^ (np.uint64(stream + 1) * _STREAM)
+        z = _mix_inplace(keys[rows] ^ salt)
+        z += (np.asarray(actors, dtype=np.uint64) + np.uint64(1)) * _ACTOR
+    return _to_unit(_mix_inplace(z))
 
 
 def uniforms(keys: np.ndarray, week: int, stream: int, n: int) -> np.ndarray:

@@ -79,9 +79,9 @@ class Context:
         Names of the enabled mechanisms.
     uniform : callable
         ``uniform(stream, n)`` -> counter-based uniforms of shape ``(runs, n)`` for this week;
-        ``n`` may also be an array of group slots (columns for those slots only), and then
-        ``uniform(stream, slots, where=mask)`` computes them only where ``mask`` is true
-        (1.0 elsewhere).
+        ``n`` may also be an array of group slots (columns for those slots only), and
+        ``uniform(stream, slots, cells=(rows, cols))`` gives the same numbers at the cells
+        ``(rows[i], cols[i])`` of that array only, shape ``(len(rows),)``.
     scratch : dict
         Per-week intermediate arrays passed between mechanisms (documented per key).
     """

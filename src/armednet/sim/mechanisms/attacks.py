@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from armednet.sim._ops import rowsum
 from armednet.sim.mechanisms._base import Context, Mechanism, Parameter
 from armednet.sim.rng import poisson
 from armednet.sim.state import State
@@ -111,11 +112,11 @@ def step_attacks(s: State, ctx: Context) -> None:
     ctx.scratch["attacks"] = n
     ctx.scratch["attacks_u"] = n_u  # these two on the attacker slots only
     ctx.scratch["attacks_cf"] = n_a * S
-    ctx.scratch["casualties"] = poisson(p["foreign_casualty_rate"][:, 0] * n_a.sum(axis=1),
+    ctx.scratch["casualties"] = poisson(p["foreign_casualty_rate"][:, 0] * rowsum(n_a),
                                         ctx.uniform(s3, 1)[:, 0])
     ctx.scratch["civ_harm"] = poisson(
-        p["civilian_harm_rate"][:, 0] * (n_d.sum(axis=1) + p["undisciplined_harm"][:, 0]
-                                         * n_u.sum(axis=1)), ctx.uniform(s4, 1)[:, 0])
+        p["civilian_harm_rate"][:, 0] * (rowsum(n_d) + p["undisciplined_harm"][:, 0]
+                                         * rowsum(n_u)), ctx.uniform(s4, 1)[:, 0])
 
 
 ATTACKS = Mechanism(

@@ -127,13 +127,30 @@ def step_ceasefire(s: State, ctx: Context) -> None:
                                                         * p["domestic_trigger_weight"]))
     z = cost - pull
     thr = p["ceasefire_threshold"]
-    p_dec = 1.0 - np.exp(-p["declare_rate"] * np.maximum(z - thr, 0.0))
-    p_end = 1.0 - np.exp(-p["resume_rate"] * np.maximum(p["resume_fraction"] * thr - z, 0.0))
     active = s.active[:, a]
-    # a draw is needed only where a decision can happen this week (few runs and groups)
-    u = ctx.uniform(STREAM_CEASEFIRE, a, where=np.where(S, p_end, p_dec * active) > 0.0)
-    new = ~S & active & (u < p_dec)
-    ended = S & (u < p_end)
+    # Decisions can only happen where the net cost is past a threshold: draw and compare
+    # there alone (few runs and groups in most weeks).
+    may_declare = ~S & active & (z > thr)
+    may_end = S & (z < p["resume_fraction"] * thr)
+    rows, cols = np.nonzero(may_declare | may_end)
+    if rows.size == 0:
+        s.S[:, a] = S & active
+        return
+    u = ctx.uniform(STREAM_CEASEFIRE, a, cells=(rows, cols))
+    zc, dec = z[rows, cols], may_declare[rows, cols]
+
+    def at(name: str) -> np.ndarray:
+        v = p[name]
+        return v[rows, 0] if v.shape[0] > 1 else v[0]
+
+    thr_c = at("ceasefire_threshold")
+    p_dec = 1.0 - np.exp(-at("declare_rate") * (zc - thr_c))
+    p_end = 1.0 - np.exp(-at("resume_rate") * (at("resume_fraction") * thr_c - zc))
+    flip = u < np.where(dec, p_dec, p_end)
+    new = np.zeros_like(S)
+    new[rows, cols] = flip & dec
+    ended = np.zeros_like(S)
+    ended[rows, cols] = flip & ~dec
     s.S[:, a] = (S | new) & ~ended & active
     declared[:, a] = new
 
