@@ -212,6 +212,8 @@ class _Recorder:
         self.cf_weeks = z((R, G))
         self.first_spell = np.full((R, G), -1.0)
         self.resumed = np.full((R, G), np.nan)
+        self.waiting = np.zeros((R, n_att), dtype=bool)  # cease-fire begun, not yet resumed
+        self.trans: np.ndarray | None = None  # transnational attacker slots (float mask)
         self.cap_trans = z(R)
         self.protest = z(R)
         self.last_year_from = max(0, T - 52)
@@ -244,16 +246,21 @@ class _Recorder:
         self.spells += declared
         self.cf_weeks += s.S
         a = sc["attacker_slots"]
+        if self.waiting.any():  # first attack since the group's first cease-fire began
+            back = self.waiting & (sc["attacks_a"] > 0)
+            if back.any():
+                r, c = np.nonzero(back)
+                self.resumed[r, a[c]] = t - self.first_spell[r, a[c]]
+                self.waiting &= ~back
         if declared.any():
-            self.first_spell = np.where(declared & (self.first_spell < 0), t, self.first_spell)
-        started = self.first_spell[:, a]
-        if (started >= 0).any():
-            back = (started >= 0) & (started < t) & (att_g[:, a] > 0) & np.isnan(
-                self.resumed[:, a])
-            self.resumed[:, a] = np.where(back, t - started, self.resumed[:, a])
+            first = declared & (self.first_spell < 0)
+            self.first_spell[first] = t
+            self.waiting |= first[:, a]
+        if self.trans is None or sc.get("splinters_formed"):  # orientation is fixed after
+            self.trans = (s.o[:, a] >= 0.5).astype(np.float64)
         m_in = s.M[:, a]
         mtot = rowsum(m_in)
-        self.cap_trans += weighted_rowsum(m_in, (s.o[:, a] >= 0.5).astype(np.float64)) / (
+        self.cap_trans += weighted_rowsum(m_in, self.trans) / (
             np.maximum(mtot, 1e-12)) * (mtot > 0)
         self.protest += s.Q
         if self.record:

@@ -89,6 +89,7 @@ def step_attacks(s: State, ctx: Context) -> None:
     if "attacks" not in ctx.on:
         ctx.scratch["attacks"] = np.zeros((R, G))
         ctx.scratch["attacks_u"] = ctx.scratch["attacks_cf"] = np.zeros((R, len(a)))
+        ctx.scratch["attacks_a"] = ctx.scratch["attacks_u"]
         ctx.scratch["casualties"] = ctx.scratch["civ_harm"] = np.zeros(R)
         return
     # Only groups in the campaign can attack: compute on their slots alone.
@@ -110,6 +111,7 @@ def step_attacks(s: State, ctx: Context) -> None:
     n = np.zeros((R, G))
     n[:, a] = n_a
     ctx.scratch["attacks"] = n
+    ctx.scratch["attacks_a"] = n_a  # on the attacker slots
     ctx.scratch["attacks_u"] = n_u  # these two on the attacker slots only
     ctx.scratch["attacks_cf"] = n_a * S
     ctx.scratch["casualties"] = poisson(p["foreign_casualty_rate"][:, 0] * rowsum(n_a),

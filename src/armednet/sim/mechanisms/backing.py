@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from armednet.sim._ops import rowsum
 from armednet.sim.mechanisms._base import Context, Mechanism, Parameter
 from armednet.sim.state import State
 
@@ -43,7 +44,8 @@ def step_backing(s: State, ctx: Context) -> None:
     if "backing" not in ctx.on:
         return
     p = ctx.p
-    hits = ctx.scratch["strike"].sum(axis=1)
+    strike = ctx.scratch["strike"]
+    hits = 0.0 if strike is None else rowsum(strike)
     harm = ctx.scratch["strike_harm"]
     b0 = p["initial_backing"][:, 0]
     loss = np.minimum(1.0, p["backing_loss"][:, 0] * hits + p["backing_harm_loss"][:, 0] * harm)

@@ -43,14 +43,22 @@ def step_capability(s: State, ctx: Context) -> None:
     if "capability" not in ctx.on:
         return
     p, inp = ctx.p, ctx.inputs
-    invest = p["invest_share"] * s.F * s.active
+    invest = p["invest_share"] * s.F
+    invest *= s.active
     s.F -= invest
-    cap = p["capacity_factor"] * inp.size
-    room = np.maximum(0.0, 1.0 - s.M / np.maximum(cap, 1e-9))
-    gain = invest / p["capability_cost"] * (0.5 + s.L) * room
-    loss = p["attrition"] * s.M + p["desertion"] * ctx.scratch.get("shortfall", 0.0) / p[
-        "upkeep_cost"]
-    np.maximum(s.M + gain - loss, 0.0, out=s.M)
+    room = s.M / np.maximum(p["capacity_factor"] * inp.size, 1e-9)  # (1 - room) for now
+    np.subtract(1.0, room, out=room)
+    np.maximum(room, 0.0, out=room)
+    gain = invest / p["capability_cost"]
+    gain *= 0.5 + s.L
+    gain *= room
+    loss = p["attrition"] * s.M
+    shortfall = ctx.scratch.get("shortfall")
+    if shortfall is not None:
+        loss += p["desertion"] * shortfall / p["upkeep_cost"]
+    s.M += gain
+    s.M -= loss
+    np.maximum(s.M, 0.0, out=s.M)
 
 
 CAPABILITY = Mechanism(

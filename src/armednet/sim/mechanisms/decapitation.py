@@ -56,7 +56,8 @@ PARAMS = (
 
 
 def step_decapitation(s: State, ctx: Context) -> None:
-    """Cohesion loss, splinters and succession (reads ``scratch['killed']``)."""
+    """Cohesion loss, splinters and succession (reads ``scratch['killed']``; sets
+    ``scratch['splinters_formed']`` in a week when a splinter forms in some run)."""
     inp, p = ctx.inputs, ctx.p
     R, G = s.M.shape
     g0 = inp.n_groups0
@@ -76,6 +77,7 @@ def step_decapitation(s: State, ctx: Context) -> None:
             free = ~s.active[:, g0:]
             form = free & (u < np.minimum(1.0, p["splinter_prob"] * lost[:, par]))
             if form.any():
+                ctx.scratch["splinters_formed"] = True
                 spl = np.s_[:, g0:]
                 f = p["splinter_share"] * form
                 dm, df = f * s.M[:, par], f * s.F[:, par]

@@ -65,11 +65,13 @@ def step_revenue(s: State, ctx: Context) -> None:
     income = np.zeros((R, G))
     if "revenue" in ctx.on and len(inp.chan_group):
         base, onehot = ctx.scratch["chan_base"], ctx.scratch["chan_onehot"]
-        income = ctx.scratch["income_uncut"].copy()
+        # one row when the parameters are shared by every run of the chunk
+        income = ctx.scratch["income_uncut"]
         cols = ctx.scratch.get("sanction_cols")
         if cols is not None:  # what the sanctioned channels no longer pay
             lost = base[:, cols] * ctx.scratch["sanction_cut"]
-            income -= np.einsum("rc,cg->rg", lost, onehot[cols])
+            income = income - np.einsum("rc,cg->rg", lost, onehot[cols])
+        income = np.broadcast_to(income, (R, G)).copy()
         # A splinter takes the share f_s of its parent's channels with it (its fighters,
         # businesses and patron contacts); channels only ever name scenario groups.
         g0 = inp.n_groups0
@@ -106,15 +108,18 @@ def channel_tables(inputs: ModelInputs, p: dict[str, np.ndarray],
                    runs: int) -> dict[str, np.ndarray]:
     """Per-chunk revenue tables (the parameters do not change over the weeks):
     ``chan_base`` (runs, channels) weekly amounts times ``pi_c``; ``chan_onehot``
-    (channels, groups); ``income_uncut`` (runs, groups) the income before sanctions."""
-    R = runs
+    (channels, groups); ``income_uncut`` (runs, groups) the income before sanctions. The
+    tables have one row instead of ``runs`` when the parameters they depend on are the
+    same in every run (broadcast later)."""
     nc = len(inputs.chan_group)
     onehot = np.zeros((nc, inputs.G))
     onehot[np.arange(nc), inputs.chan_group] = 1.0
-    base = np.broadcast_to(inputs.chan_amount, (R, nc)).astype(np.float64)
+    base = np.asarray(inputs.chan_amount, dtype=np.float64).reshape(1, nc)
     scale = channel_scale(inputs.chan_kind, inputs.chan_split, p)
     if scale is not None:
-        base = np.broadcast_to(base * scale, (R, nc)).copy()
+        base = base * scale
+    if base.shape[0] not in (1, runs):
+        raise ValueError(f"channel table of {base.shape[0]} rows for {runs} runs")
     return {"chan_base": base, "chan_onehot": onehot,
             "income_uncut": np.einsum("rc,cg->rg", base, onehot)}
 

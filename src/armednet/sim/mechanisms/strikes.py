@@ -67,21 +67,24 @@ PARAMS = (
 
 
 def step_strikes(s: State, ctx: Context) -> None:
-    """Apply this week's strikes and leadership kills (writes ``scratch['strike']``,
+    """Apply this week's strikes and leadership kills (writes ``scratch['strike']``, the
+    strike intensity per run and group or None in a week without strikes,
     ``scratch['strike_harm']``, ``scratch['killed']``, ``scratch['unnamed_kill']``)."""
     R, G = s.M.shape
     t, sch, inp, p = ctx.t, ctx.policy, ctx.inputs, ctx.p
     s.D *= 1.0 - p["cost_memory_decay"]
     sched = inp.strike_events[t]
-    hit = np.broadcast_to(sch.strike_fixed[t], (R, G)).copy()
-    if sched.any():
-        hit += sched / p["strike_targets_per_unit"]
-    if sch.strike_prop[t].any():
-        hit += sch.strike_prop[t] * p["retaliation_gain"] * s.last_attacks
-    for arr, thr in sch.strike_casualty:
-        if arr[t].any():
-            hit += arr[t] * ((s.last_casualties >= thr)[:, None] & (s.last_attacks > 0))
-    hit *= s.active
+    rules = [(arr[t], thr) for arr, thr in sch.strike_casualty if arr[t].any()]
+    hit = None  # no strike this week (most weeks): skip the (runs, groups) arithmetic
+    if sch.strike_fixed[t].any() or sched.any() or sch.strike_prop[t].any() or rules:
+        hit = np.broadcast_to(sch.strike_fixed[t], (R, G)).copy()
+        if sched.any():
+            hit += sched / p["strike_targets_per_unit"]
+        if sch.strike_prop[t].any():
+            hit += sch.strike_prop[t] * p["retaliation_gain"] * s.last_attacks
+        for x, thr in rules:
+            hit += x * ((s.last_casualties >= thr)[:, None] & (s.last_attacks > 0))
+        hit *= s.active
     NL = len(inp.leader_ids)
     killed = np.broadcast_to(inp.kill_events[t], (R, NL)).copy()
     if sch.decap[t].any():
@@ -91,14 +94,11 @@ def step_strikes(s: State, ctx: Context) -> None:
     s.alive &= ~killed
     ctx.scratch["killed"] = killed
     ctx.scratch["unnamed_kill"] = inp.unnamed_kill_events[t]
-    if "strikes" not in ctx.on:
-        ctx.scratch["strike"] = np.zeros((R, G))
+    if "strikes" not in ctx.on or hit is None or not hit.any():
+        ctx.scratch["strike"] = None
         ctx.scratch["strike_harm"] = np.zeros(R)
         return
     ctx.scratch["strike"] = hit
-    if not hit.any():
-        ctx.scratch["strike_harm"] = np.zeros(R)
-        return
     s.M *= np.exp(-p["strike_lethality"] * hit)
     s.D += hit
     s.H += p["strike_hostility"] * hit * (1.0 - s.H)
