@@ -36,11 +36,14 @@ _ACTOR = np.uint64(0x8CB92BA72F3D8DD7)
 _S30 = np.uint64(30)
 _S27 = np.uint64(27)
 _S31 = np.uint64(31)
-_S11 = np.uint64(11)
-_TWO53 = float(2.0**-53)
+_S12 = np.uint64(12)
+_TWO52 = float(2.0**-52)
 
-POISSON_NORMAL_THRESHOLD = 40.0
+POISSON_NORMAL_THRESHOLD = 50.0
 """Rates above this use the normal approximation (error in the CDF below 1e-2)."""
+_TAIL = 2.0**-53
+"""Past the mode, a term of the Poisson series below this ends the inversion: the rest of
+the tail is below the resolution of the uniforms."""
 
 
 def splitmix64(x: np.ndarray) -> np.ndarray:
@@ -72,11 +75,13 @@ def _mix_inplace(z: np.ndarray) -> np.ndarray:
 
 
 def _to_unit(z: np.ndarray) -> np.ndarray:
-    """Top 53 bits of ``z`` as floats in (0, 1) (``z`` is overwritten)."""
-    z >>= _S11
+    """Top 52 bits of ``z`` as floats in [2**-53, 1 - 2**-53] (``z`` is overwritten).
+
+    52 bits, not 53: ``2**53 - 0.5`` is not a double and would round up to give 1.0."""
+    z >>= _S12
     f = z.astype(np.float64)
     f += 0.5
-    f *= _TWO53
+    f *= _TWO52
     return f
 
 
@@ -176,7 +181,8 @@ def poisson(lam: np.ndarray, u: np.ndarray) -> np.ndarray:
             p_f /= j
             cdf_f += p_f
             go = u_f > cdf_f
-            go &= p_f > 0.0  # past the underflow of p the CDF no longer moves
+            # rounding can keep the summed CDF below a u next to 1: stop in the far tail
+            go &= (p_f > _TAIL) | (l_f > j)
             n_go = int(np.count_nonzero(go))
             if n_go == 0:
                 break

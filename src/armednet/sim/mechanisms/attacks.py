@@ -96,8 +96,9 @@ def step_attacks(s: State, ctx: Context) -> None:
     o, S = s.o[:, a], s.S[:, a]
     trig = 1.0
     if "trigger" in ctx.on:
-        trig = 1.0 + p["trigger_sensitivity"] * ctx.scratch["tau"] * (
-            o + (1.0 - o) * p["domestic_trigger_weight"])
+        mix = o + (1.0 - o) * p["domestic_trigger_weight"]
+        ctx.scratch["trigger_mix"] = mix  # reused by ceasefire
+        trig = 1.0 + p["trigger_sensitivity"] * ctx.scratch["tau"] * mix
     lam = (p["attack_base_rate"] * (s.M[:, a] / p["capability_ref"])
            ** p["capability_elasticity"] * s.H[:, a] * trig * s.active[:, a]
            * (ctx.policy.presence[ctx.t] * ctx.inputs.exposure[a]))

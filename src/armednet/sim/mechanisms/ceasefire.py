@@ -90,7 +90,12 @@ def political_influence(s: State, ctx: Context) -> np.ndarray:
 def allies_in_ceasefire(S: np.ndarray, W: np.ndarray, total: np.ndarray) -> np.ndarray:
     """``sum_j W[g,j] S_j / max(1, total_g)`` per run and group, with ``total_g`` the
     weight of all of g's allies (those outside the campaign never declare)."""
-    return np.einsum("rj,gj->rg", S.astype(np.float64), W) / np.maximum(1.0, total)
+    out = np.zeros(S.shape)
+    rows = np.flatnonzero(S.any(axis=1))  # only runs with some cease-fire (few, mostly)
+    if rows.size:
+        out[rows] = np.einsum("rj,gj->rg", S[rows].astype(np.float64), W) / np.maximum(
+            1.0, total)
+    return out
 
 
 def step_ceasefire(s: State, ctx: Context) -> None:
@@ -122,9 +127,12 @@ def step_ceasefire(s: State, ctx: Context) -> None:
             S, W, inp.coordination[a].sum(axis=1))
     if "backing" in ctx.on:
         cost += p["backing_weight"] * s.B[:, None] * stake
-    tau = ctx.scratch["tau"] if "trigger" in ctx.on else 0.0
-    pull = p["pull_weight"] * s.H[:, a] * (1.0 + tau * (o + (1.0 - o)
-                                                        * p["domestic_trigger_weight"]))
+    pull = p["pull_weight"] * s.H[:, a]
+    if "trigger" in ctx.on:
+        mix = ctx.scratch.get("trigger_mix")  # from attacks, unless splinters formed since
+        if mix is None or ctx.scratch.get("splinters_formed"):
+            mix = o + (1.0 - o) * p["domestic_trigger_weight"]
+        pull *= 1.0 + ctx.scratch["tau"] * mix
     z = cost - pull
     thr = p["ceasefire_threshold"]
     active = s.active[:, a]
