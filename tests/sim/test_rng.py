@@ -351,3 +351,21 @@ def test_to_unit_stays_below_one_at_the_top() -> None:
 def test_poisson_inversion_bounded_just_below_one(lam: float) -> None:
     u = np.array([1.0 - 2.0**-53])
     assert poisson(np.array([lam]), u)[0] <= stats.poisson.ppf(u, lam)[0] + 1
+
+
+def test_uniform_pairs_are_uniform_independent_and_reproducible() -> None:
+    from armednet.sim.rng import uniform_pairs_at
+
+    keys = run_keys(11, np.arange(20_000))
+    actors = np.array([0, 3, 7])
+    hi, lo = uniform_pairs_at(keys, 5, 1, actors)
+    hi2, lo2 = uniform_pairs_at(keys[100:200], 5, 1, actors)
+    assert np.array_equal(hi[100:200], hi2) and np.array_equal(lo[100:200], lo2)
+    for u in (hi, lo):
+        assert u.shape == (20_000, 3)
+        assert u.min() > 0.0 and u.max() < 1.0
+        assert stats.kstest(u.ravel(), "uniform").pvalue > 1e-3
+    # the two halves of one hash must not be correlated (tolerance: 4 standard errors)
+    assert abs(np.corrcoef(hi.ravel(), lo.ravel())[0, 1]) < 4 / np.sqrt(hi.size)
+    other_week = uniform_pairs_at(keys, 6, 1, actors)[0]
+    assert not np.array_equal(hi, other_week)

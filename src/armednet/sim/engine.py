@@ -42,7 +42,13 @@ from armednet.sim.mechanisms.ceasefire import political_influence
 from armednet.sim.mechanisms.revenue import channel_tables
 from armednet.sim.params import resolve_params
 from armednet.sim.policy import Policy, resolve_policy
-from armednet.sim.rng import run_keys, uniforms, uniforms_at, uniforms_cells
+from armednet.sim.rng import (
+    run_keys,
+    uniform_pairs_at,
+    uniforms,
+    uniforms_at,
+    uniforms_cells,
+)
 from armednet.sim.state import State
 
 if TYPE_CHECKING:
@@ -406,9 +412,11 @@ def _run_chunk(inputs: ModelInputs, sch: PolicySchedule, p: dict[str, np.ndarray
     rec = _Recorder(inputs, R, record)
     for t in range(inputs.weeks):
         def uni(stream: int, n: Any, cells: tuple[np.ndarray, np.ndarray] | None = None,
-                _t: int = t) -> np.ndarray:
+                pair: bool = False, _t: int = t) -> Any:
             if isinstance(n, int | np.integer):
                 return uniforms(keys, _t, stream, int(n))
+            if pair:
+                return uniform_pairs_at(keys, _t, stream, live[n])
             if cells is not None:
                 return uniforms_cells(keys, _t, stream, cells[0], live[n][cells[1]])
             return uniforms_at(keys, _t, stream, live[n])  # group slots: original counters

@@ -24,8 +24,16 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["POISSON_NORMAL_THRESHOLD", "poisson", "run_keys", "splitmix64", "uniforms",
-           "uniforms_at", "uniforms_cells"]
+__all__ = [
+    "POISSON_NORMAL_THRESHOLD",
+    "poisson",
+    "run_keys",
+    "splitmix64",
+    "uniform_pairs_at",
+    "uniforms",
+    "uniforms_at",
+    "uniforms_cells",
+]
 
 _GAMMA = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -37,6 +45,9 @@ _S30 = np.uint64(30)
 _S27 = np.uint64(27)
 _S31 = np.uint64(31)
 _S12 = np.uint64(12)
+_S32 = np.uint64(32)
+_LOW32 = np.uint64(0xFFFFFFFF)
+_TWO32 = float(2.0**-32)
 _TWO52 = float(2.0**-52)
 
 POISSON_NORMAL_THRESHOLD = 50.0
@@ -104,6 +115,24 @@ def uniforms_at(keys: np.ndarray, week: int, stream: int, actors: np.ndarray) ->
     return _to_unit(_mix_inplace(z))
 
 
+def uniform_pairs_at(keys: np.ndarray, week: int, stream: int,
+                     actors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Two independent arrays of uniforms like :func:`uniforms_at`, from the high and the
+    low 32 bits of one hash (half the hashing; resolution ``2**-32``, ample for count
+    draws)."""
+    with np.errstate(over="ignore"):
+        salt = (np.uint64(week + 1) * _WEEK) ^ (np.uint64(stream + 1) * _STREAM)
+        cols = ((np.asarray(actors, dtype=np.uint64) + np.uint64(1)) * _ACTOR)[None, :]
+        z = _mix_inplace(splitmix64(keys[:, None] ^ salt) + cols)
+    hi = (z >> _S32).astype(np.float64)
+    z &= _LOW32
+    lo = z.astype(np.float64)
+    for f in (hi, lo):
+        f += 0.5
+        f *= _TWO32
+    return hi, lo
+
+
 def uniforms_cells(keys: np.ndarray, week: int, stream: int, rows: np.ndarray,
                    actors: np.ndarray) -> np.ndarray:
     """The uniforms of :func:`uniforms` at the cells ``(rows[i], actors[i])`` only, shape
@@ -161,24 +190,25 @@ def poisson(lam: np.ndarray, u: np.ndarray) -> np.ndarray:
     np.exp(p, out=p)
     cdf = p.copy()
     open_ = flat_u > cdf
-    k = open_.astype(np.float64)
+    k8 = open_.view(np.uint8).copy()  # counts of the full sweeps (fewer than 255)
     n_open = int(np.count_nonzero(open_))
     j = 0.0
-    while n_open > max(n // 16, 32):
+    while n_open > max(n // 16, 32) and j < 200.0:
         j += 1.0
         p *= flat_l
-        p /= j
+        p *= 1.0 / j
         cdf += p
         np.greater(flat_u, cdf, out=open_)
-        k += open_
+        k8 += open_.view(np.uint8)
         n_open = int(np.count_nonzero(open_))
+    k = k8.astype(np.float64)
     if n_open:
         idx = np.flatnonzero(open_)
         l_f, u_f, p_f, cdf_f, k_f = flat_l[idx], flat_u[idx], p[idx], cdf[idx], k[idx]
         while True:
             j += 1.0
             p_f *= l_f
-            p_f /= j
+            p_f *= 1.0 / j
             cdf_f += p_f
             go = u_f > cdf_f
             # rounding can keep the summed CDF below a u next to 1: stop in the far tail

@@ -81,7 +81,9 @@ class Context:
         ``uniform(stream, n)`` -> counter-based uniforms of shape ``(runs, n)`` for this week;
         ``n`` may also be an array of group slots (columns for those slots only), and
         ``uniform(stream, slots, cells=(rows, cols))`` gives the same numbers at the cells
-        ``(rows[i], cols[i])`` of that array only, shape ``(len(rows),)``.
+        ``(rows[i], cols[i])`` of that array only, shape ``(len(rows),)``;
+        ``uniform(stream, slots, pair=True)`` gives two independent such arrays (32-bit
+        resolution) for the price of one.
     scratch : dict
         Per-week intermediate arrays passed between mechanisms (documented per key).
     """

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from armednet.sim._ops import rowsum
 from armednet.sim.mechanisms._base import Context, Mechanism, Parameter
 from armednet.sim.rng import poisson
 from armednet.sim.state import State
@@ -79,7 +80,7 @@ def step_accountability(s: State, ctx: Context) -> None:
             s.A += pace * gap * (1.0 - p["capture_resistance"] * xsum)
     if "protest" in ctx.on:
         ci = capture_index(s, ctx)
-        drive = ci * (1.0 - s.A.mean(axis=1)) + (p["civil_society_effect"][:, 0]
+        drive = ci * (1.0 - rowsum(s.A) / inp.K) + (p["civil_society_effect"][:, 0]
                                                   * ctx.policy.civil_society[t])
         rep = p["repression_rate"][:, 0] * s.Q * ci
         s.Q += (p["protest_growth"][:, 0] * drive * (1.0 - s.Q)

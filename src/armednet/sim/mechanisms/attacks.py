@@ -37,7 +37,8 @@ from armednet.sim.state import State
 __all__ = ["ATTACKS", "STREAM_ATTACKS", "TRIGGER", "step_attacks", "trigger_factor"]
 
 STREAM_ATTACKS = (1, 2, 3, 4)
-"""Random streams: disciplined, undisciplined, casualties, civilian harm."""
+"""Random streams: disciplined and undisciplined attacks (both from stream 1, the high and
+low halves of its hashes; 2 is unused), casualties, civilian harm."""
 
 PARAMS = (
     Parameter("attack_base_rate", "beta", "Attacks per week by a group at reference "
@@ -105,9 +106,10 @@ def step_attacks(s: State, ctx: Context) -> None:
     C = s.C[:, a]
     lam_d = np.where(S, 0.0, lam * C)
     lam_u = lam * (1.0 - C) * np.where(S, p["defiance"], 1.0)
-    s1, s2, s3, s4 = STREAM_ATTACKS
-    n_d = poisson(lam_d, ctx.uniform(s1, a))
-    n_u = poisson(lam_u, ctx.uniform(s2, a))
+    s1, _, s3, s4 = STREAM_ATTACKS
+    u_d, u_u = ctx.uniform(s1, a, pair=True)  # one stream, two halves of each hash
+    n_d = poisson(lam_d, u_d)
+    n_u = poisson(lam_u, u_u)
     n_a = n_d + n_u
     n = np.zeros((R, G))
     n[:, a] = n_a

@@ -54,8 +54,8 @@ def step_capability(s: State, ctx: Context) -> None:
     gain *= room
     loss = p["attrition"] * s.M
     shortfall = ctx.scratch.get("shortfall")
-    if shortfall is not None:
-        loss += p["desertion"] * shortfall / p["upkeep_cost"]
+    if shortfall is not None and shortfall.any():  # most weeks, upkeep is paid in full
+        loss += shortfall * (p["desertion"] / p["upkeep_cost"])
     s.M += gain
     s.M -= loss
     np.maximum(s.M, 0.0, out=s.M)

@@ -85,7 +85,9 @@ def step_revenue(s: State, ctx: Context) -> None:
         impunity = (1.0 - s.A) * inp.budget  # (R, K)
         rents[:, s.holders] = np.einsum("rhk,rk->rh", s.X, impunity) * (
             p["rent_rate"] * p["national_budget"] / 52.0)
-    s.F += (income + rents) * s.active
+    gained = income + rents
+    gained *= s.active
+    s.F += gained
     if "revenue" in ctx.on:
         upkeep = p["upkeep_cost"] * s.M
         paid = np.minimum(s.F, upkeep)
