@@ -117,11 +117,13 @@ def step_attacks(s: State, ctx: Context) -> None:
     ctx.scratch["attacks_a"] = n_a  # on the attacker slots
     ctx.scratch["attacks_u"] = n_u  # these two on the attacker slots only
     ctx.scratch["attacks_cf"] = n_a * S
-    ctx.scratch["casualties"] = poisson(p["foreign_casualty_rate"][:, 0] * rowsum(n_a),
-                                        ctx.uniform(s3, 1)[:, 0])
-    ctx.scratch["civ_harm"] = poisson(
-        p["civilian_harm_rate"][:, 0] * (rowsum(n_d) + p["undisciplined_harm"][:, 0]
-                                         * rowsum(n_u)), ctx.uniform(s4, 1)[:, 0])
+    # casualties and civilian harm in one call (the inversion loops once for both)
+    lam_c = np.broadcast_to(p["foreign_casualty_rate"][:, 0] * rowsum(n_a), (R,))
+    lam_h = np.broadcast_to(p["civilian_harm_rate"][:, 0] * (
+        rowsum(n_d) + p["undisciplined_harm"][:, 0] * rowsum(n_u)), (R,))
+    both = poisson(np.concatenate([lam_c, lam_h]), np.concatenate(
+        [ctx.uniform(s3, 1)[:, 0], ctx.uniform(s4, 1)[:, 0]]))
+    ctx.scratch["casualties"], ctx.scratch["civ_harm"] = both[:R], both[R:]
 
 
 ATTACKS = Mechanism(

@@ -111,11 +111,11 @@ def step_ceasefire(s: State, ctx: Context) -> None:
     a = ctx.scratch["attacker_slots"]
     if "ceasefire" not in ctx.on or len(a) == 0:
         return
-    D, o, S = s.D[:, a], s.o[:, a], s.S[:, a]
+    D, S = s.D[:, a], s.S[:, a]
     stake = np.zeros_like(D)
     ia, ih = ctx.scratch["attacker_holders"]  # attacker slots that hold offices
     if inp.K and len(ia):
-        stake[:, ia] = (1.0 - o[:, ia]) * holder_influence(s, ctx)[:, ih]
+        stake[:, ia] = (1.0 - s.o[:, a[ia]]) * holder_influence(s, ctx)[:, ih]
     cost = p["ceasefire_cost_weight"] * D * (1.0 + p["stake_weight"] * stake)
     clients = inp.patron > 0
     if clients.any():
@@ -131,6 +131,7 @@ def step_ceasefire(s: State, ctx: Context) -> None:
     if "trigger" in ctx.on:
         mix = ctx.scratch.get("trigger_mix")  # from attacks, unless splinters formed since
         if mix is None or ctx.scratch.get("splinters_formed"):
+            o = s.o[:, a]
             mix = o + (1.0 - o) * p["domestic_trigger_weight"]
         pull *= 1.0 + ctx.scratch["tau"] * mix
     z = cost - pull
