@@ -51,6 +51,10 @@ Randomness is counter-based (`armednet.sim.rng`): every random number is a funct
 seed, the run's global index, the week, a stream id and the actor, mixed by SplitMix64. So
 the same seed gives bit-identical results; run `k` gets the same numbers alone, in any chunk
 and under every policy (common random numbers, which make policy comparisons paired).
+Counts are Poisson draws by inversion of the CDF (rounded normal approximation above a rate
+of 50). Where a random decision can only happen in a few runs and groups (a cease-fire is
+declared or ended only past a threshold of net cost), the numbers are computed for those
+cells alone; they are the same numbers as a full draw would give.
 
 ## State
 
