@@ -204,11 +204,12 @@ class _Recorder:
         self.T = T
         z = np.zeros
         n_att = int((inputs.exposure > 0).sum())
-        self.att = z((R, G))
+        self.att = z((R, n_att))  # attacks on the attacker slots
         self.att_u = z((R, n_att))  # on the attacker slots
         self.att_cf = z((R, n_att))
-        self.att_on = z((R, G))
-        self.att_last = z((R, G))
+        self.att_on = z((R, n_att))
+        self.att_last = z((R, n_att))
+        self.attackers = np.flatnonzero(inputs.exposure > 0)
         self.revenue = z((R, G))
         self.weeks_on = 0
         self.cas = z(R)
@@ -232,15 +233,16 @@ class _Recorder:
     def week(self, t: int, s: State, ctx: Context, power: Callable[[], np.ndarray]) -> None:
         sc = ctx.scratch
         att_g = sc["attacks"]
-        self.att += att_g
+        att_a = sc["attacks_a"]
+        self.att += att_a
         self.att_u += sc["attacks_u"]
         self.att_cf += sc["attacks_cf"]
         on = bool(sc["tau"][0, 0] >= 0.5)  # "on": the trigger at half its intensity or more
         if on:
-            self.att_on += att_g
+            self.att_on += att_a
             self.weeks_on += 1
         if t >= self.last_year_from:
-            self.att_last += att_g
+            self.att_last += att_a
         self.revenue += sc["income"]
         self.revenue += sc["rents"]
         cas = sc["casualties"]
@@ -303,7 +305,7 @@ class _Recorder:
                 run_index: np.ndarray) -> dict[str, np.ndarray]:
         inp = ctx.inputs
         T = self.T
-        trans = (s.o >= 0.5).astype(np.float64)
+        trans = (s.o[:, self.attackers] >= 0.5).astype(np.float64)
         attacks, att_u = rowsum(self.att), rowsum(self.att_u)
         att_on = rowsum(self.att_on)
         att_off = attacks - att_on

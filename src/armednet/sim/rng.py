@@ -211,8 +211,8 @@ def poisson(lam: np.ndarray, u: np.ndarray) -> np.ndarray:
             p_f *= 1.0 / j
             cdf_f += p_f
             go = u_f > cdf_f
-            # rounding can keep the summed CDF below a u next to 1: stop in the far tail
-            go &= (p_f > _TAIL) | (l_f > j)
+            if p_f.min() <= _TAIL:  # rounding can keep the summed CDF below a u next to 1
+                go &= (p_f > _TAIL) | (l_f > j)  # stop in the far tail
             n_go = int(np.count_nonzero(go))
             if n_go == 0:
                 break
