@@ -59,16 +59,16 @@ def step_decapitation(s: State, ctx: Context) -> None:
     """Cohesion loss, splinters and succession (reads ``scratch['killed']``; sets
     ``scratch['splinters_formed']`` in a week when a splinter forms in some run)."""
     inp, p = ctx.inputs, ctx.p
-    R, G = s.M.shape
+    G = s.M.shape[1]
     g0 = inp.n_groups0
     killed = ctx.scratch["killed"]
     unnamed = ctx.scratch["unnamed_kill"]
-    lost = np.zeros((R, G))
+    lost = None  # no leader killed this week (most weeks)
     if killed.any() or unnamed.any():
         onehot = ctx.scratch["leader_onehot"]  # (NL, G)
         shares = (killed[:, :, None] * (onehot * inp.leader_share[:, None])[None]).sum(axis=1)
         lost = np.minimum(1.0, shares + unnamed) * s.active
-    if lost.any():
+    if lost is not None and lost.any():
         if "decapitation" in ctx.on:
             s.C *= 1.0 - p["cohesion_loss"] * lost
         if "splinters" in ctx.on and g0 < G:
