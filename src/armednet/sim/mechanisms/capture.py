@@ -48,9 +48,17 @@ def step_capture(s: State, ctx: Context) -> None:
     # products over (holder, institution) by einsum: numpy broadcasts slowly along short
     # inner axes
     pull = p["capture_growth"] * (0.5 + s.L[:, s.holders])  # (R, H)
-    grow = fit_room(np.einsum("rh,rk,rhk->rhk", pull, (1.0 - s.A) * room, s.X), room)
-    s.X = np.einsum("rhk,rk->rhk", s.X, 1.0 - p["capture_erosion"] * s.A)
-    s.X += grow
+    free = (1.0 - s.A) * room  # (R, K)
+    keep = 1.0 - p["capture_erosion"] * s.A
+    # The holders' gains together: free_k sum_h pull_h X[h,k]. Where they fit the room
+    # (almost always), growth and erosion are one product.
+    if not (free * np.einsum("rhk,rh->rk", s.X, pull) > room).any():
+        s.X = np.einsum("rhk,rhk->rhk", s.X, np.einsum("rh,rk->rhk", pull, free)
+                        + keep[:, None, :])
+    else:
+        grow = fit_room(np.einsum("rh,rk,rhk->rhk", pull, free, s.X), room)
+        s.X = np.einsum("rhk,rk->rhk", s.X, keep)
+        s.X += grow
     np.clip(s.X, 0.0, 1.0, out=s.X)
 
 
