@@ -203,13 +203,13 @@ class _Recorder:
         T, G = inputs.weeks, inputs.G
         self.T = T
         z = np.zeros
-        n_att = int((inputs.exposure > 0).sum())
-        self.att = z((R, n_att))  # attacks on the attacker slots
-        self.att_u = z((R, n_att))  # on the attacker slots
+        self.attackers = np.flatnonzero(inputs.exposure > 0)
+        n_att = len(self.attackers)  # attack counts are kept on the attacker slots
+        self.att = z((R, n_att))
+        self.att_u = z((R, n_att))
         self.att_cf = z((R, n_att))
         self.att_on = z((R, n_att))
         self.att_last = z((R, n_att))
-        self.attackers = np.flatnonzero(inputs.exposure > 0)
         self.revenue = z((R, G))
         self.weeks_on = 0
         self.cas = z(R)
@@ -233,7 +233,7 @@ class _Recorder:
     def week(self, t: int, s: State, ctx: Context, power: Callable[[], np.ndarray]) -> None:
         sc = ctx.scratch
         att_g = sc["attacks"]
-        att_a = sc["attacks_a"]
+        att_a = sc["attacks_a"]  # on the attacker slots
         self.att += att_a
         self.att_u += sc["attacks_u"]
         self.att_cf += sc["attacks_cf"]
@@ -253,9 +253,9 @@ class _Recorder:
         declared = sc["declared"]
         self.spells += declared
         self.cf_weeks += s.S
-        a = sc["attacker_slots"]
+        a = self.attackers
         if self.waiting.any():  # first attack since the group's first cease-fire began
-            back = self.waiting & (sc["attacks_a"] > 0)
+            back = self.waiting & (att_a > 0)
             if back.any():
                 r, c = np.nonzero(back)
                 self.resumed[r, a[c]] = t - self.first_spell[r, a[c]]

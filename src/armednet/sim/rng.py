@@ -104,15 +104,24 @@ def run_keys(seed: int, run_index: np.ndarray) -> np.ndarray:
         return splitmix64(base[0] ^ splitmix64(idx * _GAMMA + base[1]))
 
 
+def _salt(week: int, stream: int) -> np.uint64:
+    with np.errstate(over="ignore"):
+        return (np.uint64(week + 1) * _WEEK) ^ (np.uint64(stream + 1) * _STREAM)
+
+
+def _hash_at(keys: np.ndarray, week: int, stream: int, actors: np.ndarray) -> np.ndarray:
+    """The mixed 64-bit counters of ``(run, week, stream, actor)``, (runs, actors)."""
+    with np.errstate(over="ignore"):
+        cols = ((np.asarray(actors, dtype=np.uint64) + np.uint64(1)) * _ACTOR)[None, :]
+        z = splitmix64(keys[:, None] ^ _salt(week, stream)) + cols
+    return _mix_inplace(z)
+
+
 def uniforms_at(keys: np.ndarray, week: int, stream: int, actors: np.ndarray) -> np.ndarray:
     """Like :func:`uniforms` for the actor indices ``actors`` only, shape
     ``(len(keys), len(actors))``: column ``j`` equals column ``actors[j]`` of
     ``uniforms(keys, week, stream, n)``."""
-    with np.errstate(over="ignore"):
-        salt = (np.uint64(week + 1) * _WEEK) ^ (np.uint64(stream + 1) * _STREAM)
-        cols = ((np.asarray(actors, dtype=np.uint64) + np.uint64(1)) * _ACTOR)[None, :]
-        z = splitmix64(keys[:, None] ^ salt) + cols
-    return _to_unit(_mix_inplace(z))
+    return _to_unit(_hash_at(keys, week, stream, actors))
 
 
 def uniform_pairs_at(keys: np.ndarray, week: int, stream: int,
@@ -120,10 +129,7 @@ def uniform_pairs_at(keys: np.ndarray, week: int, stream: int,
     """Two independent arrays of uniforms like :func:`uniforms_at`, from the high and the
     low 32 bits of one hash (half the hashing; resolution ``2**-32``, ample for count
     draws)."""
-    with np.errstate(over="ignore"):
-        salt = (np.uint64(week + 1) * _WEEK) ^ (np.uint64(stream + 1) * _STREAM)
-        cols = ((np.asarray(actors, dtype=np.uint64) + np.uint64(1)) * _ACTOR)[None, :]
-        z = _mix_inplace(splitmix64(keys[:, None] ^ salt) + cols)
+    z = _hash_at(keys, week, stream, actors)
     hi = (z >> _S32).astype(np.float64)
     z &= _LOW32
     lo = z.astype(np.float64)
@@ -138,9 +144,8 @@ def uniforms_cells(keys: np.ndarray, week: int, stream: int, rows: np.ndarray,
     """The uniforms of :func:`uniforms` at the cells ``(rows[i], actors[i])`` only, shape
     ``(len(rows),)``: the same numbers, at a cost proportional to the number of cells (for
     decisions that can only happen in a few runs and actors)."""
+    z = _mix_inplace(keys[rows] ^ _salt(week, stream))
     with np.errstate(over="ignore"):
-        salt = (np.uint64(week + 1) * _WEEK) ^ (np.uint64(stream + 1) * _STREAM)
-        z = _mix_inplace(keys[rows] ^ salt)
         z += (np.asarray(actors, dtype=np.uint64) + np.uint64(1)) * _ACTOR
     return _to_unit(_mix_inplace(z))
 
@@ -157,11 +162,7 @@ def uniforms(keys: np.ndarray, week: int, stream: int, n: int) -> np.ndarray:
     n : int
         Number of actors (the counter along the second axis).
     """
-    with np.errstate(over="ignore"):
-        salt = (np.uint64(week + 1) * _WEEK) ^ (np.uint64(stream + 1) * _STREAM)
-        actors = (np.arange(1, n + 1, dtype=np.uint64) * _ACTOR)[None, :]
-        z = splitmix64(keys[:, None] ^ salt) + actors
-    return _to_unit(_mix_inplace(z))
+    return uniforms_at(keys, week, stream, np.arange(n))
 
 
 def poisson(lam: np.ndarray, u: np.ndarray) -> np.ndarray:
