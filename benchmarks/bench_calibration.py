@@ -20,9 +20,9 @@ TARGET_S = 600.0
 
 
 def main(argv: list[str] | None = None) -> int:
-    from armednet.events.calibration import calibrate
     from armednet.events.intervals import load_intervals
     from armednet.kb import KnowledgeGraph
+    from armednet.validation.calibration import calibrate
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--particles", type=int, default=2000)

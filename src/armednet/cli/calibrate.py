@@ -42,15 +42,15 @@ def calibrate(
     posterior predictive against the data and forecasts the weeks after them.
     """
     from armednet.errors import InputError
-    from armednet.events.calibration import (
+    from armednet.events.intervals import load_intervals
+    from armednet.kb import KnowledgeGraph
+    from armednet.validation.calibration import (
         calibrate as run_calibration,
     )
-    from armednet.events.calibration import (
+    from armednet.validation.calibration import (
         default_priors,
         save_calibration,
     )
-    from armednet.events.intervals import load_intervals
-    from armednet.kb import KnowledgeGraph
 
     if out.suffix.lower() != ".parquet":
         raise InputError(f"--out {out}: expected a .parquet file name")

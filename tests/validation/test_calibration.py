@@ -17,9 +17,9 @@ import pandas as pd
 import pytest
 
 from armednet.errors import InputError, ValidationFailed
-from armednet.events.calibration import Prior, calibrate, deviance, save_calibration
 from armednet.events.intervals import load_intervals, overlap_matrix
 from armednet.kb import KnowledgeGraph
+from armednet.validation.calibration import Prior, calibrate, deviance, save_calibration
 from tests.cli.helpers import assert_clean_usage_error, run_cli
 
 KG = KnowledgeGraph.load()
@@ -79,7 +79,7 @@ def test_deviance_is_zero_only_at_a_perfect_fit() -> None:
 
 def _synthetic(tmp_path: Path, real: Path, truth: dict[str, float]) -> Path:
     """Counts simulated by the model at ``truth`` over the real intervals' calendar."""
-    from armednet.events.calibration import _Simulator
+    from armednet.validation.calibration import _Simulator
 
     data = load_intervals(real)
     priors = [Prior(k, v, v) for k, v in truth.items()]
