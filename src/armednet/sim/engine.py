@@ -35,7 +35,7 @@ from armednet.sim.init import (
     live_slots,
     schedule_policy,
 )
-from armednet.sim.mechanisms import MECHANISMS, PIPELINE
+from armednet.sim.mechanisms import MECHANISMS, PIPELINE, registry
 from armednet.sim.mechanisms._base import Context
 from armednet.sim.mechanisms.accountability import capture_index
 from armednet.sim.mechanisms.ceasefire import political_influence
@@ -81,8 +81,10 @@ FACTION_THRESHOLD = 0.01
 
 WEEKLY_VARIABLES = ("attacks", "attacks_undisciplined", "casualties", "civilian_harm",
                     "capture", "accountability", "protest", "backing", "tau",
-                    "ceasefires", "factions")
-"""Weekly (run, week) outputs with ``record="weekly"``."""
+                    "ceasefires", "factions",
+                    *(name for m in registry() for name in m.weekly))
+"""Weekly (run, week) outputs with ``record="weekly"`` (the last ones declared by
+mechanisms)."""
 SUMMARY_COLUMNS = (
     "attacks", "attacks_undisciplined", "attacks_under_ceasefire", "undisciplined_share",
     "casualties", "civilian_harm", "repression_harm", "ceasefire_spells",
@@ -93,7 +95,8 @@ SUMMARY_COLUMNS = (
     "capability_transnational_share", "capture_final",
     "accountability_final", "factions_final", "military_final", "funds_final",
     "backing_final", "protest_mean", "protest_final")
-"""Per-run summary columns (besides ``run``, ``power_<group>`` and ``power_splinters``)."""
+"""Per-run summary columns (besides ``run``, ``power_<group>``, ``power_splinters`` and the
+columns mechanisms add through ``summarize``)."""
 WEEKLY_GROUP_VARIABLES = ("group_attacks", "military", "funds", "cohesion", "legitimacy",
                           "hostility", "ceasefire",
                           "power")
@@ -190,6 +193,9 @@ def resolve_record(record: str | Iterable[str]) -> frozenset[str]:
             raise InputError(f"record must be 'summary', 'weekly' or weekly variable names; "
                              f"unknown {name!r}{hint}")
     return frozenset(names)
+
+
+_RECORDERS = tuple(m for m in registry() if m.record is not None)
 
 
 class _Recorder:
@@ -293,6 +299,9 @@ class _Recorder:
                 "ceasefire": lambda: s.S,
                 "power": power,
             }
+            for m in _RECORDERS:
+                for name in m.weekly:
+                    g[name] = functools.partial(m.record, name, s, ctx)  # type: ignore[arg-type]
             for name, arr in self.w.items():
                 arr[:, t] = g[name]()
 
@@ -360,6 +369,9 @@ class _Recorder:
         for g, gid in enumerate(inp.group_ids[:inp.n_groups0]):
             out[f"power_{gid}"] = power[:, g]
         out["power_splinters"] = power[:, inp.n_groups0:].sum(axis=1)
+        for m in registry():
+            if m.summarize is not None:
+                out.update(m.summarize(s, ctx))
         return out
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -32,6 +33,7 @@ from armednet.sim.policy import (
     Sanctions,
     Strikes,
 )
+from armednet.sim.mechanisms import registry
 from armednet.sim.state import State
 
 __all__ = [
@@ -111,6 +113,8 @@ class ModelInputs:
     business_ids: list[str]
     person_ids: list[str]
     notes: list[str] = field(default_factory=list)
+    extra: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Scenario facts read by one mechanism (its ``read``), by mechanism name."""
 
     @property
     def G(self) -> int:
@@ -441,7 +445,7 @@ def build_inputs(kg: KnowledgeGraph, weeks: int) -> ModelInputs:
     # One designation recorded both as an event and as a sanctioned_by tie is one fact.
     sanction_events = sorted(set(sanction_events))
 
-    return ModelInputs(
+    inputs = ModelInputs(
         scenario_id=meta.id, scenario_hash=kg.hash, start=start, weeks=weeks,
         group_ids=group_ids, n_groups0=g0, splinter_of=splinter_of, orientation=orientation,
         size=size, fighters=fighters, revenue_annual=revenue_annual, legitimacy=legitimacy,
@@ -456,6 +460,10 @@ def build_inputs(kg: KnowledgeGraph, weeks: int) -> ModelInputs:
         sanction_events=sanction_events, business_ids=business_ids, person_ids=person_ids,
         notes=notes,
     )
+    for mech in registry():
+        if mech.read is not None:
+            inputs.extra[mech.name] = mech.read(kg, inputs)
+    return inputs
 
 
 # -- policies ---------------------------------------------------------------------------
@@ -648,13 +656,19 @@ def compact(inputs: ModelInputs, schedule: PolicySchedule,
         maturity=inputs.maturity[g], patron=inputs.patron[g],
         coordination=inputs.coordination[np.ix_(g, g)], capture=inputs.capture[g],
         strike_events=inputs.strike_events[:, g],
-        unnamed_kill_events=inputs.unnamed_kill_events[:, g])
+        unnamed_kill_events=inputs.unnamed_kill_events[:, g],
+        extra={m.name: _restrict(inputs.extra[m.name], m.group_inputs, g)
+               for m in registry() if m.name in inputs.extra})
     sch = dataclasses.replace(
         schedule, strike_fixed=schedule.strike_fixed[:, g],
         strike_prop=schedule.strike_prop[:, g],
         strike_casualty=[(arr[:, g], thr) for arr, thr in schedule.strike_casualty],
         coopt=schedule.coopt[:, g])
     return inp, sch
+
+
+def _restrict(facts: dict[str, Any], keys: tuple[str, ...], g: np.ndarray) -> dict[str, Any]:
+    return {k: (v[..., g] if k in keys else v) for k, v in facts.items()}
 
 
 def capture_holders(inputs: ModelInputs, schedule: PolicySchedule | None = None) -> np.ndarray:
@@ -682,7 +696,7 @@ def initial_state(inputs: ModelInputs, p: dict[str, np.ndarray], runs: int,
     weekly_rev = np.broadcast_to(inputs.revenue_annual / 52.0, (R, G))
     F = weekly_rev * p["initial_reserve_weeks"]
     C = np.where(active, p["initial_cohesion"], 0.0)
-    return State(
+    state = State(
         M=M, F=np.array(F), L=np.broadcast_to(inputs.legitimacy, (R, G)).copy(), C=C,
         H=np.broadcast_to(inputs.hostility, (R, G)).copy(), D=np.zeros((R, G)),
         o=np.broadcast_to(inputs.orientation, (R, G)).copy(), S=np.zeros((R, G), dtype=bool),
@@ -693,3 +707,7 @@ def initial_state(inputs: ModelInputs, p: dict[str, np.ndarray], runs: int,
         alive=np.ones((R, len(inputs.leader_ids)), dtype=bool),
         last_attacks=np.zeros((R, G)), last_casualties=np.zeros(R), holders=holders,
     )
+    for mech in registry():
+        if mech.init is not None:
+            state.extra.update(mech.init(inputs, p, R))
+    return state

@@ -1,8 +1,8 @@
 """The one registry of model parameters.
 
-Each parameter is declared next to the mechanism that reads it (``PARAMS`` in each module
-of :mod:`armednet.sim.mechanisms`); :data:`PARAMETERS` collects them. ``docs/model.md``'s
-tables are rendered from it by :mod:`armednet.sim.docs`.
+Each parameter is declared inside the mechanism that reads it (its :class:`Mechanism`
+record in :mod:`armednet.sim.mechanisms`); :data:`PARAMETERS` collects them.
+``docs/model.md``'s tables are rendered from it by :mod:`armednet.sim.docs`.
 
 Examples
 --------
@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from armednet.errors import InputError
-from armednet.sim.mechanisms import MODULES
+from armednet.sim.mechanisms import registry
 from armednet.sim.mechanisms._base import Parameter
 
 if TYPE_CHECKING:
@@ -34,8 +34,8 @@ __all__ = ["PARAMETERS", "Parameter", "defaults", "draw_parameter_sets",
 
 def _collect() -> dict[str, Parameter]:
     out: dict[str, Parameter] = {}
-    for module in MODULES:
-        for p in getattr(module, "PARAMS", ()):
+    for mech in registry():
+        for p in mech.parameters:
             if p.name in out:
                 raise RuntimeError(f"parameter {p.name} declared twice")
             out[p.name] = p
@@ -43,7 +43,7 @@ def _collect() -> dict[str, Parameter]:
 
 
 PARAMETERS: dict[str, Parameter] = _collect()
-"""Every model parameter by name."""
+"""Every model parameter by name (from the mechanisms that declare them)."""
 
 
 def defaults() -> dict[str, float]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
@@ -54,6 +54,9 @@ class State:
         Foreign casualties of the previous week.
     holders : ndarray of int (H,)
         Group slots of the rows of ``X`` (the same in every run).
+    extra : dict of str to ndarray
+        State variables owned by one mechanism (its ``init``), by name; the run is the
+        first axis.
     """
 
     M: np.ndarray
@@ -73,6 +76,7 @@ class State:
     last_attacks: np.ndarray
     last_casualties: np.ndarray
     holders: np.ndarray
+    extra: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def runs(self) -> int:
@@ -80,4 +84,5 @@ class State:
 
     def copy(self) -> State:
         """A deep copy."""
-        return State(**{f.name: getattr(self, f.name).copy() for f in fields(self)})
+        out = {f.name: getattr(self, f.name).copy() for f in fields(self) if f.name != "extra"}
+        return State(**out, extra={k: v.copy() for k, v in self.extra.items()})

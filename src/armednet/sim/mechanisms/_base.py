@@ -4,7 +4,7 @@ the per-week context handed to each mechanism function."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -36,10 +36,10 @@ class Parameter:
         Plausible range (what experiments should sample).
     source : str
         ``"judgment"``, or a citation / calibration note for the default.
-    mechanism : str
-        The mechanism that reads it.
     hard_low, hard_high : float
         Admissible limits; values outside raise :class:`~armednet.errors.InputError`.
+    mechanism : str
+        The mechanism that reads it: set by the :class:`Mechanism` that declares it.
     """
 
     name: str
@@ -50,9 +50,9 @@ class Parameter:
     low: float
     high: float
     source: str
-    mechanism: str
     hard_low: float = 0.0
     hard_high: float = float("inf")
+    mechanism: str = ""
 
     def __post_init__(self) -> None:
         if not (self.hard_low <= self.low <= self.default <= self.high <= self.hard_high):
@@ -99,7 +99,11 @@ class Context:
 
 @dataclass(frozen=True)
 class Mechanism:
-    """A named, switchable model component.
+    """A named, switchable model component: everything the model knows about it.
+
+    A mechanism module declares one or more of these at module level; the registry
+    (:mod:`armednet.sim.mechanisms`) finds them, so adding a mechanism touches only its own
+    module (and its counterpart in the Mesa reference).
 
     Attributes
     ----------
@@ -112,15 +116,46 @@ class Mechanism:
     summary : str
         What it does and which outcome it moves, in which direction (tested).
     parameters : tuple of Parameter
-        Parameters declared next to the mechanism.
+        Parameters declared inside the mechanism (each is tied to it by ``mechanism``).
     step : callable or None
         ``step(state, ctx)``: mutate the state in place. ``None`` for mechanisms that are
         switches read inside another step (documented there).
+    order : int or None
+        Position of ``step`` in the weekly pipeline (ascending).
+    read : callable or None
+        ``read(kg, inputs) -> dict``: the scenario facts the mechanism needs beyond the
+        common inputs, read once per scenario into ``inputs.extra[name]``.
+    group_inputs : tuple of str
+        Keys of ``read``'s dict whose last axis is the group slot (restricted with the
+        other per-group inputs when the engine leaves empty slots out).
+    init : callable or None
+        ``init(inputs, p, runs) -> dict``: the mechanism's own state variables at week 0,
+        kept in ``state.extra`` (arrays with the run as first axis).
+    weekly : tuple of str
+        Weekly (run,) outputs it offers; ``record(name, state, ctx)`` computes them.
+    record : callable or None
+        ``record(name, state, ctx) -> ndarray`` for each name in ``weekly``.
+    summarize : callable or None
+        ``summarize(state, ctx) -> dict`` of per-run summary columns at the end of a run.
     """
 
     name: str
     title: str
     claims: tuple[str, ...]
     summary: str
-    parameters: tuple[Parameter, ...]
+    parameters: tuple[Parameter, ...] = ()
     step: Callable[[State, Context], None] | None = None
+    order: int | None = None
+    read: Callable[[Any, ModelInputs], dict[str, Any]] | None = None
+    group_inputs: tuple[str, ...] = ()
+    init: Callable[[ModelInputs, dict[str, np.ndarray], int], dict[str, np.ndarray]] | None = (
+        None)
+    weekly: tuple[str, ...] = ()
+    record: Callable[[str, State, Context], np.ndarray] | None = None
+    summarize: Callable[[State, Context], dict[str, np.ndarray]] | None = None
+
+    def __post_init__(self) -> None:
+        if self.step is not None and self.order is None:
+            raise ValueError(f"mechanism {self.name}: a step needs an order")
+        tied = tuple(replace(p, mechanism=self.name) for p in self.parameters)
+        object.__setattr__(self, "parameters", tied)

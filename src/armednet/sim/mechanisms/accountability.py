@@ -34,28 +34,6 @@ __all__ = ["ACCOUNTABILITY", "PROTEST", "STREAM_REPRESSION", "capture_index",
 
 STREAM_REPRESSION = 9
 
-PARAMS = (
-    Parameter("capture_resistance", "g_X", "How much capture slows reform (at full "
-              "capture).", "1", 0.5, 0.0, 1.0, "judgment", "accountability", hard_high=1.0),
-    Parameter("protest_accountability", "phi_A", "Weekly rise of accountability per unit of "
-              "protest.", "1 / week", 0.005, 0.0, 0.02, "judgment", "protest",
-              hard_high=1.0),
-    Parameter("protest_growth", "g_Q", "Weekly growth of protest per unit of drive.",
-              "1 / week", 0.05, 0.0, 0.2, "judgment", "protest", hard_high=1.0),
-    Parameter("civil_society_effect", "s_cs", "Protest drive per unit of civil-society "
-              "support.", "1", 0.5, 0.0, 2.0, "judgment", "protest"),
-    Parameter("protest_decay", "d_Q", "Weekly decay of protest.", "1 / week", 0.05, 0.01,
-              0.2, "judgment", "protest", hard_high=1.0),
-    Parameter("repression_rate", "r_p", "Repression per unit of protest and capture.",
-              "1 / week", 0.2, 0.0, 1.0, "judgment", "protest", hard_high=1.0),
-    Parameter("repression_harm", "h_r", "Civilians harmed per unit of repression.",
-              "people", 5.0, 0.0, 20.0, "judgment", "protest"),
-    Parameter("protest_legitimacy", "l_Q", "Weekly loss of a captured group's legitimacy "
-              "per unit of protest.", "1 / week", 0.02, 0.0, 0.1, "judgment", "protest",
-              hard_high=1.0),
-)
-
-
 def capture_index(s: State, ctx: Context) -> np.ndarray:
     """Budget-weighted mean of total capture, shape (runs,)."""
     inp = ctx.inputs
@@ -100,12 +78,73 @@ def step_accountability(s: State, ctx: Context) -> None:
 
 
 ACCOUNTABILITY = Mechanism(
-    "accountability", "Accountability reform", ("C5", "C9"),
-    "The reform lever moves accountability toward its target, slower where capture is "
-    "high; higher accountability erodes capture and rents. Off: the reform lever does "
-    "nothing.", PARAMS[:1], step_accountability)
+    name="accountability", title="Accountability reform",
+    claims=("C5", "C9"),
+    summary="The reform lever moves accountability toward its target, slower where capture is "
+            "high; higher accountability erodes capture and rents. Off: the reform lever does "
+            "nothing.",
+    step=step_accountability, order=120,
+    parameters=(
+        Parameter(
+            name="capture_resistance", symbol="g_X", unit="1",
+            default=0.5, low=0.0, high=1.0, hard_high=1.0,
+            meaning="How much capture slows reform (at full "
+                    "capture).",
+            source="judgment",
+        ),
+    ),
+)
 PROTEST = Mechanism(
-    "protest", "Protest and repression", ("C9",),
-    "Grievance and civil-society support raise protest, which pushes accountability up "
-    "and captured groups' legitimacy down; groups repress it, harming civilians. Off: no "
-    "protest.", PARAMS[1:])
+    name="protest", title="Protest and repression",
+    claims=("C9",),
+    summary="Grievance and civil-society support raise protest, which pushes accountability up "
+            "and captured groups' legitimacy down; groups repress it, harming civilians. Off: no "
+            "protest.",
+    parameters=(
+        Parameter(
+            name="protest_accountability", symbol="phi_A", unit="1 / week",
+            default=0.005, low=0.0, high=0.02, hard_high=1.0,
+            meaning="Weekly rise of accountability per unit of "
+                    "protest.",
+            source="judgment",
+        ),
+        Parameter(
+            name="protest_growth", symbol="g_Q", unit="1 / week",
+            default=0.05, low=0.0, high=0.2, hard_high=1.0,
+            meaning="Weekly growth of protest per unit of drive.",
+            source="judgment",
+        ),
+        Parameter(
+            name="civil_society_effect", symbol="s_cs", unit="1",
+            default=0.5, low=0.0, high=2.0,
+            meaning="Protest drive per unit of civil-society "
+                    "support.",
+            source="judgment",
+        ),
+        Parameter(
+            name="protest_decay", symbol="d_Q", unit="1 / week",
+            default=0.05, low=0.01, high=0.2, hard_high=1.0,
+            meaning="Weekly decay of protest.",
+            source="judgment",
+        ),
+        Parameter(
+            name="repression_rate", symbol="r_p", unit="1 / week",
+            default=0.2, low=0.0, high=1.0, hard_high=1.0,
+            meaning="Repression per unit of protest and capture.",
+            source="judgment",
+        ),
+        Parameter(
+            name="repression_harm", symbol="h_r", unit="people",
+            default=5.0, low=0.0, high=20.0,
+            meaning="Civilians harmed per unit of repression.",
+            source="judgment",
+        ),
+        Parameter(
+            name="protest_legitimacy", symbol="l_Q", unit="1 / week",
+            default=0.02, low=0.0, high=0.1, hard_high=1.0,
+            meaning="Weekly loss of a captured group's legitimacy "
+                    "per unit of protest.",
+            source="judgment",
+        ),
+    ),
+)

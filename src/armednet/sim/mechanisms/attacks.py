@@ -40,36 +40,6 @@ STREAM_ATTACKS = (1, 2, 3, 4)
 """Random streams: disciplined and undisciplined attacks (both from stream 1, the high and
 low halves of its hashes; 2 is unused), casualties, civilian harm."""
 
-PARAMS = (
-    Parameter("attack_base_rate", "beta", "Attacks per week by a group at reference "
-              "capability, full hostility, no trigger.", "attacks / week", 0.25, 0.02, 1.0,
-              "judgment (CENTCOM counted 78 attacks on U.S. forces Jan 2021 - Mar 2023, about "
-              "0.7 a week across the groups)", "attacks"),
-    Parameter("capability_ref", "M_ref", "Reference capability.", "1000 fighters", 10.0, 1.0,
-              50.0, "judgment", "attacks"),
-    Parameter("capability_elasticity", "alpha", "Elasticity of the attack rate to "
-              "capability.", "1", 0.5, 0.0, 1.0, "judgment", "attacks", hard_high=3.0),
-    Parameter("defiance", "eta", "Attack rate of undisciplined fighters under a declared "
-              "cease-fire, relative to their rate without one.", "1", 0.8, 0.0, 1.0,
-              "judgment", "attacks", hard_high=1.0),
-    Parameter("foreign_casualty_rate", "kappa_c", "Foreign personnel killed or wounded per "
-              "attack.", "people / attack", 0.4, 0.05, 1.5,
-              "judgment (U.S. DoD reported about 180 injuries and 3 deaths in some 170 "
-              "attacks, Oct 2023 - Feb 2024)", "attacks"),
-    Parameter("civilian_harm_rate", "kappa_h", "Civilians harmed per disciplined attack.",
-              "people / attack", 0.05, 0.0, 0.5, "judgment", "attacks"),
-    Parameter("undisciplined_harm", "m_h", "Multiplier on civilian harm for attacks by "
-              "undisciplined fighters.", "1", 2.0, 1.0, 5.0, "judgment", "attacks"),
-    Parameter("trigger_sensitivity", "theta", "Rise of the attack rate of a fully "
-              "transnational group per unit of the regional trigger.", "1", 15.0, 0.0, 30.0,
-              "judgment (the DoD counted about 170 attacks 17 Oct 2023 - 30 Jan 2024, some 11 "
-              "a week, about 15 times the pre-war rate)", "trigger"),
-    Parameter("domestic_trigger_weight", "delta", "How much a fully domestic group follows "
-              "the trigger, relative to a transnational one.", "1", 0.25, 0.0, 1.0,
-              "judgment", "trigger", hard_high=1.0),
-)
-
-
 def trigger_factor(s: State, ctx: Context) -> np.ndarray:
     """``trig_g(t)``, shape (runs, groups): 1 when the trigger mechanism is off."""
     tau = ctx.scratch["tau"]  # (R, 1)
@@ -127,12 +97,84 @@ def step_attacks(s: State, ctx: Context) -> None:
 
 
 ATTACKS = Mechanism(
-    "attacks", "Attacks on foreign forces", ("C1", "C2", "C6"),
-    "Poisson attacks from capability, hostility, the trigger and foreign presence; under a "
-    "cease-fire only the undisciplined share keeps attacking. Off: no attacks.",
-    PARAMS[:7], step_attacks)
+    name="attacks", title="Attacks on foreign forces",
+    claims=("C1", "C2", "C6"),
+    summary="Poisson attacks from capability, hostility, the trigger and foreign presence; under a "
+            "cease-fire only the undisciplined share keeps attacking. Off: no attacks.",
+    step=step_attacks, order=50,
+    parameters=(
+        Parameter(
+            name="attack_base_rate", symbol="beta", unit="attacks / week",
+            default=0.25, low=0.02, high=1.0,
+            meaning="Attacks per week by a group at reference "
+                    "capability, full hostility, no trigger.",
+            source="judgment (CENTCOM counted 78 attacks on U.S. forces Jan 2021 - Mar 2023, about "
+                   "0.7 a week across the groups)",
+        ),
+        Parameter(
+            name="capability_ref", symbol="M_ref", unit="1000 fighters",
+            default=10.0, low=1.0, high=50.0,
+            meaning="Reference capability.",
+            source="judgment",
+        ),
+        Parameter(
+            name="capability_elasticity", symbol="alpha", unit="1",
+            default=0.5, low=0.0, high=1.0, hard_high=3.0,
+            meaning="Elasticity of the attack rate to "
+                    "capability.",
+            source="judgment",
+        ),
+        Parameter(
+            name="defiance", symbol="eta", unit="1",
+            default=0.8, low=0.0, high=1.0, hard_high=1.0,
+            meaning="Attack rate of undisciplined fighters under a declared "
+                    "cease-fire, relative to their rate without one.",
+            source="judgment",
+        ),
+        Parameter(
+            name="foreign_casualty_rate", symbol="kappa_c", unit="people / attack",
+            default=0.4, low=0.05, high=1.5,
+            meaning="Foreign personnel killed or wounded per "
+                    "attack.",
+            source="judgment (U.S. DoD reported about 180 injuries and 3 deaths in some 170 "
+                   "attacks, Oct 2023 - Feb 2024)",
+        ),
+        Parameter(
+            name="civilian_harm_rate", symbol="kappa_h", unit="people / attack",
+            default=0.05, low=0.0, high=0.5,
+            meaning="Civilians harmed per disciplined attack.",
+            source="judgment",
+        ),
+        Parameter(
+            name="undisciplined_harm", symbol="m_h", unit="1",
+            default=2.0, low=1.0, high=5.0,
+            meaning="Multiplier on civilian harm for attacks by "
+                    "undisciplined fighters.",
+            source="judgment",
+        ),
+    ),
+)
 TRIGGER = Mechanism(
-    "trigger", "Regional trigger", ("C6", "C7"),
-    "Scales attack rates (and the pull against cease-fires) with the regional trigger "
-    "tau(t), more for transnational groups. Off: tau has no effect; attacks while the "
-    "trigger is on fall to the level while it is off.", PARAMS[7:])
+    name="trigger", title="Regional trigger",
+    claims=("C6", "C7"),
+    summary="Scales attack rates (and the pull against cease-fires) with the regional trigger "
+            "tau(t), more for transnational groups. Off: tau has no effect; attacks while the "
+            "trigger is on fall to the level while it is off.",
+    parameters=(
+        Parameter(
+            name="trigger_sensitivity", symbol="theta", unit="1",
+            default=15.0, low=0.0, high=30.0,
+            meaning="Rise of the attack rate of a fully "
+                    "transnational group per unit of the regional trigger.",
+            source="judgment (the DoD counted about 170 attacks 17 Oct 2023 - 30 Jan 2024, some 11 "
+                   "a week, about 15 times the pre-war rate)",
+        ),
+        Parameter(
+            name="domestic_trigger_weight", symbol="delta", unit="1",
+            default=0.25, low=0.0, high=1.0, hard_high=1.0,
+            meaning="How much a fully domestic group follows "
+                    "the trigger, relative to a transnational one.",
+            source="judgment",
+        ),
+    ),
+)

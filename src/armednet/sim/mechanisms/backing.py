@@ -24,21 +24,6 @@ from armednet.sim.state import State
 
 __all__ = ["BACKING", "step_backing"]
 
-PARAMS = (
-    Parameter("initial_backing", "B_0", "Value of the foreign power's backing at the start "
-              "(and the level it recovers to).", "1", 0.6, 0.2, 1.0, "judgment", "backing",
-              hard_high=1.0),
-    Parameter("backing_loss", "b_l", "Share of backing value lost per unit of strike "
-              "intensity.", "1 / unit", 0.05, 0.0, 0.2, "judgment", "backing",
-              hard_high=1.0),
-    Parameter("backing_harm_loss", "b_h", "Share of backing value lost per civilian harmed by "
-              "strikes.", "1 / person", 0.01, 0.0, 0.05, "judgment", "backing",
-              hard_high=1.0),
-    Parameter("backing_recovery", "b_r", "Weekly recovery of backing value toward B_0.",
-              "1 / week", 0.01, 0.0, 0.05, "judgment", "backing", hard_high=1.0),
-)
-
-
 def step_backing(s: State, ctx: Context) -> None:
     """Update ``B`` from this week's strikes."""
     if "backing" not in ctx.on:
@@ -54,6 +39,38 @@ def step_backing(s: State, ctx: Context) -> None:
 
 
 BACKING = Mechanism(
-    "backing", "Value of backing", ("C8",),
-    "Strikes and their civilian harm lower the value of the foreign power's backing, which "
-    "recovers slowly. Off: backing stays at B_0.", PARAMS[1:], step_backing)
+    name="backing", title="Value of backing",
+    claims=("C8",),
+    summary="Strikes and their civilian harm lower the value of the foreign power's backing, which "
+            "recovers slowly. Off: backing stays at B_0.",
+    step=step_backing, order=80,
+    parameters=(
+        Parameter(
+            name="initial_backing", symbol="B_0", unit="1",
+            default=0.6, low=0.2, high=1.0, hard_high=1.0,
+            meaning="Value of the foreign power's backing at the start "
+                    "(and the level it recovers to).",
+            source="judgment",
+        ),
+        Parameter(
+            name="backing_loss", symbol="b_l", unit="1 / unit",
+            default=0.05, low=0.0, high=0.2, hard_high=1.0,
+            meaning="Share of backing value lost per unit of strike "
+                    "intensity.",
+            source="judgment",
+        ),
+        Parameter(
+            name="backing_harm_loss", symbol="b_h", unit="1 / person",
+            default=0.01, low=0.0, high=0.05, hard_high=1.0,
+            meaning="Share of backing value lost per civilian harmed by "
+                    "strikes.",
+            source="judgment",
+        ),
+        Parameter(
+            name="backing_recovery", symbol="b_r", unit="1 / week",
+            default=0.01, low=0.0, high=0.05, hard_high=1.0,
+            meaning="Weekly recovery of backing value toward B_0.",
+            source="judgment",
+        ),
+    ),
+)

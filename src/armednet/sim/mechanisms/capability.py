@@ -24,20 +24,6 @@ from armednet.sim.state import State
 
 __all__ = ["CAPABILITY", "step_capability"]
 
-PARAMS = (
-    Parameter("invest_share", "phi", "Share of funds on hand invested in capability each "
-              "week.", "1 / week", 0.05, 0.01, 0.2, "judgment", "capability", hard_high=1.0),
-    Parameter("capability_cost", "k_M", "Cost of adding one thousand fighter-equivalents.",
-              "USD million / 1000 fighters", 5.0, 1.0, 20.0, "judgment", "capability"),
-    Parameter("capacity_factor", "c_M", "Ceiling of capability as a multiple of the group's "
-              "reported size.", "1", 1.5, 1.0, 3.0, "judgment", "capability"),
-    Parameter("attrition", "a", "Weekly attrition of capability.", "1 / week", 0.002, 0.0,
-              0.01, "judgment", "capability", hard_high=1.0),
-    Parameter("desertion", "d", "Share of unpaid fighters who leave each week.", "1 / week",
-              0.5, 0.0, 1.0, "judgment", "capability", hard_high=1.0),
-)
-
-
 def step_capability(s: State, ctx: Context) -> None:
     """Invest funds into capability; attrition and desertion."""
     if "capability" not in ctx.on:
@@ -62,7 +48,44 @@ def step_capability(s: State, ctx: Context) -> None:
 
 
 CAPABILITY = Mechanism(
-    "capability", "Investment, attrition and desertion", ("C3",),
-    "Funds buy capability (faster for legitimate groups, up to a ceiling); capability "
-    "decays by attrition and by desertion of unpaid fighters. Off: capability changes only "
-    "through strikes and splinters.", PARAMS, step_capability)
+    name="capability", title="Investment, attrition and desertion",
+    claims=("C3",),
+    summary="Funds buy capability (faster for legitimate groups, up to a ceiling); capability "
+            "decays by attrition and by desertion of unpaid fighters. Off: capability changes only "
+            "through strikes and splinters.",
+    step=step_capability, order=40,
+    parameters=(
+        Parameter(
+            name="invest_share", symbol="phi", unit="1 / week",
+            default=0.05, low=0.01, high=0.2, hard_high=1.0,
+            meaning="Share of funds on hand invested in capability each "
+                    "week.",
+            source="judgment",
+        ),
+        Parameter(
+            name="capability_cost", symbol="k_M", unit="USD million / 1000 fighters",
+            default=5.0, low=1.0, high=20.0,
+            meaning="Cost of adding one thousand fighter-equivalents.",
+            source="judgment",
+        ),
+        Parameter(
+            name="capacity_factor", symbol="c_M", unit="1",
+            default=1.5, low=1.0, high=3.0,
+            meaning="Ceiling of capability as a multiple of the group's "
+                    "reported size.",
+            source="judgment",
+        ),
+        Parameter(
+            name="attrition", symbol="a", unit="1 / week",
+            default=0.002, low=0.0, high=0.01, hard_high=1.0,
+            meaning="Weekly attrition of capability.",
+            source="judgment",
+        ),
+        Parameter(
+            name="desertion", symbol="d", unit="1 / week",
+            default=0.5, low=0.0, high=1.0, hard_high=1.0,
+            meaning="Share of unpaid fighters who leave each week.",
+            source="judgment",
+        ),
+    ),
+)

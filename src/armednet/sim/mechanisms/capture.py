@@ -28,16 +28,6 @@ from armednet.sim.state import State
 
 __all__ = ["CAPTURE", "fit_room", "step_capture"]
 
-PARAMS = (
-    Parameter("capture_growth", "kappa_X", "Weekly growth rate of capture where "
-              "accountability is zero.", "1 / week", 0.01, 0.0, 0.05, "judgment", "capture",
-              hard_high=1.0),
-    Parameter("capture_erosion", "eps_X", "Weekly erosion of capture per unit of "
-              "accountability.", "1 / week", 0.01, 0.0, 0.05, "judgment", "capture",
-              hard_high=1.0),
-)
-
-
 def step_capture(s: State, ctx: Context) -> None:
     """Grow and erode capture."""
     if "capture" not in ctx.on or ctx.inputs.K == 0:
@@ -75,6 +65,25 @@ def fit_room(gain: np.ndarray, room: np.ndarray) -> np.ndarray:
 
 
 CAPTURE = Mechanism(
-    "capture", "Capture dynamics", ("C3", "C5", "C9"),
-    "Capture grows where accountability is low and erodes where it is high. Off: capture "
-    "changes only through co-option.", PARAMS, step_capture)
+    name="capture", title="Capture dynamics",
+    claims=("C3", "C5", "C9"),
+    summary="Capture grows where accountability is low and erodes where it is high. Off: capture "
+            "changes only through co-option.",
+    step=step_capture, order=100,
+    parameters=(
+        Parameter(
+            name="capture_growth", symbol="kappa_X", unit="1 / week",
+            default=0.01, low=0.0, high=0.05, hard_high=1.0,
+            meaning="Weekly growth rate of capture where "
+                    "accountability is zero.",
+            source="judgment",
+        ),
+        Parameter(
+            name="capture_erosion", symbol="eps_X", unit="1 / week",
+            default=0.01, low=0.0, high=0.05, hard_high=1.0,
+            meaning="Weekly erosion of capture per unit of "
+                    "accountability.",
+            source="judgment",
+        ),
+    ),
+)

@@ -41,34 +41,6 @@ __all__ = ["CEASEFIRE", "COORDINATION", "STREAM_CEASEFIRE", "holder_influence",
 
 STREAM_CEASEFIRE = 8
 
-PARAMS = (
-    Parameter("ceasefire_cost_weight", "w_D", "Weight of the cost memory of strikes in the "
-              "leadership's calculus.", "1 / unit", 2.0, 0.0, 6.0, "judgment", "ceasefire"),
-    Parameter("stake_weight", "w_X", "Extra weight of strike costs for groups with captured "
-              "assets at risk (domestic groups).", "1", 2.0, 0.0, 6.0, "judgment",
-              "ceasefire"),
-    Parameter("patron_restraint", "w_P", "Patron pressure to stand down, per unit of the "
-              "heaviest cost memory in its network.", "1 / unit", 0.5, 0.0, 2.0, "judgment",
-              "ceasefire"),
-    Parameter("pull_weight", "w_H", "Weight of hostility and the regional trigger against a "
-              "cease-fire.", "1", 1.0, 0.2, 3.0, "judgment", "ceasefire"),
-    Parameter("backing_weight", "w_B", "Restraint of embedded, domestic leaders per unit of "
-              "the foreign power's backing value.", "1", 0.5, 0.0, 2.0, "judgment",
-              "ceasefire"),
-    Parameter("ceasefire_threshold", "theta_c", "Net cost above which a leadership declares "
-              "a cease-fire.", "1", 1.0, 0.2, 3.0, "judgment", "ceasefire"),
-    Parameter("declare_rate", "r_d", "Hazard of declaring per unit of net cost above the "
-              "threshold.", "1 / week", 2.0, 0.2, 10.0, "judgment", "ceasefire"),
-    Parameter("resume_fraction", "f_e", "Net cost, as a share of theta_c, below which a "
-              "cease-fire can end (hysteresis).", "1", 0.5, 0.0, 1.0, "judgment",
-              "ceasefire", hard_high=1.0),
-    Parameter("resume_rate", "r_e", "Hazard of ending a cease-fire per unit of net cost below "
-              "f_e theta_c.", "1 / week", 0.3, 0.02, 2.0, "judgment", "ceasefire"),
-    Parameter("coordination_weight", "w_C", "Pull of allies' cease-fires (share of allies in "
-              "cease-fire).", "1", 1.0, 0.0, 3.0, "judgment", "coordination"),
-)
-
-
 def holder_influence(s: State, ctx: Context) -> np.ndarray:
     """``Phat`` of the capture holders only, shape (runs, holders) (the other groups hold
     no offices, so their influence is 0)."""
@@ -165,12 +137,90 @@ def step_ceasefire(s: State, ctx: Context) -> None:
 
 
 CEASEFIRE = Mechanism(
-    "ceasefire", "Cease-fire decisions", ("C1", "C6"),
-    "Leaderships declare a cease-fire when the cost of strikes (more for groups with "
-    "captured assets, plus patron pressure) exceeds the pull of hostility and the trigger, "
-    "and end it when the cost memory has decayed. Off: no cease-fires are declared.",
-    PARAMS[:9], step_ceasefire)
+    name="ceasefire", title="Cease-fire decisions",
+    claims=("C1", "C6"),
+    summary="Leaderships declare a cease-fire when the cost of strikes (more for groups with "
+            "captured assets, plus patron pressure) exceeds the pull of hostility and the trigger, "
+            "and end it when the cost memory has decayed. Off: no cease-fires are declared.",
+    step=step_ceasefire, order=90,
+    parameters=(
+        Parameter(
+            name="ceasefire_cost_weight", symbol="w_D", unit="1 / unit",
+            default=2.0, low=0.0, high=6.0,
+            meaning="Weight of the cost memory of strikes in the "
+                    "leadership's calculus.",
+            source="judgment",
+        ),
+        Parameter(
+            name="stake_weight", symbol="w_X", unit="1",
+            default=2.0, low=0.0, high=6.0,
+            meaning="Extra weight of strike costs for groups with captured "
+                    "assets at risk (domestic groups).",
+            source="judgment",
+        ),
+        Parameter(
+            name="patron_restraint", symbol="w_P", unit="1 / unit",
+            default=0.5, low=0.0, high=2.0,
+            meaning="Patron pressure to stand down, per unit of the "
+                    "heaviest cost memory in its network.",
+            source="judgment",
+        ),
+        Parameter(
+            name="pull_weight", symbol="w_H", unit="1",
+            default=1.0, low=0.2, high=3.0,
+            meaning="Weight of hostility and the regional trigger against a "
+                    "cease-fire.",
+            source="judgment",
+        ),
+        Parameter(
+            name="backing_weight", symbol="w_B", unit="1",
+            default=0.5, low=0.0, high=2.0,
+            meaning="Restraint of embedded, domestic leaders per unit of "
+                    "the foreign power's backing value.",
+            source="judgment",
+        ),
+        Parameter(
+            name="ceasefire_threshold", symbol="theta_c", unit="1",
+            default=1.0, low=0.2, high=3.0,
+            meaning="Net cost above which a leadership declares "
+                    "a cease-fire.",
+            source="judgment",
+        ),
+        Parameter(
+            name="declare_rate", symbol="r_d", unit="1 / week",
+            default=2.0, low=0.2, high=10.0,
+            meaning="Hazard of declaring per unit of net cost above the "
+                    "threshold.",
+            source="judgment",
+        ),
+        Parameter(
+            name="resume_fraction", symbol="f_e", unit="1",
+            default=0.5, low=0.0, high=1.0, hard_high=1.0,
+            meaning="Net cost, as a share of theta_c, below which a "
+                    "cease-fire can end (hysteresis).",
+            source="judgment",
+        ),
+        Parameter(
+            name="resume_rate", symbol="r_e", unit="1 / week",
+            default=0.3, low=0.02, high=2.0,
+            meaning="Hazard of ending a cease-fire per unit of net cost below "
+                    "f_e theta_c.",
+            source="judgment",
+        ),
+    ),
+)
 COORDINATION = Mechanism(
-    "coordination", "Allies follow cease-fires", ("C1",),
-    "A group's allies (alliances, shared umbrella) in cease-fire add to its cost of "
-    "fighting on, so cease-fires spread. Off: each group decides alone.", PARAMS[9:])
+    name="coordination", title="Allies follow cease-fires",
+    claims=("C1",),
+    summary="A group's allies (alliances, shared umbrella) in cease-fire add to its cost of "
+            "fighting on, so cease-fires spread. Off: each group decides alone.",
+    parameters=(
+        Parameter(
+            name="coordination_weight", symbol="w_C", unit="1",
+            default=1.0, low=0.0, high=3.0,
+            meaning="Pull of allies' cease-fires (share of allies in "
+                    "cease-fire).",
+            source="judgment",
+        ),
+    ),
+)

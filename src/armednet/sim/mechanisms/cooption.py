@@ -26,16 +26,6 @@ from armednet.sim.state import State
 
 __all__ = ["COOPTION", "step_cooption"]
 
-PARAMS = (
-    Parameter("coopt_rate", "kappa_c", "Weekly gain of capture per unit of co-option "
-              "intensity where accountability is zero.", "1 / week", 0.01, 0.0, 0.05,
-              "judgment", "cooption", hard_high=1.0),
-    Parameter("coopt_pacification", "h_c", "Weekly fall of hostility per unit of co-option "
-              "and of backing value.", "1 / week", 0.03, 0.0, 0.1, "judgment", "cooption",
-              hard_high=1.0),
-)
-
-
 def step_cooption(s: State, ctx: Context) -> None:
     """Apply this week's co-option."""
     c = ctx.policy.coopt[ctx.t]
@@ -54,7 +44,25 @@ def step_cooption(s: State, ctx: Context) -> None:
 
 
 COOPTION = Mechanism(
-    "cooption", "Co-option into institutions", ("C5", "C8"),
-    "Raises the co-opted groups' capture (unless accountability is high) and lowers their "
-    "hostility in proportion to the backing value. Off: the co-option lever does nothing.",
-    PARAMS, step_cooption)
+    name="cooption", title="Co-option into institutions",
+    claims=("C5", "C8"),
+    summary="Raises the co-opted groups' capture (unless accountability is high) and lowers their "
+            "hostility in proportion to the backing value. Off: the co-option lever does nothing.",
+    step=step_cooption, order=110,
+    parameters=(
+        Parameter(
+            name="coopt_rate", symbol="kappa_c", unit="1 / week",
+            default=0.01, low=0.0, high=0.05, hard_high=1.0,
+            meaning="Weekly gain of capture per unit of co-option "
+                    "intensity where accountability is zero.",
+            source="judgment",
+        ),
+        Parameter(
+            name="coopt_pacification", symbol="h_c", unit="1 / week",
+            default=0.03, low=0.0, high=0.1, hard_high=1.0,
+            meaning="Weekly fall of hostility per unit of co-option "
+                    "and of backing value.",
+            source="judgment",
+        ),
+    ),
+)

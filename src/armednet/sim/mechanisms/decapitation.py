@@ -33,28 +33,6 @@ __all__ = ["DECAPITATION", "SPLINTERS", "STREAM_SPLINTER", "SUCCESSION", "step_d
 
 STREAM_SPLINTER = 7
 
-PARAMS = (
-    Parameter("initial_cohesion", "C_0", "Command cohesion at the start and after full "
-              "succession.", "1", 0.85, 0.5, 1.0, "judgment", "succession", hard_high=1.0),
-    Parameter("cohesion_loss", "c_l", "Share of cohesion lost per unit of authority share of "
-              "killed leaders.", "1", 1.0, 0.0, 1.0, "judgment", "decapitation",
-              hard_high=1.0),
-    Parameter("splinter_prob", "p_s", "Probability of a splinter per unit of authority share "
-              "lost.", "1", 0.5, 0.0, 1.0, "judgment", "splinters", hard_high=10.0),
-    Parameter("splinter_share", "f_s", "Share of the parent's capability, funds and income the "
-              "splinter takes.", "1", 0.2, 0.05, 0.5, "judgment", "splinters",
-              hard_high=1.0),
-    Parameter("splinter_cohesion", "C_split", "Cohesion of a new splinter.", "1", 0.3, 0.0,
-              0.6, "judgment", "splinters", hard_high=1.0),
-    Parameter("splinter_hostility", "H_split", "Minimum hostility of a new splinter.", "1",
-              0.9, 0.5, 1.0, "judgment", "splinters", hard_high=1.0),
-    Parameter("splinter_radicalism", "q_s", "Shift of a splinter's orientation toward "
-              "transnational.", "1", 0.5, 0.0, 1.0, "judgment", "splinters", hard_high=1.0),
-    Parameter("succession_rate", "s_r", "Weekly rate at which succession restores cohesion.",
-              "1 / week", 0.03, 0.0, 0.2, "judgment", "succession", hard_high=1.0),
-)
-
-
 def step_decapitation(s: State, ctx: Context) -> None:
     """Cohesion loss, splinters and succession (reads ``scratch['killed']``; sets
     ``scratch['splinters_formed']`` in a week when a splinter forms in some run)."""
@@ -101,15 +79,81 @@ def step_decapitation(s: State, ctx: Context) -> None:
 
 
 DECAPITATION = Mechanism(
-    "decapitation", "Cohesion loss from killed leaders", ("C2",),
-    "A killed leader lowers the group's cohesion by c_l times the leader's authority share, "
-    "so more of its fighters are undisciplined (attacks under cease-fires rise). Off: "
-    "killings leave cohesion unchanged.", PARAMS[1:2], step_decapitation)
+    name="decapitation", title="Cohesion loss from killed leaders",
+    claims=("C2",),
+    summary="A killed leader lowers the group's cohesion by c_l times the leader's authority "
+            "share, so more of its fighters are undisciplined (attacks under cease-fires rise). "
+            "Off: killings leave cohesion unchanged.",
+    step=step_decapitation, order=70,
+    parameters=(
+        Parameter(
+            name="cohesion_loss", symbol="c_l", unit="1",
+            default=1.0, low=0.0, high=1.0, hard_high=1.0,
+            meaning="Share of cohesion lost per unit of authority share of "
+                    "killed leaders.",
+            source="judgment",
+        ),
+    ),
+)
 SPLINTERS = Mechanism(
-    "splinters", "Splinter factions", ("C2",),
-    "A killing may split off a faction (a preallocated slot) with part of the capability, "
-    "low cohesion and high hostility. Off: no splinters form.", PARAMS[2:7])
+    name="splinters", title="Splinter factions",
+    claims=("C2",),
+    summary="A killing may split off a faction (a preallocated slot) with part of the capability, "
+            "low cohesion and high hostility. Off: no splinters form.",
+    parameters=(
+        Parameter(
+            name="splinter_prob", symbol="p_s", unit="1",
+            default=0.5, low=0.0, high=1.0, hard_high=10.0,
+            meaning="Probability of a splinter per unit of authority share "
+                    "lost.",
+            source="judgment",
+        ),
+        Parameter(
+            name="splinter_share", symbol="f_s", unit="1",
+            default=0.2, low=0.05, high=0.5, hard_high=1.0,
+            meaning="Share of the parent's capability, funds and income the "
+                    "splinter takes.",
+            source="judgment",
+        ),
+        Parameter(
+            name="splinter_cohesion", symbol="C_split", unit="1",
+            default=0.3, low=0.0, high=0.6, hard_high=1.0,
+            meaning="Cohesion of a new splinter.",
+            source="judgment",
+        ),
+        Parameter(
+            name="splinter_hostility", symbol="H_split", unit="1",
+            default=0.9, low=0.5, high=1.0, hard_high=1.0,
+            meaning="Minimum hostility of a new splinter.",
+            source="judgment",
+        ),
+        Parameter(
+            name="splinter_radicalism", symbol="q_s", unit="1",
+            default=0.5, low=0.0, high=1.0, hard_high=1.0,
+            meaning="Shift of a splinter's orientation toward "
+                    "transnational.",
+            source="judgment",
+        ),
+    ),
+)
 SUCCESSION = Mechanism(
-    "succession", "Succession restores command", ("C2",),
-    "Cohesion recovers toward C_0, faster in older and larger groups. Off: cohesion lost "
-    "stays lost.", (PARAMS[0], PARAMS[7]))
+    name="succession", title="Succession restores command",
+    claims=("C2",),
+    summary="Cohesion recovers toward C_0, faster in older and larger groups. Off: cohesion lost "
+            "stays lost.",
+    parameters=(
+        Parameter(
+            name="initial_cohesion", symbol="C_0", unit="1",
+            default=0.85, low=0.5, high=1.0, hard_high=1.0,
+            meaning="Command cohesion at the start and after full "
+                    "succession.",
+            source="judgment",
+        ),
+        Parameter(
+            name="succession_rate", symbol="s_r", unit="1 / week",
+            default=0.03, low=0.0, high=0.2, hard_high=1.0,
+            meaning="Weekly rate at which succession restores cohesion.",
+            source="judgment",
+        ),
+    ),
+)

@@ -32,6 +32,9 @@ def step_trigger(s: State, ctx: Context) -> None:
 
 
 DIPLOMACY = Mechanism(
-    "diplomacy", "Cease-fire diplomacy", ("C7",),
-    "The diplomacy lever scales the regional trigger down from its start date, lowering "
-    "attacks. Off: the lever does nothing.", (), step_trigger)
+    name="diplomacy", title="Cease-fire diplomacy",
+    claims=("C7",),
+    summary="The diplomacy lever scales the regional trigger down from its start date, lowering "
+            "attacks. Off: the lever does nothing.",
+    step=step_trigger, order=10,
+)

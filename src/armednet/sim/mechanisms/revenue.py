@@ -34,29 +34,6 @@ if TYPE_CHECKING:
 
 __all__ = ["REVENUE", "STATE_RENTS", "channel_scale", "channel_tables", "step_revenue"]
 
-PARAMS = (
-    Parameter("national_budget", "B_nat", "Annual national budget from which institutions "
-              "spend their budget shares.", "USD million / year", 150000.0, 100000.0,
-              200000.0, "Iraq Federal Budget Law No. 13 of 2023 (~USD 153 bn per year)",
-              "state_rents"),
-    Parameter("rent_rate", "rho", "Share of a captured institution's budget that is diverted "
-              "to the capturing group when accountability is zero.", "1", 0.01, 0.002, 0.3,
-              "judgment", "state_rents", hard_high=1.0),
-    Parameter("upkeep_cost", "u", "Weekly cost of keeping one thousand fighter-equivalents "
-              "(salaries, fuel, equipment).", "USD million / (1000 fighters week)", 0.15,
-              0.05, 0.5, "judgment (PMF salaries of roughly USD 500-700 a month)", "revenue"),
-    Parameter("patron_scale", "pi", "Multiplier on the patron's funding channels.", "1",
-              1.0, 0.0, 2.0, "judgment", "revenue", hard_high=10.0),
-    Parameter("initial_reserve_weeks", "F_0", "Funds on hand at the start, in weeks of "
-              "reported revenue.", "weeks", 13.0, 4.0, 52.0, "judgment", "revenue"),
-    Parameter("formal_revenue_share", "s_f", "Share of a group's unattributed revenue that "
-              "runs through banks and firms reachable by sanctions (the rest is cash, "
-              "smuggling and other informal income).", "1", 0.3, 0.0, 1.0,
-              "judgment (no source splits the groups' revenue by channel)", "revenue",
-              hard_high=1.0),
-)
-
-
 def step_revenue(s: State, ctx: Context) -> None:
     """Add income and state rents to funds and pay upkeep (writes ``scratch['shortfall']``,
     ``scratch['rents']`` and ``scratch['income']``)."""
@@ -100,10 +77,43 @@ def step_revenue(s: State, ctx: Context) -> None:
 
 
 REVENUE = Mechanism(
-    "revenue", "Revenue and upkeep", ("C4",),
-    "Business, bank, patron and other channels add to funds; upkeep of capability is paid "
-    "from funds (unpaid upkeep causes desertion in ``capability``). Off: funds neither grow "
-    "nor pay upkeep.", PARAMS[2:], step_revenue)
+    name="revenue", title="Revenue and upkeep",
+    claims=("C4",),
+    summary="Business, bank, patron and other channels add to funds; upkeep of capability "
+            "is paid from funds (unpaid upkeep causes desertion in ``capability``). Off: funds "
+            "neither grow nor pay upkeep.",
+    step=step_revenue, order=30,
+    parameters=(
+        Parameter(
+            name="upkeep_cost", symbol="u", unit="USD million / (1000 fighters week)",
+            default=0.15, low=0.05, high=0.5,
+            meaning="Weekly cost of keeping one thousand fighter-equivalents "
+                    "(salaries, fuel, equipment).",
+            source="judgment (PMF salaries of roughly USD 500-700 a month)",
+        ),
+        Parameter(
+            name="patron_scale", symbol="pi", unit="1",
+            default=1.0, low=0.0, high=2.0, hard_high=10.0,
+            meaning="Multiplier on the patron's funding channels.",
+            source="judgment",
+        ),
+        Parameter(
+            name="initial_reserve_weeks", symbol="F_0", unit="weeks",
+            default=13.0, low=4.0, high=52.0,
+            meaning="Funds on hand at the start, in weeks of "
+                    "reported revenue.",
+            source="judgment",
+        ),
+        Parameter(
+            name="formal_revenue_share", symbol="s_f", unit="1",
+            default=0.3, low=0.0, high=1.0, hard_high=1.0,
+            meaning="Share of a group's unattributed revenue that "
+                    "runs through banks and firms reachable by sanctions (the rest is cash, "
+                    "smuggling and other informal income).",
+            source="judgment (no source splits the groups' revenue by channel)",
+        ),
+    ),
+)
 
 
 def channel_tables(inputs: ModelInputs, p: dict[str, np.ndarray],
@@ -141,7 +151,25 @@ def channel_scale(kinds: list[str], split: np.ndarray,
     out = np.where(formal, sf, out)
     return np.where(informal, 1.0 - sf, out)
 STATE_RENTS = Mechanism(
-    "state_rents", "State rents from captured institutions", ("C3", "C4"),
-    "Each group draws rho * B_nat/52 * sum_k X[g,k] b_k (1 - A_k) per week. Raises funds; "
-    "rents fall as accountability rises. Off: no state rents (funds lower, and sanctions cut "
-    "a larger share of income).", PARAMS[:2])
+    name="state_rents", title="State rents from captured institutions",
+    claims=("C3", "C4"),
+    summary="Each group draws rho * B_nat/52 * sum_k X[g,k] b_k (1 - A_k) per week. Raises "
+            "funds; rents fall as accountability rises. Off: no state rents (funds lower, and "
+            "sanctions cut a larger share of income).",
+    parameters=(
+        Parameter(
+            name="national_budget", symbol="B_nat", unit="USD million / year",
+            default=150000.0, low=100000.0, high=200000.0,
+            meaning="Annual national budget from which institutions "
+                    "spend their budget shares.",
+            source="Iraq Federal Budget Law No. 13 of 2023 (~USD 153 bn per year)",
+        ),
+        Parameter(
+            name="rent_rate", symbol="rho", unit="1",
+            default=0.01, low=0.002, high=0.3, hard_high=1.0,
+            meaning="Share of a captured institution's budget that is diverted "
+                    "to the capturing group when accountability is zero.",
+            source="judgment",
+        ),
+    ),
+)

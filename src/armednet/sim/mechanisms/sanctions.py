@@ -26,15 +26,6 @@ from armednet.sim.state import State
 
 __all__ = ["SANCTIONS", "step_sanctions"]
 
-PARAMS = (
-    Parameter("sanction_effectiveness", "sigma", "Share of a sanctioned channel's income cut "
-              "at full intensity when the sanction begins.", "1", 0.7, 0.2, 1.0, "judgment",
-              "sanctions", hard_high=1.0),
-    Parameter("sanction_evasion", "nu", "Rate at which evasion erodes a sanction's cut.",
-              "1 / week", 0.01, 0.0, 0.1, "judgment", "sanctions", hard_high=1.0),
-)
-
-
 def step_sanctions(s: State, ctx: Context) -> None:
     """Write ``scratch['sanction_cols']`` (the channels under a sanction this week) and
     ``scratch['sanction_cut']`` (runs, those channels), read by ``revenue``."""
@@ -52,6 +43,24 @@ def step_sanctions(s: State, ctx: Context) -> None:
 
 
 SANCTIONS = Mechanism(
-    "sanctions", "Sanctions on business and bank channels", ("C4",),
-    "Cuts the income of sanctioned business, bank and person channels by sigma at onset, "
-    "eroded by evasion; lowers funds. Off: sanctions have no effect.", PARAMS, step_sanctions)
+    name="sanctions", title="Sanctions on business and bank channels",
+    claims=("C4",),
+    summary="Cuts the income of sanctioned business, bank and person channels by sigma at onset, "
+            "eroded by evasion; lowers funds. Off: sanctions have no effect.",
+    step=step_sanctions, order=20,
+    parameters=(
+        Parameter(
+            name="sanction_effectiveness", symbol="sigma", unit="1",
+            default=0.7, low=0.2, high=1.0, hard_high=1.0,
+            meaning="Share of a sanctioned channel's income cut "
+                    "at full intensity when the sanction begins.",
+            source="judgment",
+        ),
+        Parameter(
+            name="sanction_evasion", symbol="nu", unit="1 / week",
+            default=0.01, low=0.0, high=0.1, hard_high=1.0,
+            meaning="Rate at which evasion erodes a sanction's cut.",
+            source="judgment",
+        ),
+    ),
+)

@@ -39,33 +39,6 @@ __all__ = ["RALLY", "STREAM_STRIKES", "STRIKES", "step_strikes"]
 STREAM_STRIKES = (5, 6)
 """Random streams: strike civilian harm, leader kills."""
 
-PARAMS = (
-    Parameter("strike_targets_per_unit", "n_u", "Targets hit by one unit of strike "
-              "intensity (converts the scenario's scheduled strikes into units).",
-              "targets / unit", 20.0, 10.0, 60.0, "judgment (the 2 Feb 2024 round of 85 "
-              "targets is about four units)", "strikes", hard_low=1.0),
-    Parameter("strike_lethality", "lambda_s", "Share of capability destroyed per unit of "
-              "strike intensity (as 1 - exp(-lambda_s I)).", "1 / unit", 0.08, 0.0, 0.3,
-              "judgment", "strikes"),
-    Parameter("retaliation_gain", "g_r", "Strike intensity per attack of the previous week "
-              "under the proportional rule.", "units / attack", 0.05, 0.01, 0.5,
-              "judgment (the United States struck on the order of 100 targets for some 170 "
-              "attacks from Oct 2023 to Feb 2024, about 0.03 units an attack)", "strikes"),
-    Parameter("cost_memory_decay", "mu", "Weekly decay of the cost memory of strikes.",
-              "1 / week", 0.1, 0.02, 0.4, "judgment", "strikes", hard_high=1.0),
-    Parameter("strike_hostility", "h_s", "Rise of hostility per unit of strike intensity.",
-              "1 / unit", 0.05, 0.0, 0.2, "judgment", "strikes", hard_high=1.0),
-    Parameter("strike_civilian_harm", "kappa_s", "Civilians harmed per unit of strike "
-              "intensity.", "people / unit", 0.5, 0.0, 3.0, "judgment", "strikes"),
-    Parameter("leader_kill_rate", "k_l", "Weekly kill hazard of a targeted leader per unit of "
-              "decapitation intensity.", "1 / week", 0.03, 0.005, 0.1, "judgment",
-              "strikes"),
-    Parameter("rally_effect", "r", "Rise of a struck group's legitimacy per unit of strike "
-              "intensity (rally round the flag).", "1 / unit", 0.02, 0.0, 0.1, "judgment",
-              "rally", hard_high=1.0),
-)
-
-
 def step_strikes(s: State, ctx: Context) -> None:
     """Apply this week's strikes and leadership kills (writes ``scratch['strike']``, the
     strike intensity per run and group or None in a week without strikes,
@@ -111,12 +84,77 @@ def step_strikes(s: State, ctx: Context) -> None:
 
 
 STRIKES = Mechanism(
-    "strikes", "Strikes: damage, cost memory, hostility", ("C1", "C3", "C8"),
-    "Strikes destroy capability, add to the struck group's cost memory (which drives "
-    "cease-fires), raise hostility and harm civilians. Leaders are killed by scheduled "
-    "leadership strikes and the decapitation lever whatever this switch says. Off: strikes "
-    "do nothing.", PARAMS[:7], step_strikes)
+    name="strikes", title="Strikes: damage, cost memory, hostility",
+    claims=("C1", "C3", "C8"),
+    summary="Strikes destroy capability, add to the struck group's cost memory (which drives "
+            "cease-fires), raise hostility and harm civilians. Leaders are killed by scheduled "
+            "leadership strikes and the decapitation lever whatever this switch says. Off: strikes "
+            "do nothing.",
+    step=step_strikes, order=60,
+    parameters=(
+        Parameter(
+            name="strike_targets_per_unit", symbol="n_u", unit="targets / unit",
+            default=20.0, low=10.0, high=60.0, hard_low=1.0,
+            meaning="Targets hit by one unit of strike "
+                    "intensity (converts the scenario's scheduled strikes into units).",
+            source="judgment (the 2 Feb 2024 round of 85 "
+                   "targets is about four units)",
+        ),
+        Parameter(
+            name="strike_lethality", symbol="lambda_s", unit="1 / unit",
+            default=0.08, low=0.0, high=0.3,
+            meaning="Share of capability destroyed per unit of "
+                    "strike intensity (as 1 - exp(-lambda_s I)).",
+            source="judgment",
+        ),
+        Parameter(
+            name="retaliation_gain", symbol="g_r", unit="units / attack",
+            default=0.05, low=0.01, high=0.5,
+            meaning="Strike intensity per attack of the previous week "
+                    "under the proportional rule.",
+            source="judgment (the United States struck on the order of 100 targets for some 170 "
+                   "attacks from Oct 2023 to Feb 2024, about 0.03 units an attack)",
+        ),
+        Parameter(
+            name="cost_memory_decay", symbol="mu", unit="1 / week",
+            default=0.1, low=0.02, high=0.4, hard_high=1.0,
+            meaning="Weekly decay of the cost memory of strikes.",
+            source="judgment",
+        ),
+        Parameter(
+            name="strike_hostility", symbol="h_s", unit="1 / unit",
+            default=0.05, low=0.0, high=0.2, hard_high=1.0,
+            meaning="Rise of hostility per unit of strike intensity.",
+            source="judgment",
+        ),
+        Parameter(
+            name="strike_civilian_harm", symbol="kappa_s", unit="people / unit",
+            default=0.5, low=0.0, high=3.0,
+            meaning="Civilians harmed per unit of strike "
+                    "intensity.",
+            source="judgment",
+        ),
+        Parameter(
+            name="leader_kill_rate", symbol="k_l", unit="1 / week",
+            default=0.03, low=0.005, high=0.1,
+            meaning="Weekly kill hazard of a targeted leader per unit of "
+                    "decapitation intensity.",
+            source="judgment",
+        ),
+    ),
+)
 RALLY = Mechanism(
-    "rally", "Rally round the flag", ("C1",),
-    "Strikes raise the struck group's legitimacy. Off: legitimacy does not respond to "
-    "strikes.", PARAMS[7:])
+    name="rally", title="Rally round the flag",
+    claims=("C1",),
+    summary="Strikes raise the struck group's legitimacy. Off: legitimacy does not respond to "
+            "strikes.",
+    parameters=(
+        Parameter(
+            name="rally_effect", symbol="r", unit="1 / unit",
+            default=0.02, low=0.0, high=0.1, hard_high=1.0,
+            meaning="Rise of a struck group's legitimacy per unit of strike "
+                    "intensity (rally round the flag).",
+            source="judgment",
+        ),
+    ),
+)
