@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from armednet.errors import InputError
+from armednet.sim.policy import LEVER_CLASSES, LeverControl
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -55,32 +56,8 @@ LAB_OUTCOMES = ("attacks", "attacks_undisciplined", "casualties", "civilian_harm
 """Per-run outcomes of the summary table (see ``docs/model.md``, Outputs)."""
 
 
-@dataclass(frozen=True)
-class LeverControl:
-    """How the lab offers one lever kind: label, default and largest intensity, help."""
-
-    label: str
-    default: float
-    maximum: float
-    help: str
-
-
-LEVERS: dict[str, LeverControl] = {
-    "strikes": LeverControl("Strikes", 1.0, 3.0, "retaliation against last week's "
-                            "attackers, proportional to their attacks"),
-    "decapitation": LeverControl("Decapitation", 1.0, 3.0, "kill hazard on the leaders of "
-                                 "transnational groups"),
-    "sanctions": LeverControl("Sanctions", 1.0, 2.0, "on every sanctionable business and "
-                              "bank that funds a group"),
-    "co-option": LeverControl("Co-option", 1.0, 3.0, "domestic groups into the institutions "
-                              "they hold"),
-    "accountability": LeverControl("Accountability", 1.0, 3.0, "reform in every institution "
-                                   "(pace x intensity)"),
-    "civil-society": LeverControl("Civil society", 0.5, 2.0, "support to protest movements"),
-    "diplomacy": LeverControl("Diplomacy", 0.8, 1.0, "share of the regional trigger calmed"),
-    "drawdown": LeverControl("Drawdown", 0.5, 1.0, "share of foreign forces withdrawn by the "
-                             "end"),
-}
+LEVERS: dict[str, LeverControl] = {str(cls.model_fields["kind"].default): cls.control
+                                   for cls in LEVER_CLASSES}
 """The levers of :mod:`armednet.sim.policy` as the lab offers them (default targets)."""
 
 

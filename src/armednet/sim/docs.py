@@ -129,12 +129,11 @@ mechanism off its effect disappears while the arrays other mechanisms read still
 
 A policy is data: a named list of levers (`armednet.sim.policy`), each with `start` and `end`
 dates (default: the whole run) and an `intensity`, combinable (intensities of one kind add
-up). Levers: `strikes` (with a retaliation `rule`: proportional to last week's attacks, on
-casualties above a `threshold`, or fixed), `decapitation` (kill hazard on target groups'
-leaders), `sanctions` (on named businesses, banks, persons or groups, or `all`),
-`co-option` (named groups into named institutions), `accountability` (a `target` and `pace`
-per institution), `civil-society` support, `diplomacy` (scales the regional trigger down)
-and `drawdown` (foreign presence falls linearly). Presets: `status-quo`, `strikes`,
+up). Each lever kind is one class there, which schedules itself:
+
+{levers}
+
+Presets: `status-quo`, `strikes`,
 `decapitation`, `sanctions`, `co-option`, `accountability` (reform plus civil-society
 support) and `combined` (accountability, civil society, sanctions and diplomacy). Write your
 own as YAML:
@@ -306,8 +305,18 @@ def _parameters() -> str:
 
 def render() -> str:
     """The full text of ``docs/model.md``."""
-    return INTRO.format(pipeline=_pipeline(), mechanisms=_mechanisms(),
+    return INTRO.format(pipeline=_pipeline(), mechanisms=_mechanisms(), levers=_levers(),
                         parameters=_parameters()).rstrip() + "\n"
+
+
+def _levers() -> str:
+    from armednet.sim.policy import LEVER_CLASSES
+
+    lines = []
+    for cls in LEVER_CLASSES:
+        doc = " ".join((inspect.getdoc(cls) or "").split())
+        lines.append(f"- `{cls.model_fields['kind'].default}`: {_inline(doc)}")
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:

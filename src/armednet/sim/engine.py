@@ -301,7 +301,8 @@ class _Recorder:
             }
             for m in _RECORDERS:
                 for name in m.weekly:
-                    g[name] = functools.partial(m.record, name, s, ctx)  # type: ignore[arg-type]
+                    if m.record is not None and name in self.w:
+                        g[name] = functools.partial(m.record, name, s, ctx)
             for name, arr in self.w.items():
                 arr[:, t] = g[name]()
 

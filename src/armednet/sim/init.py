@@ -22,18 +22,8 @@ from armednet.errors import InputError
 from armednet.kb.dates import earliest, parse_date
 from armednet.kb.graph import KnowledgeGraph
 from armednet.kb.types import NodeType, TieType
-from armednet.sim.policy import (
-    Accountability,
-    CivilSociety,
-    Cooption,
-    Decapitation,
-    Diplomacy,
-    Drawdown,
-    Policy,
-    Sanctions,
-    Strikes,
-)
 from armednet.sim.mechanisms import registry
+from armednet.sim.policy import Policy
 from armednet.sim.state import State
 
 __all__ = [
@@ -44,7 +34,9 @@ __all__ = [
     "PolicySchedule",
     "build_inputs",
     "capture_holders",
+    "close_match_error",
     "compact",
+    "group_mask",
     "initial_state",
     "live_slots",
     "schedule_policy",
@@ -146,9 +138,12 @@ class PolicySchedule:
     civil_society: np.ndarray  # (T,)
     diplomacy: np.ndarray  # (T,) share of the trigger removed, 0..1
     presence: np.ndarray  # (T,) foreign presence, 0..1
+    sanction_onsets: list[tuple[int, int, int, float]] = field(default_factory=list)
+    """(first week, end week, channel, intensity) of each sanction pressure."""
 
 
-def _close(name: str, pool: list[str], what: str) -> InputError:
+def close_match_error(name: str, pool: list[str], what: str) -> InputError:
+    """An :class:`InputError` for an unknown ``what`` named ``name``, with close matches."""
     near = difflib.get_close_matches(name, pool, n=3, cutoff=0.5)
     hint = f"; did you mean {', '.join(near)}?" if near else ""
     return InputError(f"unknown {what} {name!r} in the scenario{hint}")
@@ -490,8 +485,8 @@ def _window(inputs: ModelInputs, lever: object, kind: str) -> tuple[int, int]:
     return a, b
 
 
-def _groups(inputs: ModelInputs, names: list[str], kind: str,
-            allow_attackers: bool = False) -> tuple[np.ndarray, bool]:
+def group_mask(inputs: ModelInputs, names: list[str], kind: str,
+               allow_attackers: bool = False) -> tuple[np.ndarray, bool]:
     """Mask over group slots (named groups include their splinter slot).
 
     The selectors ``all``, ``domestic`` and ``transnational`` pick among the groups of the
@@ -516,7 +511,7 @@ def _groups(inputs: ModelInputs, names: list[str], kind: str,
             i = base.index(name)
             mask[i] = mask[g0 + i] = True
         else:
-            raise _close(name, base, f"group in the {kind} lever:")
+            raise close_match_error(name, base, f"group in the {kind} lever:")
     return mask, attackers
 
 
@@ -536,84 +531,13 @@ def schedule_policy(inputs: ModelInputs, policy: Policy) -> PolicySchedule:
         sanction_since=np.full((T, Nc), -1.0), coopt=np.zeros((T, G, K)),
         reform_pace=np.zeros((T, K)), reform_target=np.zeros((T, K)),
         civil_society=np.zeros(T), diplomacy=np.zeros(T), presence=np.ones(T))
-    onsets: list[tuple[int, int, int, float]] = [(w, T, c, i)
-                                                 for w, c, i in inputs.sanction_events]
+    # Designations already in the scenario come first, then the levers' own pressures.
+    sch.sanction_onsets.extend((w, T, c, i) for w, c, i in inputs.sanction_events)
     for lever in policy.levers:
         a, b = _window(inputs, lever, lever.kind)
-        x = lever.intensity
-        if isinstance(lever, Strikes):
-            mask, attackers = _groups(inputs, lever.targets, "strikes", allow_attackers=True)
-            target = np.ones(G) if attackers else mask.astype(float)
-            if lever.rule == "fixed":
-                sch.strike_fixed[a:b] += x * target
-            elif lever.rule == "proportional":
-                sch.strike_prop[a:b] += x * target
-            else:
-                arr = np.zeros((T, G))
-                arr[a:b] = x * target
-                sch.strike_casualty.append((arr, lever.threshold))
-        elif isinstance(lever, Decapitation):
-            lead = np.zeros(NL, dtype=bool)
-            gnames = [t for t in lever.targets if t not in inputs.leader_ids]
-            mask, _ = _groups(inputs, gnames, "decapitation")
-            lead |= mask[inputs.leader_group]
-            for t in lever.targets:
-                if t in inputs.leader_ids:
-                    lead |= np.array([pid == t for pid in inputs.leader_ids])
-            sch.decap[a:b] += x * lead
-        elif isinstance(lever, Sanctions):
-            chans = np.zeros(Nc, dtype=bool)
-            for t in lever.targets:
-                if t == "all":
-                    chans |= inputs.chan_sanctionable
-                elif t in inputs.chan_payer:
-                    chans |= np.array([p == t for p in inputs.chan_payer])
-                elif t in inputs.group_ids[:inputs.n_groups0]:
-                    chans |= inputs.chan_group == inputs.group_ids.index(t)
-                elif t in inputs.business_ids or t in inputs.person_ids:
-                    pass  # a business or person that funds no group at the start
-                else:
-                    raise _close(t, inputs.business_ids + inputs.person_ids,
-                                 "business, bank or person in the sanctions lever:")
-            chans &= inputs.chan_sanctionable
-            onsets.extend((a, b, int(ch), x) for ch in np.flatnonzero(chans))
-        elif isinstance(lever, Cooption):
-            gmask, _ = _groups(inputs, lever.groups, "co-option")
-            gmask[inputs.n_groups0:] = False  # splinters are not co-opted
-            kmask = np.zeros((G, K), dtype=bool)
-            for name in lever.institutions:
-                if name == "all":
-                    kmask[:] = True
-                elif name == "held":
-                    kmask |= inputs.capture > 0
-                elif name in inputs.inst_ids:
-                    kmask[:, inputs.inst_ids.index(name)] = True
-                else:
-                    raise _close(name, inputs.inst_ids, "institution in the co-option lever:")
-            sch.coopt[a:b] += x * (gmask[:, None] & kmask)
-        elif isinstance(lever, Accountability):
-            kmask1 = np.zeros(K, dtype=bool)
-            for name in lever.institutions:
-                if name == "all":
-                    kmask1[:] = True
-                elif name in inputs.inst_ids:
-                    kmask1[inputs.inst_ids.index(name)] = True
-                else:
-                    raise _close(name, inputs.inst_ids,
-                                 "institution in the accountability lever:")
-            sch.reform_pace[a:b] += lever.pace * x * kmask1
-            sch.reform_target[a:b] = np.maximum(sch.reform_target[a:b], lever.target * kmask1)
-        elif isinstance(lever, CivilSociety):
-            sch.civil_society[a:b] += x
-        elif isinstance(lever, Diplomacy):
-            sch.diplomacy[a:b] = np.minimum(1.0, sch.diplomacy[a:b] + x)
-        elif isinstance(lever, Drawdown):
-            n = max(b - a, 1)
-            ramp = 1.0 - min(x, 1.0) * np.arange(1, n + 1) / n
-            sch.presence[a:b] = np.minimum(sch.presence[a:b], ramp)
-            sch.presence[b:] = np.minimum(sch.presence[b:], 1.0 - min(x, 1.0))
+        lever.schedule(inputs, sch, a, b)
     weeks = np.arange(T, dtype=float)
-    for a, b, c, x in onsets:
+    for a, b, c, x in sch.sanction_onsets:
         # Pressures on one channel add up; the latest onset restarts the evasion clock (a
         # new designation closes the workarounds found for the old ones).
         on = (weeks >= max(a, 0)) & (weeks < b)

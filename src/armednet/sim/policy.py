@@ -28,15 +28,22 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Union
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from armednet.errors import InputError
 from armednet.kb.dates import normalize_partial_date
 
+if TYPE_CHECKING:
+    from armednet.sim.init import ModelInputs, PolicySchedule
+
 __all__ = [
+    "LEVER_CLASSES",
+    "LEVER_KINDS",
     "PRESETS",
     "Accountability",
     "CivilSociety",
@@ -45,6 +52,7 @@ __all__ = [
     "Diplomacy",
     "Drawdown",
     "Lever",
+    "LeverControl",
     "Policy",
     "Sanctions",
     "Strikes",
@@ -61,8 +69,24 @@ BUSINESS_SELECTORS = ("all",)
 """``all``: every sanctionable business or bank that funds a group."""
 
 
+@dataclass(frozen=True)
+class LeverControl:
+    """How a dashboard offers one lever kind: label, default and largest intensity, help."""
+
+    label: str
+    default: float
+    maximum: float
+    help: str
+
+
 class _Lever(BaseModel):
+    """A lever: one class per kind, which schedules itself (:meth:`schedule`) and declares
+    its dashboard control (``control``). Every subclass defined here is a lever kind."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
+    control: ClassVar[LeverControl]
+    if TYPE_CHECKING:
+        kind: str  # each lever class declares its own Literal kind
 
     start: str | None = Field(
         default=None, description="First date the lever acts (YYYY[-MM[-DD]]); default: the "
@@ -76,6 +100,16 @@ class _Lever(BaseModel):
     @classmethod
     def _date(cls, value: Any) -> Any:
         return None if value is None else normalize_partial_date(value)
+
+    def schedule(self, inputs: ModelInputs, sch: PolicySchedule, a: int, b: int) -> None:
+        """Write the lever's effect in weeks ``a .. b - 1`` into the schedule ``sch``.
+
+        Raises
+        ------
+        InputError
+            Targets the scenario does not have (with close matches).
+        """
+        raise NotImplementedError
 
 
 class Strikes(_Lever):
@@ -93,6 +127,24 @@ class Strikes(_Lever):
     threshold: float = Field(default=1.0, ge=0.0)
     targets: list[str] = Field(default_factory=lambda: ["attackers"])
 
+    control: ClassVar[LeverControl] = LeverControl(
+        "Strikes", 1.0, 3.0, "retaliation against last week's attackers, proportional to "
+        "their attacks")
+
+    def schedule(self, inputs: ModelInputs, sch: PolicySchedule, a: int, b: int) -> None:
+        from armednet.sim.init import group_mask
+
+        mask, attackers = group_mask(inputs, self.targets, "strikes", allow_attackers=True)
+        target = self.intensity * (np.ones(inputs.G) if attackers else mask.astype(float))
+        if self.rule == "fixed":
+            sch.strike_fixed[a:b] += target
+        elif self.rule == "proportional":
+            sch.strike_prop[a:b] += target
+        else:
+            arr = np.zeros((inputs.weeks, inputs.G))
+            arr[a:b] = target
+            sch.strike_casualty.append((arr, self.threshold))
+
 
 class Decapitation(_Lever):
     """Targeted leadership strikes: each week each living leader of a target group is killed
@@ -101,6 +153,18 @@ class Decapitation(_Lever):
 
     kind: Literal["decapitation"] = "decapitation"
     targets: list[str] = Field(default_factory=lambda: ["transnational"])
+
+    control: ClassVar[LeverControl] = LeverControl(
+        "Decapitation", 1.0, 3.0, "kill hazard on the leaders of transnational groups")
+
+    def schedule(self, inputs: ModelInputs, sch: PolicySchedule, a: int, b: int) -> None:
+        from armednet.sim.init import group_mask
+
+        ids = np.array(inputs.leader_ids, dtype=object)
+        gnames = [t for t in self.targets if t not in inputs.leader_ids]
+        mask, _ = group_mask(inputs, gnames, "decapitation")
+        lead = mask[inputs.leader_group] | np.isin(ids, self.targets)
+        sch.decap[a:b] += self.intensity * lead
 
 
 class Sanctions(_Lever):
@@ -111,6 +175,30 @@ class Sanctions(_Lever):
     kind: Literal["sanctions"] = "sanctions"
     targets: list[str] = Field(default_factory=lambda: ["all"])
 
+    control: ClassVar[LeverControl] = LeverControl(
+        "Sanctions", 1.0, 2.0, "on every sanctionable business and bank that funds a group")
+
+    def schedule(self, inputs: ModelInputs, sch: PolicySchedule, a: int, b: int) -> None:
+        from armednet.sim.init import close_match_error
+
+        payers = np.array(inputs.chan_payer, dtype=object)
+        chans = np.zeros(len(inputs.chan_group), dtype=bool)
+        for t in self.targets:
+            if t == "all":
+                chans |= inputs.chan_sanctionable
+            elif t in inputs.chan_payer:
+                chans |= payers == t
+            elif t in inputs.group_ids[:inputs.n_groups0]:
+                chans |= inputs.chan_group == inputs.group_ids.index(t)
+            elif t in inputs.business_ids or t in inputs.person_ids:
+                pass  # a business or person that funds no group at the start
+            else:
+                raise close_match_error(t, inputs.business_ids + inputs.person_ids,
+                                        "business, bank or person in the sanctions lever:")
+        chans &= inputs.chan_sanctionable
+        sch.sanction_onsets.extend((a, b, int(ch), self.intensity)
+                                   for ch in np.flatnonzero(chans))
+
 
 class Cooption(_Lever):
     """Co-option: integrate ``groups`` into ``institutions`` (ids or selectors) with the
@@ -119,6 +207,27 @@ class Cooption(_Lever):
     kind: Literal["co-option"] = "co-option"
     groups: list[str] = Field(default_factory=lambda: ["domestic"])
     institutions: list[str] = Field(default_factory=lambda: ["held"])
+
+    control: ClassVar[LeverControl] = LeverControl(
+        "Co-option", 1.0, 3.0, "domestic groups into the institutions they hold")
+
+    def schedule(self, inputs: ModelInputs, sch: PolicySchedule, a: int, b: int) -> None:
+        from armednet.sim.init import close_match_error, group_mask
+
+        gmask, _ = group_mask(inputs, self.groups, "co-option")
+        gmask[inputs.n_groups0:] = False  # splinters are not co-opted
+        kmask = np.zeros((inputs.G, inputs.K), dtype=bool)
+        for name in self.institutions:
+            if name == "all":
+                kmask[:] = True
+            elif name == "held":
+                kmask |= inputs.capture > 0
+            elif name in inputs.inst_ids:
+                kmask[:, inputs.inst_ids.index(name)] = True
+            else:
+                raise close_match_error(name, inputs.inst_ids,
+                                        "institution in the co-option lever:")
+        sch.coopt[a:b] += self.intensity * (gmask[:, None] & kmask)
 
 
 class Accountability(_Lever):
@@ -130,12 +239,36 @@ class Accountability(_Lever):
     target: float = Field(default=0.8, ge=0.0, le=1.0)
     pace: float = Field(default=0.02, ge=0.0, le=1.0)
 
+    control: ClassVar[LeverControl] = LeverControl(
+        "Accountability", 1.0, 3.0, "reform in every institution (pace x intensity)")
+
+    def schedule(self, inputs: ModelInputs, sch: PolicySchedule, a: int, b: int) -> None:
+        from armednet.sim.init import close_match_error
+
+        kmask = np.zeros(inputs.K, dtype=bool)
+        for name in self.institutions:
+            if name == "all":
+                kmask[:] = True
+            elif name in inputs.inst_ids:
+                kmask[inputs.inst_ids.index(name)] = True
+            else:
+                raise close_match_error(name, inputs.inst_ids,
+                                        "institution in the accountability lever:")
+        sch.reform_pace[a:b] += self.pace * self.intensity * kmask
+        sch.reform_target[a:b] = np.maximum(sch.reform_target[a:b], self.target * kmask)
+
 
 class CivilSociety(_Lever):
     """Support to civil-society and protest movements (adds ``intensity`` to the protest
     drive)."""
 
     kind: Literal["civil-society"] = "civil-society"
+
+    control: ClassVar[LeverControl] = LeverControl(
+        "Civil society", 0.5, 2.0, "support to protest movements")
+
+    def schedule(self, inputs: ModelInputs, sch: PolicySchedule, a: int, b: int) -> None:
+        sch.civil_society[a:b] += self.intensity
 
 
 class Diplomacy(_Lever):
@@ -144,6 +277,12 @@ class Diplomacy(_Lever):
 
     kind: Literal["diplomacy"] = "diplomacy"
 
+    control: ClassVar[LeverControl] = LeverControl(
+        "Diplomacy", 0.8, 1.0, "share of the regional trigger calmed")
+
+    def schedule(self, inputs: ModelInputs, sch: PolicySchedule, a: int, b: int) -> None:
+        sch.diplomacy[a:b] = np.minimum(1.0, sch.diplomacy[a:b] + self.intensity)
+
 
 class Drawdown(_Lever):
     """Drawdown of foreign forces: presence falls linearly from 1 at ``start`` to
@@ -151,12 +290,26 @@ class Drawdown(_Lever):
 
     kind: Literal["drawdown"] = "drawdown"
 
+    control: ClassVar[LeverControl] = LeverControl(
+        "Drawdown", 0.5, 1.0, "share of foreign forces withdrawn by the end")
 
-Lever = Annotated[
-    Strikes | Decapitation | Sanctions | Cooption | Accountability | CivilSociety | Diplomacy
-    | Drawdown,
-    Field(discriminator="kind"),
-]
+    def schedule(self, inputs: ModelInputs, sch: PolicySchedule, a: int, b: int) -> None:
+        x = min(self.intensity, 1.0)
+        n = max(b - a, 1)
+        ramp = 1.0 - x * np.arange(1, n + 1) / n
+        sch.presence[a:b] = np.minimum(sch.presence[a:b], ramp)
+        sch.presence[b:] = np.minimum(sch.presence[b:], 1.0 - x)
+
+
+LEVER_CLASSES: tuple[type[_Lever], ...] = tuple(_Lever.__subclasses__())
+"""Every lever class, in the order defined (a new lever kind is one new class above)."""
+LEVER_KINDS: tuple[str, ...] = tuple(cls.model_fields["kind"].default for cls in LEVER_CLASSES)
+"""The lever kinds a policy may combine."""
+
+if TYPE_CHECKING:
+    Lever = _Lever
+else:
+    Lever = Annotated[Union[LEVER_CLASSES], Field(discriminator="kind")]  # noqa: UP007
 
 
 class Policy(BaseModel):
@@ -217,11 +370,6 @@ def preset(name: str) -> Policy:
     hint = f"; did you mean {', '.join(near)}?" if near else ""
     raise InputError(f"unknown policy {name!r}{hint} (presets: {', '.join(PRESETS)}; or give a "
                      "YAML/JSON policy file)")
-
-
-LEVER_KINDS = ("strikes", "decapitation", "sanctions", "co-option", "accountability",
-               "civil-society", "diplomacy", "drawdown")
-"""The lever kinds a policy may combine."""
 
 
 def _unknown_kind(kind: str) -> str:
