@@ -11,6 +11,7 @@ import pytest
 
 from armednet.kb import KnowledgeGraph, Layer, NodeType, Scenario, TieType, load_scenario
 from armednet.kb.dates import earliest, latest, parse_date
+from armednet.kb.schema import CampaignMembership
 
 SCENARIO_ID = "iraq-2024"
 
@@ -140,6 +141,9 @@ def test_every_record_is_sourced_and_sources_resolve(scenario: Scenario) -> None
         for point in series.points:
             assert set(point.sources) <= ids
     assert set(scenario.scenario.sources) <= ids
+    for node in scenario.nodes:
+        if node.group is not None and isinstance(node.group.campaign, CampaignMembership):
+            assert set(node.group.campaign.sources) <= ids, node.id
 
 
 def test_every_source_is_cited(scenario: Scenario) -> None:
@@ -147,6 +151,9 @@ def test_every_source_is_cited(scenario: Scenario) -> None:
                              *scenario.events] for ref in rec.sources}
     cited |= {ref for s in scenario.series for p in s.points for ref in p.sources}
     cited |= set(scenario.scenario.sources)
+    cited |= {ref for n in scenario.nodes if n.group is not None
+              and isinstance(n.group.campaign, CampaignMembership)
+              for ref in n.group.campaign.sources}
     assert {s.id for s in scenario.sources} - cited == set()
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -86,6 +87,8 @@ def mutated(draw: st.DrawFn) -> dict[str, Any]:
     return doc
 
 
+# Deleting a group's `campaign` gives a ScenarioWarning (tested in test_campaign.py).
+@pytest.mark.filterwarnings("ignore::armednet.kb.loader.ScenarioWarning")
 @settings(max_examples=200, deadline=None)
 @given(mutated())
 def test_mutated_documents_load_or_fail_cleanly(doc: dict[str, Any]) -> None:

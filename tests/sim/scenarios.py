@@ -22,7 +22,10 @@ def _group(gid: str, orientation: float, size: int, funds: float | None, legit: 
     g: dict[str, Any] = {"orientation": orientation, "founding_year": founded,
                          "ideology": "religious",
                          "size": {"value": size, "low": size / 2, "high": size * 2},
-                         "legitimacy": legit, "hostility": hostility}
+                         "legitimacy": legit, "hostility": hostility,
+                         # Every generated group attacks the foreign force, as the engine
+                         # tests assume (campaign membership has no default).
+                         "campaign": {"member": True, "sources": SRC}}
     if funds is not None:
         g["funds"] = {"value": funds, "low": funds / 2, "high": funds * 2}
     return {"id": gid, "type": "armed_group", "name": gid.title(), "sources": SRC, "group": g}

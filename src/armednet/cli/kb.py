@@ -7,7 +7,8 @@ from pathlib import Path
 
 import typer
 
-from armednet.cli._common import cli_errors, echo_json
+from armednet.cli._common import cli_errors, echo_json, err
+from armednet.errors import Issue
 
 app = typer.Typer(help="Validate, summarise and export knowledge-graph scenarios.",
                   no_args_is_help=True)
@@ -21,18 +22,32 @@ SCENARIO_ARG = typer.Argument(
 @app.command("validate")
 @cli_errors
 def validate(scenario: str | None = SCENARIO_ARG,
-             json_out: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
-    """Check a scenario; print every problem as file:line: field: what was expected."""
-    from armednet.kb import KnowledgeGraph, load_scenario
+             json_out: bool = typer.Option(False, "--json", help="Print JSON."),
+             strict: bool = typer.Option(
+                 False, "--strict", help="Exit with code 2 when there are warnings too.")
+             ) -> None:
+    """Check a scenario; print every problem as file:line: field: what was expected.
 
-    sc = load_scenario(scenario)
+    Warnings (for example an armed group that does not state its campaign membership) go to
+    standard error as ``warning: file:line: field: message``; the scenario is still valid
+    unless --strict is given.
+    """
+    from armednet.kb import KnowledgeGraph
+    from armednet.kb.loader import check_scenario
+
+    sc, warnings = check_scenario(scenario)
+    _print_warnings(warnings)
     summary = KnowledgeGraph(sc).summary()
     if json_out:
         echo_json({"valid": True, "nodes": summary["nodes"], "ties": summary["ties"],
-                   "hash": summary["hash"]})
+                   "hash": summary["hash"], "warnings": [_issue_json(w) for w in warnings]})
     else:
+        tail = f"; {len(warnings)} warning(s)" if warnings else ""
         print(f"{summary['scenario']}: valid ({summary['nodes']} nodes, {summary['ties']} ties, "
-              f"{summary['sources']} sources)")
+              f"{summary['sources']} sources){tail}")
+    if strict and warnings:
+        err(f"error: {len(warnings)} warning(s) with --strict")
+        raise typer.Exit(2)
 
 
 @app.command("show")
@@ -40,17 +55,30 @@ def validate(scenario: str | None = SCENARIO_ARG,
 def show(scenario: str | None = SCENARIO_ARG,
          at: str | None = typer.Option(None, "--at", help="Show the snapshot at a date."),
          json_out: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
-    """Counts by type and layer, share of sourced facts, date range."""
+    """Counts by type and layer, share of sourced facts, date range (warnings on stderr)."""
     from armednet.kb import KnowledgeGraph
+    from armednet.kb.loader import check_scenario
 
-    kg = KnowledgeGraph.load(scenario)
+    sc, warnings = check_scenario(scenario)
+    _print_warnings(warnings)
+    kg = KnowledgeGraph(sc)
     if at is not None:
         kg = kg.snapshot(at)
     summary = kg.summary()
     if json_out:
-        echo_json(summary)
+        echo_json({**summary, "warnings": [_issue_json(w) for w in warnings]})
         return
     print_summary(summary)
+
+
+def _print_warnings(warnings: list[Issue]) -> None:
+    for issue in warnings:
+        err(f"warning: {issue}")
+
+
+def _issue_json(issue: Issue) -> dict[str, object]:
+    return {"file": issue.file, "line": issue.line, "path": issue.path,
+            "message": issue.message}
 
 
 def print_summary(summary: dict[str, object]) -> None:

@@ -4,27 +4,54 @@ Every problem in every file is collected before anything is raised, so an analys
 scenario in one pass. Problems are reported as ``file:line: path.to.field: what was
 expected``; the only exception the loader raises for bad input is
 :class:`armednet.errors.ValidationFailed` (an :class:`~armednet.errors.InputError`).
+
+Warnings are statements a valid scenario leaves out or leaves unsourced where the model
+would otherwise have to assume something: today, an armed group that does not state its
+campaign membership (``group.campaign``) or states it as a bare ``true``/``false``. They
+have the same ``file:line: path: message`` form. :func:`check_scenario` returns them;
+:func:`load_scenario` and :func:`parse_documents` issue each as a :class:`ScenarioWarning`
+located at the scenario file and line.
 """
 
 from __future__ import annotations
 
 import difflib
+import warnings
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
 from armednet.errors import InputError, Issue, ValidationFailed
 from armednet.kb.bundled import resolve_scenario_path
-from armednet.kb.schema import Event, Node, Scenario, ScenarioMeta, Series, Source, Tie
-from armednet.kb.types import TIE_ENDPOINTS
+from armednet.kb.schema import (
+    UNION_TAGS,
+    CampaignMembership,
+    Event,
+    Node,
+    Scenario,
+    ScenarioMeta,
+    Series,
+    Source,
+    Tie,
+)
+from armednet.kb.types import TIE_ENDPOINTS, NodeType
 from armednet.kb.yamlmarks import Marks, PathKey, line_of, load_with_marks
 
-__all__ = ["load_scenario", "parse_documents", "scenario_files", "validate_scenario"]
+__all__ = [
+    "CheckedScenario",
+    "ScenarioWarning",
+    "check_documents",
+    "check_scenario",
+    "load_scenario",
+    "parse_documents",
+    "scenario_files",
+    "validate_scenario",
+]
 
 _LIST_KEYS: dict[str, type[BaseModel]] = {
     "sources": Source,
@@ -35,6 +62,38 @@ _LIST_KEYS: dict[str, type[BaseModel]] = {
 }
 _SUFFIXES = (".yaml", ".yml", ".json")
 MAX_FILE_BYTES = 20 * 1024 * 1024
+
+
+class ScenarioWarning(UserWarning):
+    """A valid scenario leaves out, or leaves unsourced, a statement the model relies on.
+
+    Issued by :func:`load_scenario` and :func:`parse_documents` at the scenario file and
+    line (``warnings.warn_explicit``), so Python prints ``file:line: ScenarioWarning:
+    path: message``.
+
+    Parameters
+    ----------
+    issue : Issue
+        Where and what: the same form as a validation problem.
+
+    Attributes
+    ----------
+    issue : Issue
+        The warning as an :class:`~armednet.errors.Issue`.
+    """
+
+    def __init__(self, issue: Issue) -> None:
+        super().__init__(f"{issue.path}: {issue.message}" if issue.path else issue.message)
+        self.issue = issue
+
+
+class CheckedScenario(NamedTuple):
+    """A valid scenario and the warnings found while loading it."""
+
+    scenario: Scenario
+    """The validated, cross-checked scenario."""
+    warnings: list[Issue]
+    """Warnings as ``file:line: path: message`` issues, in file and line order."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +134,7 @@ def _pydantic_issues(
     err: ValidationError, origin: _Origin, model: type[BaseModel]
 ) -> Iterator[Issue]:
     for e in err.errors(include_url=False):
-        loc = tuple(e["loc"])
+        loc = tuple(part for part in e["loc"] if part not in UNION_TAGS)
         msg = str(e["msg"]).removeprefix("Value error, ")
         if e["type"] == "extra_forbidden" and len(loc) == 1:
             fields = sorted(f.alias or name for name, f in model.model_fields.items())
@@ -92,6 +151,7 @@ class _Collected:
     meta: list[tuple[ScenarioMeta, _Origin]]
     records: dict[str, list[tuple[Any, _Origin]]]
     issues: list[Issue]
+    warnings: list[Issue]
     # Ids of records that failed validation: references to them are not reported again.
     invalid_ids: dict[str, set[str]]
     # A file could not be read or parsed; a missing 'scenario' block may be in it.
@@ -101,7 +161,7 @@ class _Collected:
 
 
 def _new_collected() -> _Collected:
-    return _Collected(meta=[], records={k: [] for k in _LIST_KEYS}, issues=[],
+    return _Collected(meta=[], records={k: [] for k in _LIST_KEYS}, issues=[], warnings=[],
                       invalid_ids={k: set() for k in _LIST_KEYS})
 
 
@@ -253,10 +313,50 @@ def _cross_check(c: _Collected) -> None:
             check_node(ref, origin, ("targets", j))
         for j, ref in enumerate(e.killed):
             check_node(ref, origin, ("killed", j))
+    for n, origin in c.records["nodes"]:
+        if n.group is not None and isinstance(n.group.campaign, CampaignMembership):
+            check_sources(n.group.campaign.sources, origin, ("group", "campaign", "sources"))
+    _campaign_warnings(c)
 
 
-def parse_documents(documents: Iterable[tuple[str, str]]) -> Scenario:
-    """Validate a scenario given as ``(label, text)`` pairs (used for uploads).
+def _campaign_warnings(c: _Collected) -> None:
+    """Warn for each armed group whose campaign membership is not stated or not sourced.
+
+    There is deliberately no default that makes a group an attacker: a group that says
+    nothing is outside the campaign, and the analyst is told so at its ``group`` block.
+    """
+    for n, origin in c.records["nodes"]:
+        if n.type is not NodeType.ARMED_GROUP or n.group is None:
+            continue
+        form = n.group.campaign_form
+        if form == "not stated":
+            c.warnings.append(origin.issue(
+                ("group",),
+                f"armed group {n.id!r} does not state whether it takes part in the campaign "
+                "against the foreign force, so the model keeps it out (no attacks); add "
+                "campaign: {member: true|false, sources: [...], note: ...}",
+            ))
+        elif form == "bare":
+            c.warnings.append(origin.issue(
+                ("group", "campaign"),
+                f"campaign membership of armed group {n.id!r} is a bare "
+                f"{str(bool(n.group.campaign)).lower()} without sources; write campaign: "
+                "{member: ..., sources: [...], note: ...}",
+            ))
+
+
+def check_documents(documents: Iterable[tuple[str, str]]) -> CheckedScenario:
+    """Validate a scenario given as ``(label, text)`` pairs and return it with its warnings.
+
+    Parameters
+    ----------
+    documents : iterable of (str, str)
+        ``(label, text)`` of each authoring file; the label names the file in issues.
+
+    Returns
+    -------
+    CheckedScenario
+        The scenario and its warnings (none are issued as Python warnings).
 
     Raises
     ------
@@ -269,18 +369,46 @@ def parse_documents(documents: Iterable[tuple[str, str]]) -> Scenario:
     return _finish(out)
 
 
-def _finish(out: _Collected) -> Scenario:
+def parse_documents(documents: Iterable[tuple[str, str]]) -> Scenario:
+    """Validate a scenario given as ``(label, text)`` pairs (used for uploads).
+
+    Each warning is issued as a :class:`ScenarioWarning`; use :func:`check_documents` to
+    get them as a list instead.
+
+    Raises
+    ------
+    ValidationFailed
+        With every problem found, when any is.
+    """
+    checked = check_documents(documents)
+    _issue_warnings(checked.warnings)
+    return checked.scenario
+
+
+def _file_order(issues: list[Issue]) -> None:
+    order = Counter[str]()
+    for issue in issues:
+        order.setdefault(issue.file, len(order))
+    issues.sort(key=lambda i: (order[i.file], i.line or 0))
+
+
+def _finish(out: _Collected) -> CheckedScenario:
     _cross_check(out)
     if out.issues:
-        order = Counter[str]()
-        for issue in out.issues:
-            order.setdefault(issue.file, len(order))
-        out.issues.sort(key=lambda i: (order[i.file], i.line or 0))
+        _file_order(out.issues)
         raise ValidationFailed(out.issues)
-    return Scenario(
+    _file_order(out.warnings)
+    scenario = Scenario(
         scenario=out.meta[0][0],
         **{key: [rec for rec, _ in out.records[key]] for key in _LIST_KEYS},
     )
+    return CheckedScenario(scenario, out.warnings)
+
+
+def _issue_warnings(issues: Iterable[Issue]) -> None:
+    for issue in issues:
+        warnings.warn_explicit(ScenarioWarning(issue), ScenarioWarning, filename=issue.file,
+                               lineno=issue.line or 0)
 
 
 def load_scenario(path_or_name: str | Path | None = None) -> Scenario:
@@ -304,12 +432,51 @@ def load_scenario(path_or_name: str | Path | None = None) -> Scenario:
     ValidationFailed
         With every problem found in every file (``file:line: path: message``).
 
+    Warns
+    -----
+    ScenarioWarning
+        For each warning (see :func:`check_scenario`), located at its file and line.
+
     Examples
     --------
     >>> from armednet.kb import load_scenario
     >>> sc = load_scenario()
     >>> sc.scenario.id
     'iraq-2024'
+    """
+    checked = check_scenario(path_or_name)
+    _issue_warnings(checked.warnings)
+    return checked.scenario
+
+
+def check_scenario(path_or_name: str | Path | None = None) -> CheckedScenario:
+    """Load a scenario like :func:`load_scenario` and return it with its warnings.
+
+    Parameters
+    ----------
+    path_or_name : str or Path, optional
+        A file, a directory, or the name of a bundled scenario (default ``iraq-2024``).
+
+    Returns
+    -------
+    CheckedScenario
+        The scenario and its warnings as ``file:line: path: message`` issues (for example
+        an armed group that does not state its campaign membership). Nothing is issued as
+        a Python warning.
+
+    Raises
+    ------
+    InputError
+        If the path does not exist or names no bundled scenario.
+    ValidationFailed
+        With every problem found in every file.
+
+    Examples
+    --------
+    >>> from armednet.kb.loader import check_scenario
+    >>> scenario, found = check_scenario("iraq-2024")
+    >>> found
+    []
     """
     path = resolve_scenario_path(path_or_name)
     files = scenario_files(path)
@@ -322,9 +489,10 @@ def load_scenario(path_or_name: str | Path | None = None) -> Scenario:
 
 
 def validate_scenario(path_or_name: str | Path | None = None) -> list[Issue]:
-    """Every problem in a scenario, or an empty list when it is valid."""
+    """Every problem in a scenario, or an empty list when it is valid (warnings are not
+    problems: see :func:`check_scenario`)."""
     try:
-        load_scenario(path_or_name)
+        check_scenario(path_or_name)
     except ValidationFailed as exc:
         return exc.issues
     return []

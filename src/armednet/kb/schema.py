@@ -12,9 +12,17 @@ tie ends of allowed types) live in :mod:`armednet.kb.loader`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    StrictBool,
+    Tag,
+    model_validator,
+)
 
 from armednet.kb.dates import PartialDate, earliest, latest
 from armednet.kb.types import (
@@ -28,7 +36,10 @@ from armednet.kb.types import (
 )
 
 __all__ = [
+    "UNION_TAGS",
     "BusinessAttributes",
+    "Campaign",
+    "CampaignMembership",
     "Estimate",
     "Event",
     "GroupAttributes",
@@ -95,6 +106,69 @@ class Estimate(_Record):
         return self
 
 
+class CampaignMembership(_Record):
+    """Whether an armed group takes part in the campaign against the foreign force, sourced.
+
+    The model lets a group attack the scenario's foreign force only if it is a member (and
+    based in the theatre). The statement is a fact like any other: it names its sources and
+    a confidence, and the note says whether it is reported or an analyst's judgment.
+
+    An instance is truthy exactly when :attr:`member` is true and converts to ``1.0`` or
+    ``0.0`` with :func:`float`, so ``bool(group.campaign)`` reads the same whether the
+    scenario wrote a sourced mapping or a bare ``true``/``false``.
+
+    Examples
+    --------
+    >>> c = CampaignMembership(member=False, sources=["mansour-2024"])
+    >>> bool(c), float(c)
+    (False, 0.0)
+    """
+
+    member: StrictBool = Field(
+        description="True if the group attacks the foreign force as part of the campaign the "
+        "model simulates; false if it stays out of it."
+    )
+    sources: SourceRefs
+    confidence: Confidence = Field(
+        default=Confidence.MEDIUM, description="How sure the statement is: low, medium, high."
+    )
+    note: str | None = Field(
+        default=None,
+        description="Why: what the sources say, and whether the statement is reported or a "
+        "judgment.",
+    )
+
+    def __bool__(self) -> bool:
+        return self.member
+
+    def __float__(self) -> float:
+        return 1.0 if self.member else 0.0
+
+
+def _campaign_form(value: Any) -> str | None:
+    if isinstance(value, bool):
+        return "<bare>"
+    if isinstance(value, dict | CampaignMembership):
+        return "<sourced>"
+    return None
+
+
+#: Tags of the schema's tagged unions. Pydantic puts them in an error's location; the
+#: loader drops them so a problem reads ``group.campaign.sources``, as written.
+UNION_TAGS = frozenset({"<bare>", "<sourced>"})
+
+Campaign = Annotated[
+    Annotated[CampaignMembership, Tag("<sourced>")] | Annotated[StrictBool, Tag("<bare>")],
+    Discriminator(
+        _campaign_form,
+        custom_error_type="campaign_form",
+        custom_error_message="expected a mapping {member: true|false, sources: [...], "
+        "confidence, note} (or a bare true/false, which is unsourced)",
+    ),
+]
+"""A group's campaign membership: sourced (:class:`CampaignMembership`) or a bare bool."""
+
+
 class GroupAttributes(_Record):
     """What the model needs to know about an armed group at the scenario's start."""
 
@@ -120,12 +194,27 @@ class GroupAttributes(_Record):
         description="Hostility toward the foreign force at the start, 0..1 (judgment; "
         "defaults to orientation).",
     )
-    campaign: bool = Field(
-        default=True,
+    campaign: Campaign = Field(
+        default=False,
         description="Whether the group takes part in the campaign of attacks on the "
-        "scenario's foreign force that the model simulates. False for a group whose attacks "
-        "the scenario's attack counts do not cover (e.g. an adversary of the axis).",
+        "scenario's foreign force that the model simulates, with sources: {member: "
+        "true|false, sources: [...], confidence, note}. A bare true/false is accepted but "
+        "unsourced (the loader warns). Left out, membership is not stated: the group is "
+        "outside the campaign and the loader warns; no default makes a group an attacker.",
     )
+
+    @property
+    def campaign_stated(self) -> bool:
+        """Whether the scenario states campaign membership (sourced or bare)."""
+        return "campaign" in self.model_fields_set
+
+    @property
+    def campaign_form(self) -> Literal["sourced", "bare", "not stated"]:
+        """How the membership was written: ``sourced``, ``bare`` (a bool) or ``not
+        stated``."""
+        if isinstance(self.campaign, CampaignMembership):
+            return "sourced"
+        return "bare" if self.campaign_stated else "not stated"
 
 
 class InstitutionAttributes(_Record):
