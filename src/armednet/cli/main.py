@@ -10,6 +10,7 @@ from armednet.cli.analyze import analyze
 from armednet.cli.calibrate import calibrate
 from armednet.cli.demo import demo
 from armednet.cli.report import report
+from armednet.cli.score import score  # validation: score a forecast (issue 13)
 from armednet.cli.serve import serve
 from armednet.cli.simulate import simulate
 
@@ -28,6 +29,7 @@ app.command("analyze")(analyze)
 app.command("simulate")(simulate)
 app.command("calibrate")(calibrate)
 app.command("report")(report)
+app.command("score")(score)  # validation: score a forecast (issue 13)
 app.command("serve")(serve)
 app.command("demo")(demo)
 
