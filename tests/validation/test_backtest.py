@@ -157,3 +157,37 @@ def test_tiny_real_backtest_is_stored_for_the_report(shared_data: Path,
         rec = store.analysis("validation", "backtest")
     assert rec["summary"][0]["forecaster"] == "model" and rec["data_sha256"]
     assert len(rec["table"]) == len(res.table) and rec["verdict"] == res.record["verdict"]
+
+
+def test_report_and_dashboard_show_the_forecast_skill(tiny_kg: KnowledgeGraph,
+                                                      tiny_path: Path,
+                                                      tmp_path: Path) -> None:
+    import re
+
+    from armednet.app.events import _skill_view, load_backtest
+    from armednet.report.html import build_report, skill_sentences
+
+    res = backtest(tiny_kg, generated_intervals(tmp_path), fit=stub_fit, runs=100,
+                   horizons=2, seed=2)
+    sentences = skill_sentences(res.record)
+    assert len(sentences) == 4 and all(" baseline on CRPS (" in t for t in sentences)
+    model = float(res.summary["crps"].iloc[0])
+    for name, value, text in zip(res.summary["forecaster"][1:], res.summary["crps"][1:],
+                                 sentences, strict=True):
+        assert f"the {name} baseline" in text
+        assert text.startswith("The model beats" if model < value else
+                               "The model does not beat")
+    db = tmp_path / "r.duckdb"
+    save_backtest(res, db)  # a database with only a backtest is enough for a report
+    text = build_report(tmp_path / "r.html", db=db, scenario=str(tiny_path)).read_text(
+        encoding="utf-8")
+    assert re.findall(r'<section id="([a-z-]+)">', text) == [
+        "scenario", "key-actors", "calibration", "appendix"]
+    body = text[text.index("id='forecast-skill'"):]
+    assert 'id="skill-table"' in body and 'id="skill-by-horizon"' in body
+    assert sentences[0].replace("'", "&#x27;") in body
+    stored = load_backtest(db)
+    assert stored is not None and stored["summary"] == res.record["summary"]
+    assert load_backtest(None) is None
+    ids = {getattr(c, "id", None) for c in _skill_view(res.record)}
+    assert {"skill-table", "skill-verdict", "skill-by-horizon"} <= ids

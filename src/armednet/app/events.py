@@ -6,7 +6,9 @@ database, written by ``armednet calibrate``: observed intervals, the 90% posteri
 predictive interval of each, its coverage, the posterior summary and a 26-week forecast
 (format in ``docs/dashboard.md``). The weekly series come from
 :mod:`armednet.events.series`: attacks on foreign forces when actors were matched to the
-scenario, else all events per week.
+scenario, else all events per week. When the database holds a rolling-origin backtest
+(``("validation", "backtest")``, from ``benchmarks/bench_backtest.py --db``), its forecast
+skill table against the naive baselines follows the calibration.
 """
 
 from __future__ import annotations
@@ -25,8 +27,8 @@ if TYPE_CHECKING:
     from armednet.app.state import AppContext
     from armednet.kb import KnowledgeGraph
 
-__all__ = ["WeeklySeries", "layout", "load_calibration", "observed_weekly", "register",
-           "weekly_figure"]
+__all__ = ["WeeklySeries", "layout", "load_backtest", "load_calibration", "observed_weekly",
+           "register", "weekly_figure"]
 
 
 def load_calibration(db: Path | None) -> dict[str, Any] | None:
@@ -44,6 +46,44 @@ def load_calibration(db: Path | None) -> dict[str, Any] | None:
     with open_store(db, read_only=True) as store:
         record = store.analysis("calibration", "latest")
     return dict(record) if isinstance(record, Mapping) else None
+
+
+def load_backtest(db: Path | None) -> dict[str, Any] | None:
+    """The rolling-origin backtest record of a results database, or ``None`` (issue 13).
+
+    Raises
+    ------
+    InputError
+        If ``db`` cannot be opened as a results database.
+    """
+    if db is None:
+        return None
+    from armednet.experiments.store import open_store
+
+    with open_store(db, read_only=True) as store:
+        record = store.analysis("validation", "backtest")
+    return dict(record) if isinstance(record, Mapping) else None
+
+
+def _skill_view(bt: Mapping[str, Any]) -> list[Any]:
+    from dash import dcc, html
+
+    from armednet.app.layout import table
+    from armednet.report.figures import skill_figure
+    from armednet.report.html import skill_sentences
+
+    cols = ["forecaster", "crps", "log_score", "cover50", "cover90", "n"]
+    parts: list[Any] = [
+        html.H4("Forecast skill: rolling-origin backtest", id="skill-title"),
+        html.P(f"Origins {', '.join(bt.get('origins') or [])}; horizons 1-"
+               f"{bt.get('horizons', '?')} weeks; fit {bt.get('fit', '?')}. Lower CRPS and "
+               "log score are better (docs/validation.md).", className="muted"),
+        table(bt.get("summary") or [], "skill-table", columns=cols),
+        html.Ul([html.Li(t) for t in skill_sentences(bt)], id="skill-verdict")]
+    if bt.get("by_horizon"):
+        parts.append(dcc.Graph(id="skill-by-horizon", figure=skill_figure(bt),
+                               config={"displaylogo": False}))
+    return parts
 
 
 @dataclass(frozen=True)
@@ -192,9 +232,10 @@ def register(app: Any, ctx: AppContext) -> None:
             raise dash.exceptions.PreventUpdate
         kg = ctx.scenarios.get(key)
         parts: list[Any] = []
-        cal = None
+        cal = bt = None
         try:
             cal = load_calibration(ctx.db)
+            bt = load_backtest(ctx.db)
         except InputError as exc:
             parts.append(note(f"error: {exc}", kind="error"))
         if ctx.events is not None:
@@ -212,4 +253,6 @@ def register(app: Any, ctx: AppContext) -> None:
             parts.append(html.P(f"No calibration stored {where}: run `armednet calibrate` to "
                                 "fit the model to observed attacks; the fit and the forecast "
                                 "appear here.", className="muted", id="calibration-none"))
+        if bt:
+            parts += _skill_view(bt)
         return parts

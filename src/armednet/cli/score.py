@@ -58,6 +58,7 @@ def _score(forecast: Path, truth: Path, history: Path | None, seed: int) -> dict
     from armednet.validation.forecast import Forecast
     from armednet.validation.scoring import (
         load_truth,
+        paired_differences,
         pit_by,
         score_forecasts,
         summarize,
@@ -86,6 +87,7 @@ def _score(forecast: Path, truth: Path, history: Path | None, seed: int) -> dict
         "units": int(np.count_nonzero(scores["forecaster"] == fc.name)),
         "summary": summary.to_dict(orient="records"),
         "scores": rows.to_dict(orient="records"),
+        "comparison": paired_differences(scores, model=fc.name).to_dict(orient="records"),
         "verdict": verdict(summary, model=fc.name),
     }
 
@@ -130,6 +132,10 @@ def _print(record: dict[str, Any], out: Path | None) -> None:
     for r in record["summary"]:
         console.print(f"  {r['forecaster']!s:<{width}}  "
                       + " ".join(_compact(v) for v in r["pit"]), highlight=False)
+    diffs = ", ".join(f"{c['forecaster']} {c['crps_diff']:+.3g} ({c['se']:.2g})"
+                      for c in record["comparison"])
+    console.print(f"Mean CRPS difference, model minus baseline (rough standard error): "
+                  f"{diffs}.", highlight=False)
     console.print(record["verdict"], highlight=False)
     if out is not None:
         console.print(f"written: {out}", highlight=False)

@@ -16,7 +16,7 @@ import pandas as pd
 
 __all__ = ["LAYER_COLOURS", "POLICY_COLOURS", "QUANTILES", "calibration_fit_figure",
            "fan_chart", "fan_quantiles", "forecast_figure", "network_figure",
-           "network_positions", "outcome_distributions", "sobol_bars"]
+           "network_positions", "outcome_distributions", "skill_figure", "sobol_bars"]
 
 LAYER_COLOURS = {
     "military": "#c0392b", "political": "#2e86c1", "economic": "#d4ac0d", "state": "#7d3c98",
@@ -343,4 +343,34 @@ def forecast_figure(calibration: Mapping[str, Any]) -> Any:
         title += f" (probability of a lull: {float(fc['p_lull']):.0%})"
     fig.update_layout(title=title, yaxis_title="attacks per week", template="plotly_white",
                       height=420, margin=_MARGIN, legend={"orientation": "h", "y": -0.15})
+    return fig
+
+
+# -- forecast skill (issue 13): the rolling-origin backtest -----------------------------------
+def skill_figure(backtest: Mapping[str, Any]) -> Any:
+    """Mean CRPS by horizon for the model and each baseline (lower is better).
+
+    Parameters
+    ----------
+    backtest : mapping
+        A backtest record (:func:`armednet.validation.backtest.backtest`): ``by_horizon``
+        rows with ``horizon, forecaster, crps, n``.
+    """
+    import plotly.graph_objects as go
+
+    rows = list(backtest.get("by_horizon") or [])
+    names = list(dict.fromkeys(str(r["forecaster"]) for r in rows))
+    fig = go.Figure()
+    for k, name in enumerate(names):
+        mine = [r for r in rows if str(r["forecaster"]) == name]
+        colour = "#2471a3" if name == "model" else POLICY_COLOURS[(k + 2) % len(POLICY_COLOURS)]
+        fig.add_trace(go.Bar(
+            x=[f"{int(r['horizon'])} week(s)" for r in mine], y=[float(r["crps"]) for r in mine],
+            name=name, marker_color=colour, customdata=[int(r["n"]) for r in mine],
+            hovertemplate=f"{name}<br>mean CRPS %{{y:.3g}} over %{{customdata}} interval(s)"
+                          "<extra></extra>"))
+    fig.update_layout(title="Rolling-origin backtest: mean CRPS by horizon (lower is better)",
+                      yaxis_title="mean CRPS (attacks)", xaxis_title="horizon",
+                      barmode="group", template="plotly_white", height=400, margin=_MARGIN,
+                      legend={"orientation": "h", "y": -0.2})
     return fig

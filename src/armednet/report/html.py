@@ -10,7 +10,9 @@ an analyst can mail it. Sections appear when their data exist:
    same worlds, regret);
 4. the essay's claims, and the PRIM boxes where they fail;
 5. Sobol (or Morris) sensitivity indices;
-6. calibration fit and forecast (from the ``("calibration", "latest")`` analysis record);
+6. calibration fit and forecast (from the ``("calibration", "latest")`` analysis record),
+   and the forecast skill of a rolling-origin backtest against naive baselines (from the
+   ``("validation", "backtest")`` record);
 7. an appendix with every model parameter, its value and source, the package version,
    seeds, the experiment specification, the scenario hash and the scenario's sources.
 """
@@ -28,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["SECTIONS", "build_report", "calibration_summary", "load_report_data",
-           "policy_order", "prim_rows", "render_report"]
+           "policy_order", "prim_rows", "render_report", "skill_sentences"]
 
 SECTIONS = ("scenario", "key-actors", "comparison", "claims", "prim", "sensitivity",
             "calibration", "appendix")
@@ -354,6 +356,73 @@ def _calibration_section(cal: Mapping[str, Any] | None, kg: Any) -> str:
     return "".join(parts)
 
 
+# -- forecast skill (issue 13): the rolling-origin backtest ---------------------------------
+def skill_sentences(backtest: Mapping[str, Any]) -> list[str]:
+    """One plain sentence per baseline: does the model beat it on mean CRPS?
+
+    When the record has ``comparison`` rows (paired differences with a rough standard
+    error), a difference within two standard errors is called out as no clear win.
+
+    Parameters
+    ----------
+    backtest : mapping
+        A backtest record (``summary`` rows with ``forecaster`` and ``crps``).
+    """
+    rows = {str(r["forecaster"]): r for r in backtest.get("summary") or []}
+    model = rows.pop("model", None)
+    if model is None:
+        return []
+    se = {str(r["forecaster"]): r for r in backtest.get("comparison") or []}
+    own = float(model["crps"])
+    out = []
+    for name, r in rows.items():
+        text = (f"The model {'beats' if own < float(r['crps']) else 'does not beat'} the "
+                f"{name} baseline on CRPS ({own:.3g} against {float(r['crps']):.3g}")
+        c = se.get(name)
+        if c is not None and np.isfinite(float(c["se"])):
+            close = abs(float(c["crps_diff"])) < 2 * float(c["se"])
+            text += (f"; difference {float(c['crps_diff']):+.3g}, standard error "
+                     f"{float(c['se']):.2g}" + (": within noise" if close else ""))
+        out.append(text + ").")
+    return out
+
+
+def _skill_section(bt: Mapping[str, Any] | None, kg: Any) -> str:
+    if not bt or not bt.get("summary"):
+        return ""
+    from armednet.report.figures import skill_figure
+
+    parts = ["<h3 id='forecast-skill'>Forecast skill: rolling-origin backtest</h3>",
+             f"<p>From each origin ({_esc(', '.join(bt.get('origins') or []))}) the model "
+             f"was refitted to the counts up to it ({_esc(bt.get('fit', '?'))}), forecast "
+             f"{_esc(bt.get('horizons', '?'))} weeks ahead and scored on the "
+             f"{_esc(bt.get('units', 'intervals after it'))}, beside four naive baselines "
+             "built from the same history. Lower CRPS and log score are better; coverage "
+             "is the share of intervals inside the central 50% and 90% intervals.</p>"]
+    if bt.get("scenario_hash") and bt["scenario_hash"] != kg.hash:
+        parts.append("<p class='note'>The backtest was run on another version of the "
+                     "scenario (hash " + _esc(str(bt["scenario_hash"])[:12]) + ").</p>")
+    cols = ["forecaster", "crps", "log_score", "cover50", "cover90", "n"]
+    summary = pd.DataFrame(bt["summary"])
+    parts.append(_table(summary[[c for c in cols if c in summary.columns]],
+                        table_id="skill-table"))
+    parts.append("<ul id='skill-verdict'>" + "".join(
+        f"<li>{_esc(t)}</li>" for t in skill_sentences(bt)) + "</ul>")
+    if bt.get("by_horizon"):
+        parts.append(_fig(skill_figure(bt), "skill-by-horizon"))
+    if bt.get("table"):
+        parts.append("<details><summary>Scores by origin and horizon</summary>"
+                     + _table(pd.DataFrame(bt["table"]), max_rows=200,
+                              table_id="skill-by-origin") + "</details>")
+    extra = [f"seed {bt['seed']}" if bt.get("seed") is not None else "",
+             f"{int(bt['runs'])} draws per forecast" if bt.get("runs") else "",
+             f"made {bt['created']}" if bt.get("created") else "",
+             f"{float(bt['seconds']):.0f} s" if bt.get("seconds") is not None else ""]
+    parts.append("<p class='muted'>Data " + _esc(bt.get("data", "?")) + "; "
+                 + _esc(", ".join(e for e in extra if e)) + ". See docs/validation.md.</p>")
+    return "".join(parts)
+
+
 def _appendix(meta: Mapping[str, Any] | None, kg: Any, cal: Mapping[str, Any] | None) -> str:
     from armednet import __version__
 
@@ -410,7 +479,8 @@ def render_report(kg: Any, analysis: Mapping[str, Any] | None = None,
                   key_actors: pd.DataFrame | None = None,
                   size_by: Mapping[str, float] | None = None,
                   calibration: Mapping[str, Any] | None = None,
-                  title: str = "armednet report") -> str:
+                  title: str = "armednet report",
+                  backtest: Mapping[str, Any] | None = None) -> str:
     """Render the report as one HTML string (see :func:`build_report` for the file).
 
     Parameters
@@ -431,6 +501,9 @@ def render_report(kg: Any, analysis: Mapping[str, Any] | None = None,
         The calibration record (see ``docs/dashboard.md``).
     title : str
         The report's title.
+    backtest : mapping, optional
+        The rolling-origin backtest record (``("validation", "backtest")``; see
+        ``docs/validation.md``), shown as the forecast skill after the calibration.
 
     Returns
     -------
@@ -457,7 +530,8 @@ def render_report(kg: Any, analysis: Mapping[str, Any] | None = None,
     bodies["claims"] = ("The essay's claims", _claims_section(analysis))
     bodies["prim"] = ("Where the claims fail (PRIM boxes)", _prim_section(analysis))
     bodies["sensitivity"] = ("Sensitivity", _sensitivity_section(analysis))
-    bodies["calibration"] = ("Calibration and forecast", _calibration_section(calibration, kg))
+    bodies["calibration"] = ("Calibration and forecast", _calibration_section(calibration, kg)
+                             + _skill_section(backtest, kg))
     bodies["appendix"] = ("Appendix: parameters and provenance",
                           _appendix(meta, kg, calibration))
     sections = [(sid, *bodies[sid]) for sid in SECTIONS if sid in bodies and bodies[sid][1]]
@@ -488,7 +562,8 @@ def load_report_data(db: str | Path, experiment_id: str | None = None) -> dict[s
     Returns
     -------
     dict
-        ``meta, analysis, outcomes, trajectories, calibration`` (each ``None`` when absent).
+        ``meta, analysis, outcomes, trajectories, calibration, backtest`` (each ``None``
+        when absent).
 
     Raises
     ------
@@ -502,11 +577,12 @@ def load_report_data(db: str | Path, experiment_id: str | None = None) -> dict[s
     if not path.is_file():
         raise InputError(f"{path}: no such results database")
     out: dict[str, Any] = dict.fromkeys(("meta", "analysis", "outcomes", "trajectories",
-                                         "calibration"))
+                                         "calibration", "backtest"))
     with open_store(path, read_only=True) as store:
         out["calibration"] = store.analysis("calibration", "latest")
+        out["backtest"] = store.analysis("validation", "backtest")
         if experiment_id is None and store.experiments().empty:
-            if out["calibration"] is None:
+            if out["calibration"] is None and out["backtest"] is None:
                 raise InputError(f"{path}: holds no experiments and no calibration")
             return out
         meta = store.meta(experiment_id)
@@ -564,7 +640,8 @@ def build_report(out: str | Path, db: str | Path | None = None,
                                         "(its hash differs): the network shown is today's.")
     key_actors, size_by = _key_actors(kg)
     text = render_report(kg, analysis, data.get("outcomes"), data.get("trajectories"), meta,
-                         key_actors, size_by, data.get("calibration"))
+                         key_actors, size_by, data.get("calibration"),
+                         backtest=data.get("backtest"))
     target = Path(out)
     with atomic_path(target) as tmp:
         tmp.write_text(text, encoding="utf-8")

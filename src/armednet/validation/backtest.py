@@ -280,7 +280,7 @@ def _record(kg: Any, data: IntervalCounts, scores: pd.DataFrame, table: pd.DataF
     import hashlib
 
     from armednet import __version__
-    from armednet.validation.scoring import LOG_SCORE_SMOOTHING
+    from armednet.validation.scoring import LOG_SCORE_SMOOTHING, paired_differences
 
     try:
         digest: str | None = hashlib.sha256(Path(data.source).read_bytes()).hexdigest()
@@ -292,6 +292,7 @@ def _record(kg: Any, data: IntervalCounts, scores: pd.DataFrame, table: pd.DataF
         "origins": [o.isoformat() for o in origins], "horizons": horizons,
         "summary": _records(summary), "table": _records(table),
         "by_horizon": _records(by_horizon), "verdict": sentence,
+        "comparison": _records(paired_differences(scores)),
         "units": "intervals whose first day is after the origin and whose last day falls "
                  "in week h after it (days origin + 7(h-1) + 1 .. origin + 7h)",
         "log_score_smoothing": LOG_SCORE_SMOOTHING,

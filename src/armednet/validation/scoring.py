@@ -80,6 +80,7 @@ __all__ = [
     "interval_samples",
     "load_truth",
     "log_score",
+    "paired_differences",
     "pit_bounds",
     "pit_by",
     "pit_histogram",
@@ -350,6 +351,29 @@ def summarize(scores: pd.DataFrame, by: Sequence[str] = ("forecaster",)) -> pd.D
                 n=("crps", "size")).reset_index()
     out["n"] = out["n"].astype(int)
     return out
+
+
+def paired_differences(scores: pd.DataFrame, model: str = "model") -> pd.DataFrame:
+    """Mean CRPS difference, model minus each other forecaster, over the units both scored.
+
+    ``se`` is the standard deviation of the per-unit differences over ``sqrt(n)``: a rough
+    yardstick (units from one origin are not independent), so a difference within two of
+    them is no clear win either way.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``forecaster, crps_diff, se, n`` (negative ``crps_diff``: the model is better).
+    """
+    keys = [c for c in ("origin", "first_day", "last_day") if c in scores.columns]
+    own = scores[scores["forecaster"] == model].set_index(keys)["crps"]
+    rows = []
+    for name, g in scores[scores["forecaster"] != model].groupby("forecaster", sort=False):
+        d = (own - g.set_index(keys)["crps"]).dropna().to_numpy()
+        se = float(d.std(ddof=1) / np.sqrt(len(d))) if len(d) > 1 else float("nan")
+        rows.append({"forecaster": name, "crps_diff": float(d.mean()) if len(d) else
+                     float("nan"), "se": se, "n": len(d)})
+    return pd.DataFrame(rows, columns=["forecaster", "crps_diff", "se", "n"])
 
 
 def verdict(summary: pd.DataFrame, model: str = "model") -> str:
