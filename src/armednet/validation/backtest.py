@@ -37,7 +37,8 @@ References
 .. [2] T. Gneiting and A. E. Raftery, "Strictly proper scoring rules, prediction, and
    estimation", J. Am. Stat. Assoc. 102(477), 2007. doi:10.1198/016214506000001437
 .. [3] H. Hegre et al., "The 2023/24 VIEWS prediction challenge: predicting the number of
-   fatalities in armed conflict, with uncertainty", Journal of Peace Research, 2025.
+   fatalities in armed conflict, with uncertainty", 2024, arXiv:2407.11045 (the
+   challenge's benchmarks include a "conflictology" model).
 """
 
 from __future__ import annotations

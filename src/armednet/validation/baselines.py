@@ -32,9 +32,8 @@ not used.
 References
 ----------
 .. [1] H. Hegre et al., "The 2023/24 VIEWS prediction challenge: predicting the number of
-   fatalities in armed conflict, with uncertainty", Journal of Peace Research, 2025.
-.. [2] H. Hegre et al., "ViEWS: a political violence early-warning system", Journal of
-   Peace Research 56(2), 2019 (the "conflictology" baselines).
+   fatalities in armed conflict, with uncertainty", 2024, arXiv:2407.11045 (the
+   challenge's benchmarks include a "conflictology" model).
 """
 
 from __future__ import annotations
