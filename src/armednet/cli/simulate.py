@@ -15,7 +15,9 @@ __all__ = ["simulate"]
 #: Outcomes printed by default (the rest are in --json and the output file).
 MAIN_OUTCOMES = ("attacks", "final_year_attack_rate", "casualties", "civilian_harm",
                  "ceasefire_spells", "first_ceasefire_week", "ceasefire_mean_length",
-                 "time_to_resumption", "undisciplined_share", "factions_final",
+                 "time_to_resumption", "lethal_attacks", "ceasefire_ends_decay",
+                 "ceasefire_ends_trigger", "ceasefire_ends_provocation",
+                 "undisciplined_share", "factions_final", "groups_ended",
                  "capture_final", "military_final", "funds_final", "backing_final",
                  "protest_mean", "repression_harm")
 

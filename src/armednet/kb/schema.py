@@ -352,7 +352,10 @@ class Event(_Record):
     date: PartialDate
     kind: str = Field(
         pattern="^(strike|leadership_strike|sanctions|ceasefire|attack|political|"
-        "designation)$"
+        "designation|warning|ultimatum)$",
+        description="``warning`` and ``ultimatum``: the foreign power's public threats of "
+        "retaliation against its targets (read by the escalation mechanism); the groups' own "
+        "decisions are never events.",
     )
     actor: Id | None = None
     targets: list[Id] = Field(default_factory=list)

@@ -13,7 +13,13 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from armednet.sim.engine import Ensemble, SimulationResult, prepare, simulate
     from armednet.sim.mechanisms import MECHANISMS, PIPELINE, Mechanism, Parameter
-    from armednet.sim.output import summary_table, tidy_groups, tidy_weekly, write_parquet
+    from armednet.sim.output import (
+        summary_table,
+        survival,
+        tidy_groups,
+        tidy_weekly,
+        write_parquet,
+    )
     from armednet.sim.params import (
         PARAMETERS,
         defaults,
@@ -26,7 +32,7 @@ if TYPE_CHECKING:
 _EXPORTS = {
     "engine": ("Ensemble", "SimulationResult", "prepare", "simulate"),
     "mechanisms": ("MECHANISMS", "PIPELINE", "Mechanism", "Parameter"),
-    "output": ("summary_table", "tidy_groups", "tidy_weekly", "write_parquet"),
+    "output": ("summary_table", "survival", "tidy_groups", "tidy_weekly", "write_parquet"),
     "params": ("PARAMETERS", "defaults", "draw_parameter_sets", "load_parameter_sets",
                "resolve_params"),
     "policy": ("LEVER_KINDS", "PRESETS", "Policy", "preset", "resolve_policy"),
@@ -52,6 +58,7 @@ __all__ = [
     "resolve_policy",
     "simulate",
     "summary_table",
+    "survival",
     "tidy_groups",
     "tidy_weekly",
     "write_parquet",

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["rowmax", "rowsum", "weighted_rowsum"]
+__all__ = ["at_rows", "rowmax", "rowsum", "weighted_rowsum"]
 
 
 def rowsum(a: np.ndarray) -> np.ndarray:
@@ -34,3 +34,17 @@ def weighted_rowsum(a: np.ndarray, w: np.ndarray) -> np.ndarray:
 def rowmax(a: np.ndarray) -> np.ndarray:
     """Maximum over the last axis of a 2-D array (runs, actors), shape (runs,)."""
     return np.ascontiguousarray(a.T).max(axis=0)
+
+
+def at_rows(v: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """A parameter array of shape (runs, 1) or (1, 1) at the given runs, shape (len(rows),)
+    (a (1, 1) value broadcasts).
+
+    Examples
+    --------
+    >>> at_rows(np.array([[1.0], [2.0], [3.0]]), np.array([2, 0])).tolist()
+    [3.0, 1.0]
+    >>> at_rows(np.array([[5.0]]), np.array([1, 1])).tolist()
+    [5.0, 5.0]
+    """
+    return v[rows, 0] if v.shape[0] > 1 else np.broadcast_to(v[0], (len(rows),))

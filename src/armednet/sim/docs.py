@@ -85,10 +85,13 @@ facts active that day); every rule below is a plain reading of the graph, with n
   funds at `F_0` weeks of the reported annual revenue. Maturity (for succession) is half age
   over 20 years and half size relative to the largest group, each capped at 1.
 - **Campaign and theatre**: a group attacks the scenario's foreign force only if its
-  `group.campaign` is true and its `country` is in `scenario.theatre` (default the scenario's
-  country); this exposure `e_g` is 0 or 1, and a splinter inherits its parent's. Aggregate
-  outcomes over groups (military, funds, factions, transnational shares) count the campaign's
-  groups only; per-group power is reported for every group.
+  `group.campaign` states membership (`member: true`, with sources; a group that does not
+  state it is not an attacker, and `kb validate` warns) and its `country` is in
+  `scenario.theatre` (default the scenario's country); this exposure `e_g` is 0 or 1, and a
+  splinter inherits its parent's. Aggregate outcomes over groups (military, funds, factions,
+  transnational shares) count the campaign's groups only; per-group power is reported for
+  every group. Policy selectors (`all`, `domestic`, `transnational`) pick among the groups
+  based in the theatre, in the campaign or not.
 - **Leaders**: `leads` ties to a group, with their `share` of authority (default 0.5; shares
   of one group are scaled down to sum to at most 1). A group with no named leader gets an
   unnamed one with share 0.5.
@@ -174,6 +177,10 @@ Weekly (`record="weekly"`, an xarray Dataset run x week (x group)): `attacks`,
 `funds`, `cohesion`, `legitimacy`, `hostility`, `ceasefire`, `power`. `armednet.sim.output`
 turns them into tidy pandas frames and streams them to Parquet (`armednet simulate --out
 --weekly-out`).
+
+Mechanisms add outputs of their own:
+
+{mechanism_outputs}
 
 ## Mechanisms
 
@@ -306,7 +313,18 @@ def _parameters() -> str:
 def render() -> str:
     """The full text of ``docs/model.md``."""
     return INTRO.format(pipeline=_pipeline(), mechanisms=_mechanisms(), levers=_levers(),
+                        mechanism_outputs=_mechanism_outputs(),
                         parameters=_parameters()).rstrip() + "\n"
+
+
+def _mechanism_outputs() -> str:
+    lines = []
+    for m in MECHANISMS.values():
+        for fn in (m.record, m.summarize):
+            if fn is not None:
+                doc = " ".join((inspect.getdoc(fn) or "").split())
+                lines.append(f"- `{m.name}`: {_inline(doc)}")
+    return "\n".join(lines)
 
 
 def _levers() -> str:

@@ -80,6 +80,7 @@ class ModelInputs:
     legitimacy: np.ndarray  # (G,)
     hostility: np.ndarray  # (G,)
     exposure: np.ndarray  # (G,) 1 for campaign groups in the theatre, else 0
+    in_theatre: np.ndarray  # (G,) bool: based in the theatre (campaign or not)
     maturity: np.ndarray  # (G,) 0..1 from age and size
     patron: np.ndarray  # (G,) patron tie strength 0..1
     coordination: np.ndarray  # (G, G) symmetric weights 0..1
@@ -209,10 +210,11 @@ def build_inputs(kg: KnowledgeGraph, weeks: int) -> ModelInputs:
     hostility = per_group([a.hostility if a.hostility is not None else a.orientation
                            for a in attrs])
     theatre = set(meta.theatre) or ({meta.country} if meta.country else set())
-    exp0 = np.array([float(a.campaign and (not theatre or n.country is None
-                                            or n.country in theatre))
-                     for n, a in zip(groups, attrs, strict=True)])
+    here = np.array([not theatre or n.country is None or n.country in theatre
+                     for n in groups])
+    exp0 = np.array([float(bool(a.campaign) and h) for a, h in zip(attrs, here, strict=True)])
     exposure = np.concatenate([exp0, exp0])  # a splinter fights where its parent does
+    in_theatre = np.concatenate([here, here])
     if not exp0.any():
         notes.append("no armed group is in the theatre and in the campaign: no attacks")
     age = np.array([max(0, start.year - a.founding_year) for a in attrs], dtype=float)
@@ -444,7 +446,8 @@ def build_inputs(kg: KnowledgeGraph, weeks: int) -> ModelInputs:
         scenario_id=meta.id, scenario_hash=kg.hash, start=start, weeks=weeks,
         group_ids=group_ids, n_groups0=g0, splinter_of=splinter_of, orientation=orientation,
         size=size, fighters=fighters, revenue_annual=revenue_annual, legitimacy=legitimacy,
-        hostility=hostility, exposure=exposure, maturity=maturity, patron=patron, coordination=W,
+        hostility=hostility, exposure=exposure, in_theatre=in_theatre, maturity=maturity,
+        patron=patron, coordination=W,
         inst_ids=[n.id for n in insts], budget=budget, accountability=acc,
         inst_weight=inst_weight, capture=X, chan_group=np.array(chan_group, dtype=int),
         chan_amount=amounts / 52.0, chan_kind=chan_kind,
@@ -489,15 +492,15 @@ def group_mask(inputs: ModelInputs, names: list[str], kind: str,
                allow_attackers: bool = False) -> tuple[np.ndarray, bool]:
     """Mask over group slots (named groups include their splinter slot).
 
-    The selectors ``all``, ``domestic`` and ``transnational`` pick among the groups of the
-    campaign in the theatre (all groups when none is): a policy aimed at the groups that
-    attack the foreign force does not reach, say, a patron's clients abroad unless named.
+    The selectors ``all``, ``domestic`` and ``transnational`` pick among the groups based in
+    the theatre, in the campaign or not (all groups when none is): a policy aimed at the
+    groups of the theatre does not reach, say, a patron's clients abroad unless named.
     """
     g0 = inputs.n_groups0
     mask = np.zeros(inputs.G, dtype=bool)
     attackers = False
     base = inputs.group_ids[:g0]
-    pool = inputs.exposure > 0 if inputs.exposure.any() else np.ones(inputs.G, dtype=bool)
+    pool = inputs.in_theatre if inputs.in_theatre.any() else np.ones(inputs.G, dtype=bool)
     for name in names:
         if name == "all":
             mask[:] |= pool
@@ -577,6 +580,7 @@ def compact(inputs: ModelInputs, schedule: PolicySchedule,
         orientation=inputs.orientation[g], size=inputs.size[g], fighters=inputs.fighters[g],
         revenue_annual=inputs.revenue_annual[g], legitimacy=inputs.legitimacy[g],
         hostility=inputs.hostility[g], exposure=inputs.exposure[g],
+        in_theatre=inputs.in_theatre[g],
         maturity=inputs.maturity[g], patron=inputs.patron[g],
         coordination=inputs.coordination[np.ix_(g, g)], capture=inputs.capture[g],
         strike_events=inputs.strike_events[:, g],

@@ -27,8 +27,8 @@ if TYPE_CHECKING:
 
     from armednet.sim.engine import Ensemble
 
-__all__ = ["METADATA_KEY", "read_metadata", "summary_table", "tidy_groups", "tidy_weekly",
-           "weekly_columns", "write_parquet"]
+__all__ = ["METADATA_KEY", "read_metadata", "summary_table", "survival", "tidy_groups",
+           "tidy_weekly", "weekly_columns", "write_parquet"]
 
 METADATA_KEY = b"armednet"
 """Parquet key-value metadata key holding the run's metadata as JSON."""
@@ -110,6 +110,37 @@ def tidy_groups(ds: xr.Dataset, variables: Sequence[str] | None = None,
                             "value": np.asarray(ds[v].values, dtype=float)[keep]})
               for v in names]
     return pd.concat(frames, ignore_index=True)
+
+
+def survival(summary: pd.DataFrame, weeks: int) -> pd.DataFrame:
+    """Survival curves: the share of runs in which each scenario group is still alive.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        ``SimulationResult.summary`` (columns ``end_week_<group>`` from the endings
+        mechanisms).
+    weeks : int
+        Horizon of the runs.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``week`` (0 .. weeks - 1), one column per group: the share of runs in which the
+        group has not ended by the end of that week. Every run is followed to the horizon, so
+        this is the empirical survival function (no censoring before it).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"end_week_a": [2.0, np.nan], "end_week_b": [np.nan, np.nan]})
+    >>> survival(df, 4)["a"].tolist()
+    [1.0, 1.0, 0.5, 0.5]
+    """
+    cols = [c for c in summary.columns if c.startswith("end_week_")]
+    w = np.arange(weeks)
+    out = {c.removeprefix("end_week_"): (~(summary[c].to_numpy()[:, None] <= w)).mean(axis=0)
+           for c in cols}
+    return pd.DataFrame(out, index=pd.Index(w, name="week"))
 
 
 def weekly_columns(group_ids: Sequence[str],

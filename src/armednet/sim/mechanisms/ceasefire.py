@@ -8,7 +8,10 @@ start)::
     cost_g   = w_D D_g (1 + w_X stake_g) + w_P patron_g max_{j client} D_j
                + w_C (sum_j W_gj S_j) / max(1, sum_j W_gj)             (``coordination``)
                + w_B B stake_g                                         (``backing``)
+               + w_T T_g + w_W patron_g max_{j client} T_j   (``escalation``, ``patron_fear``)
+    V_g      = (1 - mu) V_g + I_g S_g                          (provocation memory)
     pull_g   = w_H H_g (1 + tau(t) (o_g + (1 - o_g) delta))            (tau: ``trigger``)
+               + w_V V_g                                               (``provocation``)
     z_g      = cost_g - pull_g
     declare with probability 1 - exp(-r_d (z_g - theta_c)^+)      if not in cease-fire
     resume  with probability 1 - exp(-r_e (f_e theta_c - z_g)^+)   if in cease-fire
@@ -17,7 +20,14 @@ Domestic groups weigh the risk to their captured assets (stake); transnational o
 the pull of the regional struggle more. The patron presses every client to stand down when
 any of its clients is hit hard (the maximum runs over groups with a patron tie). Only groups
 in the campaign against the foreign force declare cease-fires (the others have no attacks
-on it to suspend).
+on it to suspend). The threat terms come from :mod:`~armednet.sim.mechanisms.escalation`
+(``scratch['ceasefire_cost']``); a strike on a group that holds a cease-fire provokes it
+(``V``).
+
+Cease-fires therefore end for stated reasons: the threat and the cost memory decay, the
+trigger rises again, or a strike provokes the group. Each end is recorded with its reason
+(``ceasefire_ends_decay``, ``_trigger``, ``_provocation``), so the length of cease-fires is
+an output, never an input.
 
 References
 ----------
@@ -30,13 +40,16 @@ References
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-from armednet.sim._ops import rowmax
+from armednet.sim._ops import at_rows, rowmax
 from armednet.sim.mechanisms._base import Context, Mechanism, Parameter
 from armednet.sim.state import State
 
-__all__ = ["CEASEFIRE", "COORDINATION", "STREAM_CEASEFIRE", "holder_influence",
+__all__ = ["CEASEFIRE", "COORDINATION", "END_REASONS", "PROVOCATION", "STREAM_CEASEFIRE",
+           "holder_influence",
            "political_influence", "step_ceasefire"]
 
 STREAM_CEASEFIRE = 8
@@ -70,19 +83,9 @@ def allies_in_ceasefire(S: np.ndarray, W: np.ndarray, total: np.ndarray) -> np.n
     return out
 
 
-def step_ceasefire(s: State, ctx: Context) -> None:
-    """Declare and end cease-fires (writes ``scratch['declared']``, a (runs, groups) mask).
-
-    Only groups in the campaign have attacks to suspend, so the calculus runs on their
-    slots alone (``scratch['attacker_slots']``).
-    """
+def _cost(s: State, ctx: Context, a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The cost of fighting on and the stake in captured assets, (runs, attacker slots)."""
     p, inp = ctx.p, ctx.inputs
-    R, G = s.M.shape
-    declared = np.zeros((R, G), dtype=bool)
-    ctx.scratch["declared"] = declared
-    a = ctx.scratch["attacker_slots"]
-    if "ceasefire" not in ctx.on or len(a) == 0:
-        return
     D, S = s.D[:, a], s.S[:, a]
     stake = np.zeros_like(D)
     ia, ih = ctx.scratch["attacker_holders"]  # attacker slots that hold offices
@@ -99,6 +102,15 @@ def step_ceasefire(s: State, ctx: Context) -> None:
             S, W, inp.coordination[a].sum(axis=1))
     if "backing" in ctx.on:
         cost += p["backing_weight"] * s.B[:, None] * stake
+    extra = ctx.scratch.get("ceasefire_cost")  # terms of other mechanisms (escalation)
+    if extra is not None:
+        cost += extra
+    return cost, stake
+
+
+def _pull(s: State, ctx: Context, a: np.ndarray) -> np.ndarray:
+    """The pull of hostility, the trigger and provocations, (runs, attacker slots)."""
+    p = ctx.p
     pull = p["pull_weight"] * s.H[:, a]
     if "trigger" in ctx.on:
         mix = ctx.scratch.get("trigger_mix")  # from attacks, unless splinters formed since
@@ -106,7 +118,32 @@ def step_ceasefire(s: State, ctx: Context) -> None:
             o = s.o[:, a]
             mix = o + (1.0 - o) * p["domestic_trigger_weight"]
         pull *= 1.0 + ctx.scratch["tau"] * mix
-    z = cost - pull
+    if "provocation" in ctx.on:
+        prov = s.extra["provocation"]
+        prov *= 1.0 - p["cost_memory_decay"]
+        hit = ctx.scratch.get("strike")
+        if hit is not None:
+            prov += hit * s.S  # struck while it holds a cease-fire
+        if prov.any():
+            pull = pull + p["provocation_weight"] * prov[:, a]
+    return pull
+
+
+def step_ceasefire(s: State, ctx: Context) -> None:
+    """Declare and end cease-fires (writes ``scratch['declared']``, a (runs, groups) mask).
+
+    Only groups in the campaign have attacks to suspend, so the calculus runs on their
+    slots alone (``scratch['attacker_slots']``).
+    """
+    p = ctx.p
+    R, G = s.M.shape
+    declared = np.zeros((R, G), dtype=bool)
+    ctx.scratch["declared"] = declared
+    a = ctx.scratch["attacker_slots"]
+    if "ceasefire" not in ctx.on or len(a) == 0:
+        return
+    S = s.S[:, a]
+    z = _cost(s, ctx, a)[0] - _pull(s, ctx, a)
     thr = p["ceasefire_threshold"]
     active = s.active[:, a]
     # Decisions can only happen where the net cost is past a threshold: draw and compare
@@ -119,21 +156,53 @@ def step_ceasefire(s: State, ctx: Context) -> None:
         return
     u = ctx.uniform(STREAM_CEASEFIRE, a, cells=(rows, cols))
     zc, dec = z[rows, cols], may_declare[rows, cols]
-
-    def at(name: str) -> np.ndarray:
-        v = p[name]
-        return v[rows, 0] if v.shape[0] > 1 else v[0]
-
-    thr_c = at("ceasefire_threshold")
-    p_dec = 1.0 - np.exp(-at("declare_rate") * (zc - thr_c))
-    p_end = 1.0 - np.exp(-at("resume_rate") * (at("resume_fraction") * thr_c - zc))
+    thr_c = at_rows(thr, rows)
+    p_dec = 1.0 - np.exp(-at_rows(p["declare_rate"], rows) * (zc - thr_c))
+    p_end = 1.0 - np.exp(-at_rows(p["resume_rate"], rows)
+                         * (at_rows(p["resume_fraction"], rows) * thr_c - zc))
     flip = u < np.where(dec, p_dec, p_end)
     new = np.zeros_like(S)
     new[rows, cols] = flip & dec
-    ended = np.zeros_like(S)
-    ended[rows, cols] = flip & ~dec
-    s.S[:, a] = (S | new) & ~ended & active
+    stopped = np.zeros_like(S)
+    stopped[rows, cols] = flip & ~dec
+    s.S[:, a] = (S | new) & ~stopped & active
     declared[:, a] = new
+    _note_reasons(s, ctx, a, new, stopped)
+
+
+END_REASONS = ("decay", "trigger", "provocation")
+"""Why a cease-fire ended, as recorded (``ceasefire_ends_<reason>``)."""
+
+
+def _note_reasons(s: State, ctx: Context, a: np.ndarray, new: np.ndarray,
+                  stopped: np.ndarray) -> None:
+    """Remember the trigger at each declaration; classify each end: a provocation (struck
+    during the cease-fire, ``provocation`` memory above 0.05), else a risen trigger (tau
+    up by more than 0.05 since the declaration), else decay (the costs faded)."""
+    tau = ctx.scratch["tau"]
+    if new.any():
+        r, c = np.nonzero(new)
+        s.extra["ceasefire_tau"][r, a[c]] = tau[r, 0]
+    if stopped.any():
+        r, c = np.nonzero(stopped)
+        g = a[c]
+        reason = np.where(s.extra["provocation"][r, g] > 0.05, 2,
+                          np.where(tau[r, 0] > s.extra["ceasefire_tau"][r, g] + 0.05, 1, 0))
+        np.add.at(s.extra["ceasefire_ends"], (r, reason), 1.0)
+
+
+def init_ceasefire(inputs: Any, p: dict[str, np.ndarray], runs: int) -> dict[str, np.ndarray]:
+    """The trigger at each group's last declaration, ends by reason, provocation memory."""
+    G = inputs.G
+    return {"ceasefire_tau": np.zeros((runs, G)),
+            "ceasefire_ends": np.zeros((runs, len(END_REASONS))),
+            "provocation": np.zeros((runs, G))}
+
+
+def summarize_ends(s: State, ctx: Context) -> dict[str, np.ndarray]:
+    """``ceasefire_ends_<reason>``: cease-fires that ended, by reason, per run."""
+    ends = s.extra["ceasefire_ends"]
+    return {f"ceasefire_ends_{why}": ends[:, i].copy() for i, why in enumerate(END_REASONS)}
 
 
 CEASEFIRE = Mechanism(
@@ -142,7 +211,7 @@ CEASEFIRE = Mechanism(
     summary="Leaderships declare a cease-fire when the cost of strikes (more for groups with "
             "captured assets, plus patron pressure) exceeds the pull of hostility and the trigger, "
             "and end it when the cost memory has decayed. Off: no cease-fires are declared.",
-    step=step_ceasefire, order=90,
+    step=step_ceasefire, order=90, init=init_ceasefire, summarize=summarize_ends,
     parameters=(
         Parameter(
             name="ceasefire_cost_weight", symbol="w_D", unit="1 / unit",
@@ -220,6 +289,22 @@ COORDINATION = Mechanism(
             default=1.0, low=0.0, high=3.0,
             meaning="Pull of allies' cease-fires (share of allies in "
                     "cease-fire).",
+            source="judgment",
+        ),
+    ),
+)
+PROVOCATION = Mechanism(
+    name="provocation", title="Strikes during a cease-fire provoke its end",
+    claims=("C1",),
+    summary="A strike on a group that holds a cease-fire adds to a decaying provocation "
+            "memory that pulls the leadership back to fighting. Off: strikes during a "
+            "cease-fire only add to its cost.",
+    parameters=(
+        Parameter(
+            name="provocation_weight", symbol="w_V", unit="1 / unit",
+            default=0.5, low=0.0, high=2.0,
+            meaning="Pull back to fighting per unit of strike intensity suffered during a "
+                    "cease-fire (decaying as the cost memory).",
             source="judgment",
         ),
     ),

@@ -53,6 +53,8 @@ def step_decapitation(s: State, ctx: Context) -> None:
             par = inp.splinter_of[g0:]  # the parent of each splinter slot
             u = ctx.uniform(STREAM_SPLINTER, par)
             free = ~s.active[:, g0:]
+            if "ended" in s.extra:  # a slot whose group ended is not reused
+                free &= ~s.extra["ended"][:, g0:]
             form = free & (u < np.minimum(1.0, p["splinter_prob"] * lost[:, par]))
             if form.any():
                 ctx.scratch["splinters_formed"] = True
