@@ -204,3 +204,19 @@ def test_every_preset_runs_on_a_synthetic_scenario(medium: KnowledgeGraph) -> No
         res = simulate(medium, name, runs=8, weeks=30, seed=1)
         assert len(res.summary) == 8
         assert res.summary["attacks"].ge(0).all()
+
+
+def test_streams_give_common_random_numbers_across_rows(kg: KnowledgeGraph) -> None:
+    # Four rows, two streams: rows that share a stream and parameters are identical; a
+    # row's result does not depend on the other rows; bad streams are input errors.
+    rate = np.array([0.25, 0.25, 0.25, 0.4])
+    res = simulate(kg, "strikes", runs=4, weeks=30, seed=7, streams=np.array([0, 0, 1, 1]),
+                   params={"attack_base_rate": rate}).summary
+    rows = res.drop(columns="run")
+    pd.testing.assert_series_equal(rows.iloc[0], rows.iloc[1], check_names=False)
+    alone = simulate(kg, "strikes", runs=1, weeks=30, seed=7, run_offset=1,
+                     params={"attack_base_rate": 0.25}).summary
+    assert res["attacks"].iloc[2] == alone["attacks"].iloc[0]  # stream 1 = run index 1
+    assert res["attacks"].iloc[3] != res["attacks"].iloc[2]
+    with pytest.raises(InputError, match="streams"):
+        simulate(kg, runs=2, weeks=4, streams=np.array([0, -1]))

@@ -472,6 +472,7 @@ def simulate(
     record: str | Iterable[str] = "summary",
     chunk_size: int | None = None,
     progress: Callable[[float, float], None] | None = None,
+    streams: np.ndarray | None = None,
 ) -> SimulationResult:
     """Simulate an ensemble of runs of the model.
 
@@ -502,6 +503,10 @@ def simulate(
         into equal chunks); does not change results.
     progress : callable, optional
         ``progress(done, total)`` in run-weeks, called every week of every chunk.
+    streams : array of int, optional
+        The random stream of each run (shape ``(runs,)``, integers >= 0; default: its global
+        run index). Runs given the same stream draw the same random numbers: common random
+        numbers across the rows of an experimental design.
 
     Returns
     -------
@@ -520,7 +525,7 @@ def simulate(
     """
     ens = prepare(kg_or_scenario, policy=policy, runs=runs, weeks=weeks, seed=seed,
                   params=params, mechanisms=mechanisms, run_offset=run_offset,
-                  record=record, chunk_size=chunk_size)
+                  record=record, chunk_size=chunk_size, streams=streams)
     summaries: list[pd.DataFrame] = []
     weeklies: list[dict[str, np.ndarray]] = []
     for chunk in ens.chunks(progress):
@@ -568,6 +573,7 @@ class Ensemble:
     record: frozenset[str]
     chunk_size: int
     metadata: dict[str, Any]
+    streams: np.ndarray | None = None
 
     def chunks(self, progress: Callable[[float, float], None] | None = None
                ) -> Iterator[ChunkOutput]:
@@ -592,8 +598,8 @@ class Ensemble:
         for a, b in itertools.pairwise(bounds):
             idx = np.arange(self.run_offset + a, self.run_offset + b, dtype=np.int64)
             p = {k: v[a:b] for k, v in self.params.items()}
-            summ, wk = _run_chunk(self.inputs, self.schedule, p, self.on,
-                                  run_keys(self.seed, idx), idx, self.record,
+            keys = run_keys(self.seed, idx if self.streams is None else self.streams[a:b])
+            summ, wk = _run_chunk(self.inputs, self.schedule, p, self.on, keys, idx, self.record,
                                   tick if progress is not None else None)
             yield ChunkOutput(summary=pd.DataFrame(summ), weekly=wk)
 
@@ -609,6 +615,7 @@ def prepare(
     run_offset: int = 0,
     record: str | Iterable[str] = "summary",
     chunk_size: int | None = None,
+    streams: np.ndarray | None = None,
 ) -> Ensemble:
     """Validate the arguments of :func:`simulate` and build an :class:`Ensemble`.
 
@@ -622,6 +629,12 @@ def prepare(
         if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
             raise InputError(f"{name} must be an integer >= {low}, got {value!r}")
     recorded = resolve_record(record)
+    if streams is not None:
+        streams = np.asarray(streams)
+        if (streams.shape != (runs,) or not np.issubdtype(streams.dtype, np.integer)
+                or (streams < 0).any()):
+            raise InputError(f"streams must be {runs} integers >= 0, one per run")
+        streams = streams.astype(np.int64)
     if chunk_size is not None and chunk_size < 1:
         raise InputError(f"chunk_size must be >= 1, got {chunk_size}")
     kg = load_graph(kg_or_scenario)
@@ -638,11 +651,13 @@ def prepare(
         "policy_spec": pol.model_dump(mode="json"), "seed": int(seed), "runs": int(runs),
         "weeks": int(weeks), "run_offset": int(run_offset),
         "mechanisms": sorted(on), "params": _describe_params(p_all),
+        "streams": "run index" if streams is None else "given",
         "package_version": __version__, "notes": list(inputs.notes),
     }
     return Ensemble(inputs=inputs, schedule=sch, params=p_all, on=on, seed=int(seed),
                     runs=int(runs), run_offset=int(run_offset), record=recorded,
-                    chunk_size=int(chunk_size or DEFAULT_CHUNK), metadata=meta)
+                    chunk_size=int(chunk_size or DEFAULT_CHUNK), metadata=meta,
+                    streams=streams)
 
 
 def _describe_params(p: dict[str, np.ndarray]) -> dict[str, Any]:
