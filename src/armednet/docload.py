@@ -1,7 +1,10 @@
 """Load one YAML or JSON document into a pydantic model, with ``file:line`` errors.
 
 Experiment specs and policy files use this; scenarios have their own multi-file loader
-(:mod:`armednet.kb.loader`) built on the same line marks.
+(:mod:`armednet.kb.loader`) built on the same reader. Files are read with
+:func:`armednet.fileio.read_text_bounded` (regular files of at most :data:`MAX_BYTES`
+bytes) and parsed with the bounded, safe YAML reader :func:`armednet.kb.yamlmarks.load_yaml`
+(alias budget, depth limit, duplicate keys refused).
 """
 
 from __future__ import annotations
@@ -10,11 +13,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
-from armednet.errors import InputError, Issue, ValidationFailed
-from armednet.kb.yamlmarks import Marks, line_of, load_with_marks
+from armednet.errors import Issue, ValidationFailed
+from armednet.fileio import read_text_bounded
+from armednet.kb.yamlmarks import Marks, PathKey, line_of, load_yaml
 
 __all__ = ["load_model", "parse_model", "pydantic_issues"]
 
@@ -47,26 +50,26 @@ def pydantic_issues(err: ValidationError, label: str, marks: Marks,
 Prepare = Callable[[dict[str, Any], Marks], list[Issue]]
 """A hook that may fill defaults into the parsed mapping and return early problems."""
 
+Check = Callable[[Any], list[tuple[PathKey, str]]]
+"""A hook run on the validated model: problems as (path of the field, message) pairs,
+which :func:`parse_model` turns into ``label:line: field: message`` issues."""
 
-def parse_model(text: str, label: str, model: type[M], prepare: Prepare | None = None) -> M:
+
+def parse_model(text: str, label: str, model: type[M], prepare: Prepare | None = None,
+                check: Check | None = None) -> M:
     """Validate the YAML/JSON ``text`` (named ``label`` in messages) as ``model``.
 
     ``prepare(data, marks)`` runs on the parsed mapping before validation: it may fill in
     defaults and return problems (with lines) that validation would word less clearly.
+    ``check(obj)`` runs on the validated model: checks that need more than the model
+    (another registry, for example), reported with the line of each field.
 
     Raises
     ------
     ValidationFailed
         With every problem found, each as ``label:line: field: what was expected``.
     """
-    try:
-        data, marks, dups = load_with_marks(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ValidationFailed([Issue(label, line, "", f"malformed YAML: {problem}")]) from None
-    issues = [Issue(label, line, "", msg) for line, msg in dups]
+    data, marks, issues = load_yaml(text, label)
     if not isinstance(data, dict):
         issues.append(Issue(label, 1, "", f"expected a mapping for {model.__name__}"))
         raise ValidationFailed(issues)
@@ -80,24 +83,25 @@ def parse_model(text: str, label: str, model: type[M], prepare: Prepare | None =
     except ValidationError as err:
         issues.extend(pydantic_issues(err, label, marks))
         raise ValidationFailed(issues) from None
+    if check is not None:
+        issues.extend(Issue(label, line_of(marks, where), _dotted(where), msg)
+                      for where, msg in check(obj))
     if issues:
         raise ValidationFailed(issues)
     return obj
 
 
-def load_model(path: str | Path, model: type[M], prepare: Prepare | None = None) -> M:
-    """Read ``path`` and validate it as ``model`` (see :func:`parse_model`)."""
-    p = Path(path)
-    try:
-        if p.stat().st_size > MAX_BYTES:
-            raise InputError(f"{p}: file is larger than {MAX_BYTES} bytes")
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{p}: no such file") from None
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{p}: not UTF-8 text ({exc.reason})") from None
-    except IsADirectoryError:
-        raise InputError(f"{p}: is a directory, expected a YAML or JSON file") from None
-    except OSError as exc:
-        raise InputError(f"{p}: cannot read file ({exc.strerror})") from None
-    return parse_model(text, str(path), model, prepare)
+def load_model(path: str | Path, model: type[M], prepare: Prepare | None = None,
+               check: Check | None = None) -> M:
+    """Read ``path`` and validate it as ``model`` (see :func:`parse_model`).
+
+    Raises
+    ------
+    InputError
+        If the file is missing, not a regular file, larger than :data:`MAX_BYTES` or not
+        UTF-8 text.
+    ValidationFailed
+        With every problem found in it.
+    """
+    text = read_text_bounded(path, MAX_BYTES, what="YAML or JSON file", encoding="utf-8-sig")
+    return parse_model(text, str(path), model, prepare, check)

@@ -1,23 +1,120 @@
 """The one exception hierarchy of armednet.
 
 User mistakes (bad files, unknown names, values out of range) raise :class:`InputError`
-or a subclass; the CLI maps every :class:`ArmednetError` to a one-line message and exit
-code 2. Anything else is a bug and keeps its traceback.
+or a subclass; the CLI maps them to a one-line message and exit code 2. A result that
+cannot be written (disk full, permission denied, an output path that is a folder) raises
+:class:`OutputError`, exit code 1: a runtime failure, not a mistake in the input. The CLI
+maps a stray :class:`OSError` (or a database's I/O error) the same way, naming the real
+cause (:func:`io_failure`). Anything else is a bug and keeps its traceback.
 """
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
 
-__all__ = ["ArmednetError", "InputError", "Issue", "ValidationFailed"]
+__all__ = ["ArmednetError", "InputError", "Issue", "OutputError", "UnreadableFile",
+           "ValidationFailed", "io_failure"]
 
 
 class ArmednetError(Exception):
     """Base class of every error armednet raises on purpose."""
 
+    exit_code: int = 2
+    """The command line's exit code for this error."""
+
 
 class InputError(ArmednetError):
     """A user-supplied input (file, name, option value) is not what was expected."""
+
+
+class UnreadableFile(InputError):
+    """An input file cannot be read as asked: missing, not a regular file, too large, not
+    text, or with a line that is too long.
+
+    Attributes
+    ----------
+    path : str
+        The file, as given.
+    reason : str
+        What is wrong, without the path (``"not UTF-8 text (...)"``).
+    line : int or None
+        The line at fault, when there is one.
+    """
+
+    def __init__(self, path: object, reason: str, line: int | None = None) -> None:
+        self.path, self.reason, self.line = str(path), reason, line
+        where = f"{self.path}:{line}" if line is not None else self.path
+        super().__init__(f"{where}: {reason}")
+
+
+class OutputError(ArmednetError):
+    """A result could not be written: disk full, permission denied, a path of the wrong kind.
+
+    A runtime failure rather than a mistake in the input: exit code 1. Whatever was being
+    written is left as it was before (files are replaced atomically; a database keeps its
+    committed work).
+    """
+
+    exit_code = 1
+
+
+_HINTS = {errno.ENOSPC: "free some space and run the command again",
+          errno.EDQUOT: "free some space and run the command again",
+          errno.EACCES: "check the permissions of the path",
+          errno.EPERM: "check the permissions of the path",
+          errno.EROFS: "write somewhere else",
+          errno.EISDIR: "give the name of a file, not a folder"}
+_IO_TEXTS = {"No space left on device": errno.ENOSPC, "Disk quota exceeded": errno.EDQUOT,
+             "Permission denied": errno.EACCES, "Read-only file system": errno.EROFS}
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    out: list[BaseException] = []
+    cur: BaseException | None = exc
+    while cur is not None and cur not in out and len(out) < 32:
+        out.append(cur)
+        cur = cur.__cause__ or cur.__context__
+    return out
+
+
+def io_failure(exc: BaseException) -> str | None:
+    """The real cause of a failure to read or write, or ``None`` if ``exc`` is not one.
+
+    Follows the chain of causes (``raise ... from`` and exceptions raised while handling
+    another), so a database's "cannot rollback" after a full disk is reported as the full
+    disk. Recognises :class:`OSError` and the I/O errors of DuckDB (which are not
+    ``OSError``).
+
+    Returns
+    -------
+    str or None
+        A one-line message such as ``results.duckdb: No space left on device (free some
+        space and run the command again)``.
+
+    Examples
+    --------
+    >>> io_failure(OSError(28, "No space left on device", "out.parquet"))
+    'out.parquet: No space left on device (free some space and run the command again)'
+    >>> io_failure(ValueError("a bug")) is None
+    True
+    """
+    chain = _chain(exc)
+    for e in reversed(chain):  # the first failure is the deepest in the chain
+        if isinstance(e, OSError) and not isinstance(e, BrokenPipeError):
+            where = f"{e.filename}: " if e.filename else ""
+            text = e.strerror or str(e) or type(e).__name__
+            hint = _HINTS.get(e.errno or 0)
+            return f"{where}{text}" + (f" ({hint})" if hint else "")
+    for e in reversed(chain):
+        text = str(e).splitlines()[0] if str(e) else ""
+        code = next((c for t, c in _IO_TEXTS.items() if t in text), None)
+        is_db_io = type(e).__module__.startswith("duckdb") and type(e).__name__ in (
+            "IOException", "OutOfMemoryException")
+        if code is not None or is_db_io:
+            hint = _HINTS.get(code or 0)
+            return text + (f" ({hint})" if hint else "")
+    return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from armednet.cli import events, experiment, kb
-from armednet.cli._common import state
+from armednet.cli._common import note_created_folder, state
 from armednet.cli.analyze import analyze
 from armednet.cli.calibrate import calibrate
 from armednet.cli.demo import demo
@@ -49,6 +49,11 @@ def _root(
                                  help="Print the version and exit."),
 ) -> None:
     state.debug = debug
+    from armednet.fileio import report_created_folders
+
+    # outputs whose folder is missing get it created, and the user is told (exit codes and
+    # error messages: armednet.cli._common)
+    report_created_folders(note_created_folder)
 
 
 def main() -> None:

@@ -6,9 +6,14 @@ expected``; the only exception the loader raises for bad input is
 :class:`armednet.errors.ValidationFailed` (an :class:`~armednet.errors.InputError`).
 
 Warnings are statements a valid scenario leaves out or leaves unsourced where the model
-would otherwise have to assume something: today, an armed group that does not state its
-campaign membership (``group.campaign``) or states it as a bare ``true``/``false``. They
-have the same ``file:line: path: message`` form. :func:`check_scenario` returns them;
+would otherwise have to assume something: an armed group that does not state its campaign
+membership (``group.campaign``) or states it as a bare ``true``/``false``; a file that is
+empty or holds an empty list (an emptied ``ties`` file would silently drop a whole layer).
+They have the same ``file:line: path: message`` form.
+
+Files are read with bounds (:data:`MAX_FILE_BYTES` each, :data:`MAX_FILES` files and
+:data:`MAX_TOTAL_BYTES` in all, regular files only) and parsed by the bounded, safe YAML
+reader (:func:`armednet.kb.yamlmarks.load_yaml`). :func:`check_scenario` returns them;
 :func:`load_scenario` and :func:`parse_documents` issue each as a :class:`ScenarioWarning`
 located at the scenario file and line.
 """
@@ -23,10 +28,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
-from armednet.errors import InputError, Issue, ValidationFailed
+from armednet.errors import InputError, Issue, UnreadableFile, ValidationFailed
+from armednet.fileio import read_text_bounded
 from armednet.kb.bundled import resolve_scenario_path
 from armednet.kb.schema import (
     UNION_TAGS,
@@ -40,7 +45,7 @@ from armednet.kb.schema import (
     Tie,
 )
 from armednet.kb.types import TIE_ENDPOINTS, NodeType
-from armednet.kb.yamlmarks import Marks, PathKey, line_of, load_with_marks
+from armednet.kb.yamlmarks import DEFAULT_LIMITS, Marks, PathKey, line_of, load_yaml
 
 __all__ = [
     "CheckedScenario",
@@ -61,7 +66,12 @@ _LIST_KEYS: dict[str, type[BaseModel]] = {
     "events": Event,
 }
 _SUFFIXES = (".yaml", ".yml", ".json")
-MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_FILE_BYTES = DEFAULT_LIMITS.max_chars
+"""Largest scenario file read, in bytes (10 MiB: fifty times the bundled scenario)."""
+MAX_FILES = 2000
+"""Most files a scenario directory may hold."""
+MAX_TOTAL_BYTES = 50 * 1024 * 1024
+"""Largest scenario directory read, all files together, in bytes."""
 
 
 class ScenarioWarning(UserWarning):
@@ -120,13 +130,20 @@ def scenario_files(path: Path) -> list[Path]:
     if path.is_file():
         return [path]
     if path.is_dir():
-        return sorted(
+        files = sorted(
             p
             for p in path.rglob("*")
             if p.is_file()
             and p.suffix.lower() in _SUFFIXES
             and not any(part.startswith(".") for part in p.relative_to(path).parts)
         )
+        if len(files) > MAX_FILES:
+            raise InputError(f"{path}: {len(files):,} YAML/JSON files, more than the limit "
+                             f"of {MAX_FILES:,} for one scenario")
+        return files
+    if path.exists():
+        raise InputError(f"{path}: not a regular file or directory (a device, pipe or "
+                         "socket); expected a scenario file or directory")
     raise InputError(f"{path}: no such file or directory")
 
 
@@ -165,37 +182,32 @@ def _new_collected() -> _Collected:
                       invalid_ids={k: set() for k in _LIST_KEYS})
 
 
-def _read_file(path: Path, label: str, out: _Collected) -> None:
+def _read_file(path: Path, label: str, out: _Collected) -> int:
+    """Read and parse one file into ``out``; return its size in bytes (0 if unreadable)."""
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            out.issues.append(Issue(label, None, "", f"file is larger than {MAX_FILE_BYTES} bytes"))
-            return
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
+        text = read_text_bounded(path, MAX_FILE_BYTES, what="scenario file",
+                                 encoding="utf-8-sig")
+    except UnreadableFile as exc:
         out.unreadable = True
-        out.issues.append(Issue(label, None, "", f"not UTF-8 text ({exc.reason})"))
-        return
-    except OSError as exc:
-        out.unreadable = True
-        out.issues.append(Issue(label, None, "", f"cannot read file ({exc.strerror})"))
-        return
+        out.issues.append(Issue(label, exc.line, "", exc.reason))
+        return 0
     parse_text(text, label, out)
+    return len(text)
 
 
 def parse_text(text: str, label: str, out: _Collected) -> None:
     """Parse one document's text into validated records, adding problems to ``out``."""
     out.files.append(label)
     try:
-        data, marks, dup_problems = load_with_marks(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        out.issues.append(Issue(label, line, "", f"malformed YAML: {problem}"))
+        data, marks, dup_problems = load_yaml(text, label)
+    except ValidationFailed as exc:
+        out.issues.extend(exc.issues)
         out.unreadable = True
         return
-    out.issues.extend(Issue(label, line, "", msg) for line, msg in dup_problems)
+    out.issues.extend(dup_problems)
     if data is None:
+        out.warnings.append(Issue(label, None, "", "the file is empty (or holds only "
+                                  "comments): nothing in it is part of the scenario"))
         return
     root = _Origin(label, marks, ())
     if not isinstance(data, dict):
@@ -219,6 +231,9 @@ def parse_text(text: str, label: str, out: _Collected) -> None:
             if not isinstance(value, list):
                 out.issues.append(_Origin(label, marks, (key,)).issue((), "expected a list"))
                 continue
+            if not value:
+                out.warnings.append(_Origin(label, marks, (key,)).issue(
+                    (), f"an empty '{key}' list: this file adds no {key} to the scenario"))
             for i, item in enumerate(value):
                 origin = _Origin(label, marks, (key, i))
                 if not isinstance(item, dict):
@@ -483,8 +498,12 @@ def check_scenario(path_or_name: str | Path | None = None) -> CheckedScenario:
     if not files:
         raise InputError(f"{path}: no .yaml, .yml or .json files found")
     out = _new_collected()
+    total = 0
     for f in files:
-        _read_file(f, str(f), out)
+        total += _read_file(f, str(f), out)
+        if total > MAX_TOTAL_BYTES:
+            raise InputError(f"{path}: the scenario's files hold more than "
+                             f"{MAX_TOTAL_BYTES:,} bytes in all")
     return _finish(out)
 
 

@@ -7,7 +7,9 @@ order. See ``docs/authoring.md`` for the format with examples, and ``armednet kb
 for the JSON Schema of one file.
 
 Models validate single records; checks across records (ids unique, references resolve,
-tie ends of allowed types) live in :mod:`armednet.kb.loader`.
+tie ends of allowed types) live in :mod:`armednet.kb.loader`. Every number must be finite
+(``.nan`` and ``.inf`` are refused), every end date must not precede its start (the
+scenario's own included), and a series' points must be in date order.
 """
 
 from __future__ import annotations
@@ -67,7 +69,15 @@ SourceRefs = Annotated[
 
 
 class _Record(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    # allow_inf_nan=False: a NaN or infinite value is never a fact (a NaN series value
+    # silently changed simulated results)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True,
+                              allow_inf_nan=False)
+
+
+def _end_not_before_start(start: str | None, end: str | None) -> None:
+    if start is not None and end is not None and latest(end) < earliest(start):
+        raise ValueError(f"end {end} is before start {start}")
 
 
 class Source(_Record):
@@ -249,10 +259,7 @@ class _Dated(_Record):
 
     @model_validator(mode="after")
     def _span(self) -> Any:
-        if self.start is not None and self.end is not None and (
-            latest(self.end) < earliest(self.start)
-        ):
-            raise ValueError(f"end {self.end} is before start {self.start}")
+        _end_not_before_start(self.start, self.end)
         return self
 
 
@@ -344,6 +351,15 @@ class Series(_Record):
     points: list[SeriesPoint] = Field(min_length=1)
     sources: SourceRefs
 
+    @model_validator(mode="after")
+    def _in_date_order(self) -> Series:
+        for i, (a, b) in enumerate(zip(self.points, self.points[1:], strict=False)):
+            if earliest(b.date) <= earliest(a.date):
+                raise ValueError(f"points must be in date order, each after the one before: "
+                                 f"points[{i + 1}] ({b.date}) is not after points[{i}] "
+                                 f"({a.date})")
+        return self
+
 
 class Event(_Record):
     """A dated event that the scenario schedules as an input (strike, sanction, truce)."""
@@ -384,6 +400,11 @@ class ScenarioMeta(_Record):
         "scenario's country (every group when neither is set).",
     )
     sources: list[Id] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _span(self) -> ScenarioMeta:
+        _end_not_before_start(self.start, self.end)
+        return self
 
 
 class ScenarioDocument(_Record):
