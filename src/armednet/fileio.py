@@ -106,6 +106,10 @@ def atomic_path(target: Path) -> Iterator[Path]:
             tmp_path.unlink()
 
 
+def _a(what: str) -> str:
+    return f"{'an' if what[:1].lower() in 'aeiou' else 'a'} {what}"
+
+
 def read_bytes_bounded(path: str | Path, max_bytes: int, what: str = "file") -> bytes:
     """Read a regular file of at most ``max_bytes`` bytes.
 
@@ -131,21 +135,21 @@ def read_bytes_bounded(path: str | Path, max_bytes: int, what: str = "file") -> 
     except FileNotFoundError:
         raise UnreadableFile(path, "no such file") from None
     except IsADirectoryError:
-        raise UnreadableFile(path, f"is a folder, expected a {what}") from None
+        raise UnreadableFile(path, f"is a folder, expected {_a(what)}") from None
     except OSError as exc:
         raise UnreadableFile(path, f"cannot read the {what} ({exc.strerror or exc})") from None
     with os.fdopen(fd, "rb") as fh:
         mode = os.fstat(fh.fileno()).st_mode
         if stat.S_ISDIR(mode):
-            raise UnreadableFile(path, f"is a folder, expected a {what}")
+            raise UnreadableFile(path, f"is a folder, expected {_a(what)}")
         if not stat.S_ISREG(mode):
             raise UnreadableFile(path, "not a regular file (a device, pipe or socket); "
-                                 f"expected a {what}")
+                                 f"expected {_a(what)}")
         try:
             data = fh.read(max_bytes + 1)
         except OSError as exc:
             if exc.errno == errno.EISDIR:
-                raise UnreadableFile(path, f"is a folder, expected a {what}") from None
+                raise UnreadableFile(path, f"is a folder, expected {_a(what)}") from None
             raise UnreadableFile(path, f"cannot read the {what} ({exc.strerror or exc})"
                                  ) from None
     if len(data) > max_bytes:

@@ -16,21 +16,46 @@ The file is CSV with one row per interval and at least the columns
 
 Other columns (``days``, quality flags, sources) are kept. ``days``, when present, must
 equal the interval's length. Intervals must not overlap.
+
+Plausible ranges (anything outside is refused with its line): days between
+:data:`FIRST_DATE` and :data:`LAST_DATE`; an interval at most :data:`MAX_INTERVAL_DAYS`
+days long; at most :data:`MAX_ATTACKS_PER_DAY` attacks per day of the interval (the
+2023-24 campaign peaked near 10 a day). The file must be a regular file of at most
+:data:`MAX_BYTES` bytes with lines of at most :data:`MAX_LINE` characters.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
+import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from armednet.errors import InputError, Issue, ValidationFailed
+from armednet.fileio import read_text_bounded
 
-__all__ = ["IntervalCounts", "load_intervals", "overlap_matrix"]
+__all__ = ["FIRST_DATE", "LAST_DATE", "MAX_ATTACKS_PER_DAY", "MAX_BYTES",
+           "MAX_INTERVAL_DAYS", "MAX_LINE", "IntervalCounts", "load_intervals",
+           "overlap_matrix"]
+
+MAX_BYTES = 10 * 1024 * 1024
+"""Largest interval file read, in bytes."""
+MAX_LINE = 10_000
+"""Longest line, in characters (a row with a few source URLs is well under 1,000)."""
+FIRST_DATE = dt.date(1900, 1, 1)
+"""Earliest day an interval may count."""
+LAST_DATE = dt.date(2100, 12, 31)
+"""Latest day an interval may count."""
+MAX_INTERVAL_DAYS = 7_300
+"""Longest interval, in days (20 years: the longest an experiment simulates)."""
+MAX_ATTACKS_PER_DAY = 1_000
+"""Most attacks per day of an interval that are taken as a count rather than an error."""
 
 
 @dataclass(frozen=True)
@@ -64,8 +89,81 @@ class IntervalCounts:
         return len(self.attacks)
 
 
-def _date(text: str) -> dt.date:
-    return dt.date.fromisoformat(text.strip())
+class _Bad(ValueError):
+    """One cell is wrong: the column and what was expected."""
+
+    def __init__(self, column: str, message: str) -> None:
+        super().__init__(message)
+        self.column, self.message = column, message
+
+
+def _date(row: dict[str, Any], column: str) -> dt.date:
+    text = row.get(column)
+    try:
+        day = dt.date.fromisoformat(str(text or "").strip())
+    except ValueError:
+        raise _Bad(column, f"expected a date YYYY-MM-DD, got {_show(text)}") from None
+    if not FIRST_DATE <= day <= LAST_DATE:
+        raise _Bad(column, f"{day} is outside the plausible range {FIRST_DATE} .. {LAST_DATE}")
+    return day
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _number(row: dict[str, Any], column: str, what: str) -> float:
+    text = row.get(column)
+    try:
+        value = float(str(text).strip())
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value >= 0 and value.is_integer()):
+        raise _Bad(column, f"expected {what}, got {_show(text)}")
+    return value
+
+
+def _interval(row: dict[str, Any], end_col: str) -> tuple[dt.date, dt.date, float]:
+    a = _date(row, "first_day")
+    b = _date(row, end_col)
+    if b < a:
+        raise _Bad(end_col, f"ends ({b}) before it starts ({a})")
+    days = (b - a).days + 1
+    if days > MAX_INTERVAL_DAYS:
+        raise _Bad(end_col, f"an interval of {days:,} days; at most {MAX_INTERVAL_DAYS:,} "
+                   "are plausible")
+    n = _number(row, "attacks", "a non-negative integer")
+    if n > MAX_ATTACKS_PER_DAY * days:
+        raise _Bad("attacks", f"{n:g} attacks in {days} day(s) is more than the plausible "
+                   f"{MAX_ATTACKS_PER_DAY:,} a day")
+    if row.get("days") not in (None, ""):
+        given = _number(row, "days", "a whole number of days")
+        if given != days:
+            raise _Bad("days", f"{row['days']} days, but {a} .. {b} is {days}")
+    return a, b, n
+
+
+def _rows(text: str, label: str) -> tuple[list[dict[str, Any]], list[int]]:
+    """The CSV rows as dicts and the line each starts on."""
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    rows, lines = [], []
+    line = 1
+    try:
+        header = reader.fieldnames or []
+        dup = sorted({c for c in header if header.count(c) > 1})
+        if dup:
+            raise ValidationFailed([Issue(label, 1, "", f"column(s) named twice: "
+                                          f"{', '.join(dup)}")])
+        line = reader.line_num + 1
+        for row in reader:
+            rows.append(row)
+            lines.append(line)
+            line = reader.line_num + 1
+    except csv.Error as exc:
+        raise ValidationFailed([Issue(label, line, "", f"not readable as CSV ({exc})")]
+                               ) from None
+    return rows, lines
 
 
 def load_intervals(path: str | Path) -> IntervalCounts:
@@ -76,17 +174,14 @@ def load_intervals(path: str | Path) -> IntervalCounts:
     ValidationFailed
         Every problem, as ``file:line: column: what was expected``.
     InputError
-        If the file cannot be read.
+        If the file cannot be read (missing, not a regular file, larger than
+        :data:`MAX_BYTES`, a line longer than :data:`MAX_LINE`, not UTF-8).
     """
     path = Path(path)
     label = str(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read the interval counts ({exc})") from None
-    rows = list(csv.DictReader(text.splitlines()))
+    text = read_text_bounded(path, MAX_BYTES, MAX_LINE, what="interval counts file",
+                             encoding="utf-8-sig")
+    rows, lines = _rows(text, label)
     if not rows:
         raise ValidationFailed([Issue(label, 1, "", "expected a header and at least one "
                                       "interval row")])
@@ -101,39 +196,12 @@ def load_intervals(path: str | Path) -> IntervalCounts:
     first: list[dt.date] = []
     last: list[dt.date] = []
     counts: list[float] = []
-    for i, row in enumerate(rows):
-        line = i + 2
+    for row, line in zip(rows, lines, strict=True):
         try:
-            a = _date(row["first_day"] or "")
-        except ValueError:
-            issues.append(Issue(label, line, "first_day", f"expected a date YYYY-MM-DD, got "
-                                f"{row['first_day']!r}"))
+            a, b, n = _interval(row, end_col)
+        except _Bad as bad:
+            issues.append(Issue(label, line, bad.column, bad.message))
             continue
-        try:
-            b = _date(row[end_col] or "")
-        except ValueError:
-            issues.append(Issue(label, line, end_col, f"expected a date YYYY-MM-DD, got "
-                                f"{row[end_col]!r}"))
-            continue
-        if b < a:
-            issues.append(Issue(label, line, end_col, f"ends ({b}) before it starts ({a})"))
-            continue
-        try:
-            n = float(row["attacks"])
-            if n < 0 or not n.is_integer():
-                raise ValueError
-        except (TypeError, ValueError):
-            issues.append(Issue(label, line, "attacks", "expected a non-negative integer, "
-                                f"got {row['attacks']!r}"))
-            continue
-        if row.get("days"):
-            try:
-                if int(float(row["days"])) != (b - a).days + 1:
-                    issues.append(Issue(label, line, "days", f"{row['days']} days, but "
-                                        f"{a} .. {b} is {(b - a).days + 1}"))
-            except ValueError:
-                issues.append(Issue(label, line, "days", f"expected a number, got "
-                                    f"{row['days']!r}"))
         if last and a <= last[-1]:
             issues.append(Issue(label, line, "first_day", f"overlaps the previous interval "
                                 f"(which ends {last[-1]}); intervals must be in order and "
@@ -143,8 +211,9 @@ def load_intervals(path: str | Path) -> IntervalCounts:
         counts.append(n)
     if issues:
         raise ValidationFailed(issues)
+    table = pd.DataFrame([{k: v for k, v in r.items() if k is not None} for r in rows])
     return IntervalCounts(first_day=first, last_day=last, attacks=np.array(counts),
-                          table=pd.DataFrame(rows), source=label)
+                          table=table, source=label)
 
 
 def overlap_matrix(intervals: IntervalCounts, start: dt.date, weeks: int) -> np.ndarray:
