@@ -1,14 +1,15 @@
-"""Calibration: interval files are validated; ABC-SMC recovers parameters it is given data
-for; the posterior feeds simulate and experiments; the CLI stores everything it promises.
+"""Calibration on the engine: interval files are validated; the data's facts are laid
+onto the engine's calendar; a small ABC-SMC run on the DoD intervals records its patterns,
+the informed table, ESS per generation and the re-simulation share; the posterior feeds
+simulate and experiments; the CLI prints and stores everything it promises.
 
-The recovery test simulates counts from the model at known parameters over the real
-intervals' calendar, then calibrates two parameters from them: the known values must lie in
-the posterior's 90% intervals, which must be narrower than the prior's (stated tolerance:
-the 90% interval at most 30% of the prior range).
+The algorithm's accuracy (recovery of a known parameter, ESS) is tested on cheap analytic
+simulators in ``test_abc.py``; the patterns on constructed inputs in ``test_patterns.py``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -17,7 +18,7 @@ import pandas as pd
 import pytest
 
 from armednet.errors import InputError, ValidationFailed
-from armednet.events.intervals import load_intervals, overlap_matrix
+from armednet.events.intervals import IntervalCounts, load_intervals, overlap_matrix
 from armednet.kb import KnowledgeGraph
 from armednet.validation.calibration import Prior, calibrate, deviance, save_calibration
 from tests.cli.helpers import assert_clean_usage_error, run_cli
@@ -38,8 +39,7 @@ def test_real_intervals_load(shared_data: Path) -> None:
     assert data.first_day[0].isoformat() == "2023-10-17"
     assert data.last_day[-1].isoformat() == "2024-01-30"
     assert data.attacks.sum() == 160  # the DoD's cumulative counts, 17 Oct - 30 Jan
-    ov = overlap_matrix(data, KG.scenario.scenario.start and
-                        __import__("datetime").date(2023, 10, 2), 18)
+    ov = overlap_matrix(data, dt.date(2023, 10, 2), 18)
     assert ov.sum(axis=1).tolist() == data.days.tolist()  # every day lands in one week
     assert ov.max() <= 7
 
@@ -77,46 +77,73 @@ def test_deviance_is_zero_only_at_a_perfect_fit() -> None:
     assert d[0] == 0 and (d[1:] > 0).all() and d[3] > d[1]
 
 
-def _synthetic(tmp_path: Path, real: Path, truth: dict[str, float]) -> Path:
-    """Counts simulated by the model at ``truth`` over the real intervals' calendar."""
-    from armednet.validation.calibration import _Simulator
-
-    data = load_intervals(real)
-    priors = [Prior(k, v, v) for k, v in truth.items()]
-    sim = _Simulator(KG, data, priors, seed=99, weeks=18, rng=np.random.default_rng(5))
-    counts = sim.interval_counts(sim.weekly(np.zeros((1, len(priors))), 18))[0]
-    rows = [f"{a},{b},{(b - a).days + 1},{int(n)}"
-            for a, b, n in zip(data.first_day, data.last_day, counts, strict=True)]
-    return write(tmp_path, rows, "synthetic.csv")
+def _dod(shared_data: Path) -> Path:
+    return shared_data / "attacks-us-forces-iraq-syria" / "intervals.csv"
 
 
-def test_abc_smc_recovers_known_parameters(tmp_path: Path, shared_data: Path) -> None:
-    # The trigger is on for nearly the whole window, so only the product of the base rate
-    # and the trigger's lift is identified: recover the base rate with the lift known.
-    truth = {"attack_base_rate": 0.35}
-    path = _synthetic(tmp_path, shared_data / "attacks-us-forces-iraq-syria" /
-                      "intervals.csv", truth)
-    priors = [Prior("attack_base_rate", 0.02, 1.0, log=True)]
-    res = calibrate(KG, load_intervals(path), priors=priors, particles=400, generations=5,
-                    seed=3, predictive_runs=300, forecast_weeks=8)
-    summary = {r["parameter"]: r for r in res.record["posterior_summary"]}
-    for p in priors:
-        s = summary[p.name]
-        assert s["low"] <= truth[p.name] <= s["high"], (p.name, s)
-        assert s["high"] - s["low"] <= 0.3 * (p.high - p.low), (p.name, s)
+def test_the_data_facts_on_the_engine_calendar(shared_data: Path) -> None:
+    from armednet.validation.calibration import _facts
+
+    data = load_intervals(_dod(shared_data))
+    f = _facts(KG, data)
+    assert f.weeks == 18 and f.last_week == 17
+    # the truce: the two zero-count intervals, 24-27 and 29-30 November 2023
+    assert [data.first_day[i].isoformat() for i in f.truce] == ["2023-11-24", "2023-11-29"]
+    assert f.tau_daily is not None and f.tau_daily.ravel()[53:60].tolist() == [0.0] * 7
+    assert f.quiet_until == 16  # the week of 22-28 January 2024
+    assert f.strike_weeks and max(f.strike_weeks) <= 17 and f.strikes_observed
+    early = IntervalCounts(data.first_day[:3], data.last_day[:3], data.attacks[:3],
+                           data.table.iloc[:3], data.source)
+    assert len(_facts(KG, early).truce) == 0
+
+
+def test_a_small_run_records_patterns_informed_ess_and_resimulation(
+        shared_data: Path) -> None:
+    data = load_intervals(_dod(shared_data))
+    priors = [Prior("attack_base_rate", 0.02, 1.0, log=True),
+              Prior("trigger_sensitivity", 0.0, 30.0)]
+    res = calibrate(KG, data, priors=priors, particles=60, generations=2, seed=3,
+                    predictive_runs=60, forecast_weeks=4, replicates=2, resimulate=30)
+    rec = res.record
     assert res.posterior["weight"].sum() == pytest.approx(1.0)
-    assert len(res.record["predictive"]) == len(load_intervals(path))
-    assert 0.6 <= res.record["coverage"] <= 1.0
-    gens = res.generations
-    assert gens["tolerance"].iloc[1:].is_monotonic_decreasing
+    assert list(res.posterior.columns) == ["attack_base_rate", "trigger_sensitivity",
+                                           "weight"]
+    assert [p["name"] for p in rec["patterns"]] == ["intervals", "prewar", "truce",
+                                                    "strikes"]
+    for p in rec["patterns"]:
+        assert {"observed", "simulated", "description", "source", "distance"} <= set(p)
+        assert p["simulated"]["low"] <= p["simulated"]["median"] <= p["simulated"]["high"]
+    obs = {p["name"]: p["observed"] for p in rec["patterns"]}
+    assert obs == {"intervals": 160.0, "prewar": 0.7, "truce": 0.0, "strikes": 1.0}
+    assert [r["parameter"] for r in rec["informed"]] == [p.name for p in priors]
+    assert all(r["informed"] == (r["ratio"] < 0.5) for r in rec["informed"])
+    assert 0.0 <= rec["resimulation"]["share"] <= 1.0 and rec["resimulation"]["draws"] == 30
+    done = res.generations[res.generations["complete"]]
+    assert done["ess_share"].between(0.0, 1.0).all() and rec["ess_share"] > 0
+    assert len(rec["predictive"]) == len(data) and 0.0 <= rec["coverage"] <= 1.0
+    assert rec["allocation"] == "trigger-weighted"
+    assert rec["dispersion_check"]["nb_k"] > 0
+    assert len(rec["forecast"]["weekly"]) == 4
+
+
+def test_bad_settings_and_patterns(shared_data: Path) -> None:
+    data = load_intervals(_dod(shared_data))
+    prior = [Prior("attack_base_rate", 0.02, 1.0, log=True)]
+    for kwargs, message in (({"patterns": ["nonsense"]}, "unknown pattern"),
+                            ({"replicates": 0}, "replicates must be at least 1"),
+                            ({"quantile": 1.0}, "quantile must be in"),
+                            ({"pattern_weights": {"prewar": -1.0}}, "pattern weight"),
+                            ({"particles": 5}, "particles must be at least 20")):
+        with pytest.raises(InputError, match=message):
+            calibrate(KG, data, priors=prior, **kwargs)
 
 
 def test_posterior_round_trip_into_simulate_and_experiments(tmp_path: Path,
                                                             shared_data: Path) -> None:
     data = load_intervals(shared_data / "attacks-us-forces-iraq-syria" / "intervals.csv")
     res = calibrate(KG, data, priors=[Prior("attack_base_rate", 0.02, 1.0, log=True)],
-                    particles=60, generations=1, seed=1, predictive_runs=50,
-                    forecast_weeks=4)
+                    particles=40, generations=1, seed=1, predictive_runs=50,
+                    forecast_weeks=4, replicates=1, resimulate=10, patterns=["intervals"])
     post = save_calibration(res, tmp_path / "post.parquet", tmp_path / "r.duckdb")
     table = pd.read_parquet(post)
     assert list(table.columns) == ["attack_base_rate", "weight"]
@@ -139,6 +166,7 @@ def test_posterior_round_trip_into_simulate_and_experiments(tmp_path: Path,
     with open_store(tmp_path / "r.duckdb", read_only=True) as s:
         assert len(s.outcomes(eid)) == 4
         stored = s.analysis("calibration", "latest")
+    assert stored is not None
     assert stored["posterior_file"] == str(post) and "forecast" in stored
     clash = ExperimentSpec.model_validate({**spec.model_dump(mode="json"), "uncertainties": [
         {"name": "attack_base_rate", "low": 0.1, "high": 0.2}]})
@@ -150,10 +178,14 @@ def test_cli(tmp_path: Path, shared_data: Path) -> None:
     data = shared_data / "attacks-us-forces-iraq-syria" / "intervals.csv"
     out, db = tmp_path / "post.parquet", tmp_path / "r.duckdb"
     proc = run_cli("calibrate", "--data", str(data), "--db", str(db), "--out", str(out),
-                   "--particles", "60", "--generations", "1", "--param", "attack_base_rate",
-                   "--param", "trigger_sensitivity", "--forecast-weeks", "6")
+                   "--particles", "40", "--generations", "1", "--param", "attack_base_rate",
+                   "--param", "trigger_sensitivity", "--forecast-weeks", "6",
+                   "--replicates", "2")
     assert proc.returncode == 0, proc.stderr
-    assert "Posterior predictive" in proc.stdout and "Probability of a lull" in proc.stdout
+    for text in ("Posterior predictive", "Probability of a lull", "ESS share",
+                 "Which parameters the data inform", "Patterns: observed value",
+                 "Re-simulated", "prewar", "truce", "attack_base_rate"):
+        assert text in proc.stdout, text
     assert out.exists() and db.exists()
     bad = write(tmp_path, ["2023-10-17,2023-10-24,8,x"], "bad.csv")
     proc = run_cli("calibrate", "--data", str(bad), "--out", str(tmp_path / "p2.parquet"))
@@ -164,3 +196,4 @@ def test_cli(tmp_path: Path, shared_data: Path) -> None:
     proc = run_cli("calibrate", "--data", str(early), "--out", str(tmp_path / "p3.parquet"))
     assert_clean_usage_error(proc)
     assert "before the scenario's start" in proc.stderr
+

@@ -34,12 +34,20 @@ def calibrate(
     param: list[str] | None = typer.Option(
         None, "--param", help="Calibrate this parameter (repeatable; default: the attack "
         "and cease-fire parameters, see docs/calibration.md)."),
+    pattern: list[str] | None = typer.Option(
+        None, "--pattern", help="Fit this pattern (repeatable; default: intervals, prewar, "
+        "truce and strikes, those the data allow)."),
+    replicates: int = typer.Option(5, "--replicates", min=1,
+                                   help="Runs per parameter draw (distances use their mean)."),
     json_out: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """Fit the model to attack counts (ABC-SMC), check the fit, forecast.
+    """Fit the model to several patterns (ABC-SMC), check the fit, forecast.
 
-    Fits the attack and cease-fire parameters to counts over intervals, reports the
-    posterior predictive against the data and forecasts the weeks after them.
+    Fits the attack and cease-fire parameters to the counts over intervals, the pre-war
+    rate, the truce's zero counts and the strikes that did not stop the attacks; reports
+    per generation the effective sample size, per pattern the posterior predictive, which
+    parameters the data informed, the share of re-simulated particles within the final
+    tolerance, and forecasts the weeks after the data.
     """
     from armednet.errors import InputError
     from armednet.events.intervals import load_intervals
@@ -59,7 +67,8 @@ def calibrate(
     priors = default_priors(param) if param else None
     result = _run(lambda progress: run_calibration(
         kg, intervals, priors=priors, particles=particles, generations=generations,
-        seed=seed, forecast_weeks=forecast_weeks, progress=progress), quiet=json_out)
+        seed=seed, forecast_weeks=forecast_weeks, progress=progress, patterns=pattern or None,
+        replicates=replicates), quiet=json_out)
     save_calibration(result, out, db)
     if json_out:
         echo_json(result.record)
@@ -88,45 +97,80 @@ def _run(job: Any, quiet: bool) -> Any:
         return job(progress)
 
 
-def _print(record: dict[str, Any], out: Path, db: Path | None) -> None:
-    from rich.console import Console
+def _table(title: str, columns: list[str], rows: list[list[str]]) -> Any:
     from rich.table import Table
 
-    console = Console()
-    t = Table(title="Posterior (median and 90% interval) against the prior range",
-              title_justify="left")
-    for col in ("parameter", "median", "5%", "95%", "prior"):
-        t.add_column(col, justify="left" if col == "parameter" else "right")
-    for r in record["posterior_summary"]:
-        t.add_row(r["parameter"], f"{r['median']:.3g}", f"{r['low']:.3g}", f"{r['high']:.3g}",
-                  f"{r['prior_low']:g} .. {r['prior_high']:g}")
-    console.print(t)
-    t = Table(title="Posterior predictive against the observed counts (90% interval)",
-              title_justify="left")
-    for col in ("interval", "days", "observed", "median", "5%", "95%", "inside"):
-        t.add_column(col, justify="left" if col == "interval" else "right")
-    for r in record["predictive"]:
-        t.add_row(f"{r['first_day']} .. {r['last_day']}", str(r["days"]),
-                  f"{r['observed']:.0f}", f"{r['median']:.0f}", f"{r['low']:.0f}",
-                  f"{r['high']:.0f}", "yes" if r["inside"] else "NO")
-    console.print(t)
+    t = Table(title=title, title_justify="left")
+    for i, col in enumerate(columns):
+        t.add_column(col, justify="left" if i == 0 else "right")
+    for row in rows:
+        t.add_row(*row)
+    return t
+
+
+def _fmt(value: Any, spec: str = ".3g") -> str:
+    return "-" if value is None or value != value else format(value, spec)
+
+
+def _print(record: dict[str, Any], out: Path, db: Path | None) -> None:
+    from rich.console import Console
+
+    console = Console(width=None if sys.stdout.isatty() else 110)
+    console.print(_table(
+        "ABC-SMC generations (ESS: effective sample size, share of the particles)",
+        ["generation", "tolerance", "noise floor", "proposals", "acceptance", "ESS",
+         "ESS share"],
+        [[str(g["generation"]), _fmt(g["tolerance"], ".3f"), _fmt(g.get("noise_floor"),
+                                                                  ".3f"),
+          str(g["proposals"]), _fmt(g["acceptance"], ".0%"), _fmt(g["ess"], ".0f"),
+          _fmt(g["ess_share"], ".0%") + ("" if g["complete"] else " (abandoned)")]
+         for g in record["generations"]]))
+    console.print(_table(
+        "Posterior (median and 90% interval) against the prior range",
+        ["parameter", "median", "5%", "95%", "prior"],
+        [[r["parameter"], f"{r['median']:.3g}", f"{r['low']:.3g}", f"{r['high']:.3g}",
+          f"{r['prior_low']:g} .. {r['prior_high']:g}"] for r in record["posterior_summary"]]))
+    console.print(_table(
+        "Which parameters the data inform: posterior 90% width / prior 90% width (on the "
+        "prior's scale)",
+        ["parameter", "scale", "prior width", "posterior width", "ratio", "informed"],
+        [[r["parameter"], r.get("scale", ""), f"{r['prior_width']:.3g}",
+          f"{r['posterior_width']:.3g}", f"{r['ratio']:.2f}",
+          "yes" if r["informed"] else "no (prior)"] for r in record["informed"]]))
+    console.print(_table(
+        "Patterns: observed value and posterior predictive (90% interval; p: two-sided "
+        "posterior predictive p-value; P(=): share of runs equal to the observation)",
+        ["pattern", "observed", "median", "5%", "95%", "p", "P(=)", "distance"],
+        [[p["name"], f"{p['observed']:.3g}", f"{p['simulated']['median']:.3g}",
+          f"{p['simulated']['low']:.3g}", f"{p['simulated']['high']:.3g}",
+          _fmt(p.get("p_value"), ".2f"), _fmt(p.get("p_equal_observed"), ".0%"),
+          f"{p['distance_median']:.2f}"] for p in record["patterns"]]))
+    for name, why in record.get("patterns_skipped", {}).items():
+        console.print(f"Pattern {name} skipped: {why}.", highlight=False)
+    console.print(_table(
+        "Posterior predictive against the observed counts (90% interval)",
+        ["interval", "days", "observed", "median", "5%", "95%", "inside"],
+        [[f"{r['first_day']} .. {r['last_day']}", str(r["days"]), f"{r['observed']:.0f}",
+          f"{r['median']:.0f}", f"{r['low']:.0f}", f"{r['high']:.0f}",
+          "yes" if r["inside"] else "NO"] for r in record["predictive"]]))
     console.print(f"{record['coverage']:.0%} of the observed intervals lie inside the 90% "
                   "posterior predictive interval.", highlight=False)
     fc = record["forecast"]
-    t = Table(title=f"Forecast for the {fc['weeks']} weeks after {fc['after']} (made without "
-              "data from that period): attacks a week", title_justify="left")
-    for col in ("week of", "median", "5%", "95%"):
-        t.add_column(col, justify="right")
-    for r in fc["weekly"][::4]:
-        t.add_row(r["date"], f"{r['median']:.0f}", f"{r['low']:.0f}", f"{r['high']:.0f}")
-    console.print(t)
+    console.print(_table(
+        f"Forecast for the {fc['weeks']} weeks after {fc['after']} (made without data from "
+        "that period): attacks a week", ["week of", "median", "5%", "95%"],
+        [[r["date"], f"{r['median']:.0f}", f"{r['low']:.0f}", f"{r['high']:.0f}"]
+         for r in fc["weekly"][::4]]))
     length = (f"; median length {fc['lull_weeks_median']:.0f} weeks"
               if fc["lull_weeks_median"] is not None else "")
     console.print(f"Probability of a lull ({fc['lull_definition']}): {fc['p_lull']:.0%}"
                   f"{length}. Forecast total: median {fc['total_median']:.0f} attacks.",
                   highlight=False)
+    rs = record["resimulation"]
     done = [g for g in record["generations"] if g["complete"]]
-    console.print(f"{len(done) - 1} generations, {record['n_particles']} particles "
-                  f"(effective {record['ess']:.0f}), final deviance tolerance "
-                  f"{record['tolerance']:.1f}; {record['seconds']:.0f} s. "
-                  f"Posterior: {out}" + (f"; stored in {db}" if db else ""), highlight=False)
+    console.print(
+        f"Re-simulated {rs['draws']} final particles ({rs['replicates']} replicates each): "
+        f"{rs['share']:.0%} fall within the final tolerance {rs['tolerance']:.2f}.\n"
+        f"{len(done) - 1} generations, {record['n_particles']} particles (effective "
+        f"{record['ess']:.0f}, {record['ess_share']:.0%}); {record['seconds']:.0f} s. "
+        f"Posterior: {out}" + (f"; stored in {db}" if db else ""), highlight=False)
