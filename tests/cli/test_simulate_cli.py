@@ -72,6 +72,8 @@ def test_list_params_and_mechanisms() -> None:
     (["--runs", "0"], "--runs"),
     (["--weeks", "-5"], "--weeks"),
     (["--out", "x.csv"], ".parquet"),
+    (["--uncertainty", "posterior"], "--posterior"),
+    (["--uncertainty", "vague"], "none, prior or posterior"),
 ])
 def test_usage_errors(args: list[str], hint: str) -> None:
     proc = run_cli("simulate", "--runs", "2", "--weeks", "3", *args)
@@ -105,3 +107,34 @@ def test_weekly_out_streams_only_the_recorded_variables(tmp_path: Path) -> None:
                    str(tmp_path / "x.parquet"))
     assert_clean_usage_error(proc)
     assert "did you mean attacks" in proc.stderr
+
+
+def test_uncertainty_is_said_and_prior_widens_the_interval() -> None:
+    widths = {}
+    for kind in ("none", "prior"):
+        proc = run_cli("simulate", "--runs", "200", "--weeks", "30", "--seed", "1",
+                       "--uncertainty", kind, "--json")
+        assert proc.returncode == 0, proc.stderr
+        data = json.loads(proc.stdout)
+        assert data["metadata"]["uncertainty"] == kind
+        row = next(r for r in data["outcomes"] if r["outcome"] == "attacks")
+        widths[kind] = row["high"] - row["low"]
+    assert widths["prior"] > widths["none"]
+    table = run_cli("simulate", "--runs", "20", "--weeks", "10", "--uncertainty", "prior")
+    assert "parameter ranges" in " ".join(table.stdout.split())
+
+
+def test_a_lever_with_nothing_to_act_on_is_said(tmp_path: Path) -> None:
+    scenario = tmp_path / "tiny.yaml"
+    scenario.write_text(
+        "scenario: {id: tiny, name: Tiny, description: x, start: 2023-10-02}\n"
+        "sources: [{id: s, author: A, title: T}]\n"
+        "nodes:\n"
+        "  - {id: g, type: armed_group, name: G, sources: [s], group: {orientation: 0.8, "
+        "founding_year: 2000, ideology: religious, size: {value: 1000, low: 500, high: 2000}, "
+        "legitimacy: 0.3, campaign: {member: true, sources: [s]}}}\n")
+    proc = run_cli("simulate", str(scenario), "--runs", "5", "--weeks", "5",
+                   "--policy", "diplomacy")
+    assert proc.returncode == 0, proc.stderr
+    assert "warning: diplomacy lever" in proc.stderr
+    assert "Traceback" not in proc.stderr

@@ -20,8 +20,9 @@ from armednet.sim.engine import simulate
 from tests.factories import write_yaml
 from tests.sim.scenarios import medium_document, write_medium
 
-NEW = ("escalation", "patron_fear", "provocation", "collapse", "merger", "demobilisation")
-"""The mechanisms added with the escalation and endings modules."""
+NEW = ("escalation", "patron_fear", "provocation", "collapse", "merger", "demobilisation",
+       "sovereignty", "derisking")
+"""The mechanisms added since commit 5988684."""
 
 # Totals over 300 runs x 60 weeks (seed 3) on the medium scenario, computed with the engine
 # of commit 5988684, before these mechanisms existed: attacks, cease-fire spells, foreign
@@ -165,3 +166,57 @@ def test_merger_passes_fighters_to_the_ally(tmp_path: Path) -> None:
             - ref.weekly["military"].sel(group="dom-1").values[merged, 0])
     small = ref.weekly["military"].sel(group="dom-3").values[merged, 0]
     assert (gain >= small * (1 - 1e-5)).all()
+
+
+def test_derisking_lets_sanctions_reach_informal_money(medium: KnowledgeGraph) -> None:
+    kw: dict[str, Any] = {"runs": 100, "weeks": 52, "seed": 8}
+    cut = {}
+    for share in (0.0, 0.5):
+        sanc = simulate(medium, "sanctions", params={"derisking_share": share}, **kw).summary
+        sq = simulate(medium, "status-quo", params={"derisking_share": share}, **kw).summary
+        cut[share] = 1 - sanc["revenue_total"].mean() / sq["revenue_total"].mean()
+    assert cut[0.5] > cut[0.0] + 0.01  # stated: at least a point more of revenue cut
+    off_ = simulate(medium, "sanctions", mechanisms=off("derisking"), **kw).summary
+    zero = simulate(medium, "sanctions", params={"derisking_share": 0.0}, **kw).summary
+    pd.testing.assert_series_equal(off_["revenue_total"], zero["revenue_total"])
+
+
+def test_strikes_on_host_soil_turn_the_host_against_the_foreign_force(tmp_path: Path) -> None:
+    doc = medium_document()
+    doc["scenario"]["country"] = "IQ"  # groups without a country are based in the host
+    kg = KnowledgeGraph.load(str(write_yaml(tmp_path / "host.yaml", doc)))
+    kw: dict[str, Any] = {"runs": 100, "weeks": 104, "seed": 6,
+                          "params": {"pressure_gain": 0.3, "presence_response": 0.1}}
+    on = simulate(kg, "strikes", **kw).summary
+    assert on["presence_final"].mean() < 0.95  # stated: presence negotiated down by 5%+
+    no = simulate(kg, "strikes", mechanisms=off("sovereignty"), **kw).summary
+    assert (no["presence_final"] == 1).all() and (no["host_pressure_final"] == 0).all()
+    assert on["attacks"].mean() < no["attacks"].mean()  # a smaller presence draws fewer
+    calm = simulate(kg, "status-quo", **kw).summary  # one round of strikes, in Feb 2024
+    assert calm["presence_final"].mean() > on["presence_final"].mean()
+
+
+def test_a_lever_with_nothing_to_act_on_warns(tmp_path: Path) -> None:
+    from armednet.sim.policy import LeverWarning
+
+    doc = medium_document()
+    del doc["series"]  # no regional trigger
+    kg = KnowledgeGraph.load(str(write_yaml(tmp_path / "calm.yaml", doc)))
+    with pytest.warns(LeverWarning, match="diplomacy lever"):
+        res = simulate(kg, "diplomacy", runs=2, weeks=4)
+    assert any("diplomacy" in w for w in res.metadata["warnings"])
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", LeverWarning)
+        simulate(kg, "strikes", runs=2, weeks=4)  # strikes have targets: no warning
+
+
+def test_prior_draws_stay_in_range_and_depend_on_the_run_only() -> None:
+    from armednet.sim.params import PARAMETERS, draw_prior
+
+    a = draw_prior(np.arange(200), seed=3)
+    b = draw_prior(np.arange(100, 200), seed=3)
+    for name, p in PARAMETERS.items():
+        assert ((a[name] >= p.low) & (a[name] <= p.high)).all(), name
+        np.testing.assert_array_equal(a[name][100:], b[name])

@@ -82,7 +82,12 @@ def simulate(
                                          "(repeatable)."),
     posterior: Path | None = typer.Option(
         None, "--posterior", help="Parameter sets (e.g. from `armednet calibrate`), one "
-        "drawn per run by weight."),
+        "drawn per run by weight (implies --uncertainty posterior)."),
+    uncertainty: str | None = typer.Option(
+        None, "--uncertainty", metavar="none|prior|posterior",
+        help="What the intervals cover: random draws at fixed parameters (none, the "
+        "default), also each parameter drawn from its documented range (prior), or "
+        "parameter sets from --posterior (posterior)."),
     out: Path | None = typer.Option(None, "--out", "-o",
                                     help="Write per-run summaries to this Parquet file."),
     weekly_out: Path | None = typer.Option(
@@ -102,7 +107,6 @@ def simulate(
         _print_lists(list_params, list_mechanisms)
         return
     from armednet.errors import InputError
-    from armednet.sim.engine import prepare
     from armednet.sim.output import summary_table
 
     for label, path in (("--out", out), ("--weekly-out", weekly_out)):
@@ -113,20 +117,14 @@ def simulate(
     if record and weekly_out is None:
         raise InputError("--record needs --weekly-out (the file the weekly series go to)")
     params: dict[str, Any] = _parse_params(param)
-    if posterior is not None:
-        import numpy as np
-
-        from armednet.sim.params import draw_parameter_sets, load_parameter_sets
-
-        drawn = draw_parameter_sets(load_parameter_sets(posterior), np.arange(runs), seed)
-        clash = sorted(set(drawn) & set(params))
-        if clash:
-            raise InputError(f"--param and --posterior both set: {', '.join(clash)}")
-        params.update(drawn)
-    ens = prepare(scenario, policy=policy, runs=runs, weeks=weeks, seed=seed,
-                  params=params, mechanisms={name: False for name in off or []},
-                  record=(list(record) if record else "weekly") if weekly_out is not None
-                  else "summary")
+    kind = _uncertainty(uncertainty, posterior)
+    drawn = _draw(kind, posterior, runs, seed, fixed=set(params))
+    params.update(drawn)
+    ens = _prepare_quietly(scenario, policy=policy, runs=runs, weeks=weeks, seed=seed,
+                           params=params, mechanisms={name: False for name in off or []},
+                           record=(list(record) if record else "weekly")
+                           if weekly_out is not None else "summary")
+    ens.metadata["uncertainty"] = kind
     if posterior is not None:
         ens.metadata["posterior"] = str(posterior)
     summary = _run(ens, out, weekly_out, quiet=json_out)
@@ -141,6 +139,58 @@ def simulate(
     for path in (out, weekly_out):
         if path is not None:
             print(f"written: {path}")
+
+
+def _uncertainty(kind: str | None, posterior: Path | None) -> str:
+    from armednet.errors import InputError
+
+    kind = kind or ("posterior" if posterior is not None else "none")
+    if kind not in ("none", "prior", "posterior"):
+        raise InputError(f"--uncertainty {kind}: expected none, prior or posterior")
+    if kind == "posterior" and posterior is None:
+        raise InputError("--uncertainty posterior needs --posterior FILE (from `armednet "
+                         "calibrate`)")
+    if kind != "posterior" and posterior is not None:
+        raise InputError(f"--posterior contradicts --uncertainty {kind}")
+    return kind
+
+
+def _draw(kind: str, posterior: Path | None, runs: int, seed: int,
+          fixed: set[str]) -> dict[str, Any]:
+    """Parameter values per run for the kind of uncertainty (none: no draws); parameters
+    fixed with --param keep their value under the prior, and clash with a posterior."""
+    import numpy as np
+
+    from armednet.errors import InputError
+    from armednet.sim.params import draw_parameter_sets, draw_prior, load_parameter_sets
+
+    if kind == "prior":
+        return {k: v for k, v in draw_prior(np.arange(runs), seed).items() if k not in fixed}
+    if kind == "posterior" and posterior is not None:
+        drawn = draw_parameter_sets(load_parameter_sets(posterior), np.arange(runs), seed)
+        clash = sorted(set(drawn) & fixed)
+        if clash:
+            raise InputError(f"--param and --posterior both set: {', '.join(clash)}")
+        return drawn
+    return {}
+
+
+def _prepare_quietly(scenario: Any, **kwargs: Any) -> Any:
+    """``prepare``, with levers that have nothing to act on said on stderr, once."""
+    import warnings
+
+    from armednet.sim.engine import prepare
+    from armednet.sim.policy import LeverWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", LeverWarning)
+        ens = prepare(scenario, **kwargs)
+    for w in caught:
+        if issubclass(w.category, LeverWarning):
+            print(f"warning: {w.message}", file=sys.stderr)
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return ens
 
 
 def _run(ens: Any, out: Path | None, weekly_out: Path | None, quiet: bool) -> Any:
@@ -182,9 +232,12 @@ def _print_table(meta: dict[str, Any], table: Any) -> None:
 
     rows = [o for o in MAIN_OUTCOMES if o in table.index]
     rows += [o for o in table.index if o.startswith("power_")]
+    from armednet.sim.params import UNCERTAINTY
+
+    covers = UNCERTAINTY[meta.get("uncertainty", "none")]
     t = Table(title=f"{meta['scenario']} under {meta['policy']}: {meta['runs']} runs x "
-              f"{meta['weeks']} weeks, seed {meta['seed']} (median and 90% interval)",
-              title_justify="left")
+              f"{meta['weeks']} weeks, seed {meta['seed']} (median and 90% interval over "
+              f"{covers})", title_justify="left")
     for col, just in (("outcome", "left"), ("median", "right"), ("5%", "right"),
                       ("95%", "right"), ("runs", "right")):
         t.add_column(col, justify=just)  # type: ignore[arg-type]

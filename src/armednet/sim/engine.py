@@ -15,6 +15,7 @@ import difflib
 import functools
 import itertools
 import math
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,7 +42,7 @@ from armednet.sim.mechanisms.accountability import capture_index
 from armednet.sim.mechanisms.ceasefire import political_influence
 from armednet.sim.mechanisms.revenue import channel_tables
 from armednet.sim.params import resolve_params
-from armednet.sim.policy import Policy, resolve_policy
+from armednet.sim.policy import LeverWarning, Policy, resolve_policy
 from armednet.sim.rng import (
     run_keys,
     uniform_pairs_at,
@@ -643,6 +644,8 @@ def prepare(
     p_all = resolve_params(params, runs)
     inputs = build_inputs(kg, weeks)
     sch = schedule_policy(inputs, pol)
+    for message in sch.warnings:
+        warnings.warn(message, LeverWarning, stacklevel=3)
     from armednet import __version__
 
     meta = {
@@ -653,6 +656,7 @@ def prepare(
         "mechanisms": sorted(on), "params": _describe_params(p_all),
         "streams": "run index" if streams is None else "given",
         "package_version": __version__, "notes": list(inputs.notes),
+        "warnings": list(sch.warnings),
     }
     return Ensemble(inputs=inputs, schedule=sch, params=p_all, on=on, seed=int(seed),
                     runs=int(runs), run_offset=int(run_offset), record=recorded,

@@ -141,6 +141,8 @@ class PolicySchedule:
     presence: np.ndarray  # (T,) foreign presence, 0..1
     sanction_onsets: list[tuple[int, int, int, float]] = field(default_factory=list)
     """(first week, end week, channel, intensity) of each sanction pressure."""
+    warnings: list[str] = field(default_factory=list)
+    """Levers that have nothing to act on in the scenario (see ``LeverWarning``)."""
 
 
 def close_match_error(name: str, pool: list[str], what: str) -> InputError:

@@ -28,8 +28,8 @@ from armednet.sim.mechanisms._base import Parameter
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["PARAMETERS", "Parameter", "defaults", "draw_parameter_sets",
-           "load_parameter_sets", "resolve_params"]
+__all__ = ["PARAMETERS", "UNCERTAINTY", "Parameter", "defaults", "draw_parameter_sets",
+           "draw_prior", "load_parameter_sets", "resolve_params"]
 
 
 def _collect() -> dict[str, Parameter]:
@@ -169,3 +169,42 @@ def draw_parameter_sets(table: pd.DataFrame, run_index: np.ndarray,
 
 PARAMETER_STREAM = 97
 """Random stream that assigns parameter sets to runs (distinct from the model's streams)."""
+PRIOR_STREAM = 98
+"""Random stream of parameter draws from the documented ranges (:func:`draw_prior`)."""
+
+UNCERTAINTY = {
+    "none": "random draws at fixed parameters",
+    "prior": "parameter ranges (docs/model.md) and random draws",
+    "posterior": "calibrated posterior parameter sets and random draws",
+}
+"""What an interval covers, by kind of uncertainty (every table and figure says which)."""
+
+
+def draw_prior(run_index: np.ndarray, seed: int,
+               names: list[str] | None = None) -> dict[str, np.ndarray]:
+    """Draw each parameter per run from its documented range: uniform on ``[low, high]``,
+    log-uniform where the range spans ten times or more (``low > 0``).
+
+    The values of run ``k`` depend only on ``seed`` and ``k`` (counter-based draws).
+
+    Examples
+    --------
+    >>> d = draw_prior(np.arange(4), seed=1, names=["rent_rate"])
+    >>> bool(((d["rent_rate"] >= 0.002) & (d["rent_rate"] <= 0.3)).all())
+    True
+    """
+    from armednet.sim.rng import run_keys, uniforms
+
+    chosen = list(PARAMETERS) if names is None else names
+    u = uniforms(run_keys(seed, np.asarray(run_index)), week=-1, stream=PRIOR_STREAM,
+                 n=len(PARAMETERS))
+    out = {}
+    for j, name in enumerate(PARAMETERS):
+        if name not in chosen:
+            continue
+        p = PARAMETERS[name]
+        if p.low > 0 and p.high / p.low >= 10:
+            out[name] = np.exp(np.log(p.low) + u[:, j] * (np.log(p.high) - np.log(p.low)))
+        else:
+            out[name] = p.low + u[:, j] * (p.high - p.low)
+    return out

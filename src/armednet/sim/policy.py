@@ -53,6 +53,7 @@ __all__ = [
     "Drawdown",
     "Lever",
     "LeverControl",
+    "LeverWarning",
     "Policy",
     "Sanctions",
     "Strikes",
@@ -67,6 +68,10 @@ INSTITUTION_SELECTORS = ("all", "held")
 """Selectors for institution lists (``held``: institutions the group already holds)."""
 BUSINESS_SELECTORS = ("all",)
 """``all``: every sanctionable business or bank that funds a group."""
+
+
+class LeverWarning(UserWarning):
+    """A lever has nothing to act on in the scenario (it would silently change nothing)."""
 
 
 @dataclass(frozen=True)
@@ -135,6 +140,9 @@ class Strikes(_Lever):
         from armednet.sim.init import group_mask
 
         mask, attackers = group_mask(inputs, self.targets, "strikes", allow_attackers=True)
+        if not (mask.any() or (attackers and inputs.exposure.any())):
+            sch.warnings.append("strikes lever: no group to strike (the targets name no group "
+                                "of the theatre, and no group of the campaign attacks)")
         target = self.intensity * (np.ones(inputs.G) if attackers else mask.astype(float))
         if self.rule == "fixed":
             sch.strike_fixed[a:b] += target
@@ -164,6 +172,8 @@ class Decapitation(_Lever):
         gnames = [t for t in self.targets if t not in inputs.leader_ids]
         mask, _ = group_mask(inputs, gnames, "decapitation")
         lead = mask[inputs.leader_group] | np.isin(ids, self.targets)
+        if not lead.any():
+            sch.warnings.append("decapitation lever: no leader of the targets in the scenario")
         sch.decap[a:b] += self.intensity * lead
 
 
@@ -196,6 +206,9 @@ class Sanctions(_Lever):
                 raise close_match_error(t, inputs.business_ids + inputs.person_ids,
                                         "business, bank or person in the sanctions lever:")
         chans &= inputs.chan_sanctionable
+        if not chans.any():
+            sch.warnings.append("sanctions lever: no sanctionable channel (business, bank or "
+                                "person) funds the targets")
         sch.sanction_onsets.extend((a, b, int(ch), self.intensity)
                                    for ch in np.flatnonzero(chans))
 
@@ -227,7 +240,11 @@ class Cooption(_Lever):
             else:
                 raise close_match_error(name, inputs.inst_ids,
                                         "institution in the co-option lever:")
-        sch.coopt[a:b] += self.intensity * (gmask[:, None] & kmask)
+        pairs = gmask[:, None] & kmask
+        if not pairs.any():
+            sch.warnings.append("co-option lever: no group of the targets can be co-opted into "
+                                "the institutions named (none held, or none in the scenario)")
+        sch.coopt[a:b] += self.intensity * pairs
 
 
 class Accountability(_Lever):
@@ -254,6 +271,9 @@ class Accountability(_Lever):
             else:
                 raise close_match_error(name, inputs.inst_ids,
                                         "institution in the accountability lever:")
+        if not kmask.any():
+            sch.warnings.append("accountability lever: the scenario has no institution to "
+                                "reform")
         sch.reform_pace[a:b] += self.pace * self.intensity * kmask
         sch.reform_target[a:b] = np.maximum(sch.reform_target[a:b], self.target * kmask)
 
@@ -268,6 +288,9 @@ class CivilSociety(_Lever):
         "Civil society", 0.5, 2.0, "support to protest movements")
 
     def schedule(self, inputs: ModelInputs, sch: PolicySchedule, a: int, b: int) -> None:
+        if inputs.K == 0:
+            sch.warnings.append("civil-society lever: the scenario has no institution whose "
+                                "accountability protests could raise")
         sch.civil_society[a:b] += self.intensity
 
 
@@ -281,6 +304,9 @@ class Diplomacy(_Lever):
         "Diplomacy", 0.8, 1.0, "share of the regional trigger calmed")
 
     def schedule(self, inputs: ModelInputs, sch: PolicySchedule, a: int, b: int) -> None:
+        if not inputs.tau[a:b].any():
+            sch.warnings.append("diplomacy lever: the scenario's regional trigger is zero "
+                                "(or absent) while the lever acts, so it changes nothing")
         sch.diplomacy[a:b] = np.minimum(1.0, sch.diplomacy[a:b] + self.intensity)
 
 
@@ -294,6 +320,9 @@ class Drawdown(_Lever):
         "Drawdown", 0.5, 1.0, "share of foreign forces withdrawn by the end")
 
     def schedule(self, inputs: ModelInputs, sch: PolicySchedule, a: int, b: int) -> None:
+        if not inputs.exposure.any():
+            sch.warnings.append("drawdown lever: no group of the campaign attacks the "
+                                "foreign force, so its presence changes nothing")
         x = min(self.intensity, 1.0)
         n = max(b - a, 1)
         ramp = 1.0 - x * np.arange(1, n + 1) / n

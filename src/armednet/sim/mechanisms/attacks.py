@@ -3,13 +3,14 @@
 Equations (weekly; Poisson counts drawn from counter-based uniforms)::
 
     trig_g   = 1 + theta tau(t) (o_g + (1 - o_g) delta)             (mechanism ``trigger``)
-    lam_g    = beta (M_g / M_ref)^alpha H_g trig_g presence(t) e_g   (active slots only)
+    lam_g    = beta (M_g / M_ref)^alpha H_g trig_g presence(t) pi e_g  (active slots only)
     n_disc   ~ Poisson(lam_g C_g (1 - S_g))
     n_undisc ~ Poisson(lam_g (1 - C_g) (1 - S_g (1 - eta)))
     casualties ~ Poisson(kappa_c sum_g (n_disc + n_undisc))
     harm       ~ Poisson(kappa_h sum_g (n_disc + m_h n_undisc))
 
-``e_g`` is 1 for groups in the campaign against the foreign force and based in its theatre
+``pi`` is the presence the host negotiates (``sovereignty``; 1 without it). ``e_g`` is 1
+for groups in the campaign against the foreign force and based in its theatre
 (``scenario.theatre`` and ``group.campaign`` in the knowledge graph), else 0.
 Casualties and civilian harm are drawn for all groups together (a sum of independent Poisson
 counts is Poisson with the summed rate). Under a declared cease-fire (S = 1) only the
@@ -73,6 +74,9 @@ def step_attacks(s: State, ctx: Context) -> None:
     lam = (p["attack_base_rate"] * (s.M[:, a] / p["capability_ref"])
            ** p["capability_elasticity"] * s.H[:, a] * trig * s.active[:, a]
            * (ctx.policy.presence[ctx.t] * ctx.inputs.exposure[a]))
+    negotiated = s.extra.get("presence")  # the host's pressure (``sovereignty``)
+    if negotiated is not None and (negotiated < 1.0).any():
+        lam = lam * negotiated[:, None]
     C = s.C[:, a]
     lam_d = np.where(S, 0.0, lam * C)
     lam_u = lam * (1.0 - C) * np.where(S, p["defiance"], 1.0)
