@@ -45,7 +45,8 @@ _TAIL = st.lists(st.text(alphabet=st.sampled_from('ab,;"\n\r1 \x00é'), max_size
 _REASONS = {"missing event id", "missing date", "bad date", "date out of range",
             "bad end date", "incomplete coordinates", "unparseable coordinates",
             "coordinates out of range", "bad count", "missing event count", "event id too long",
-            "duplicate event id", "malformed CSV record", "not a JSON object"}
+            "duplicate event id", "malformed CSV record", "not a JSON object",
+            "outside the codebook", "year contradicts the date"}
 
 _SETTINGS = settings(max_examples=int(os.environ.get("ARMEDNET_EVENTS_EXAMPLES", "25")),
                      deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -36,7 +36,9 @@ def import_(
     """Import event files; print rows read = loaded + rejected for each.
 
     Every file is checked before the store is touched; each file is imported in one
-    transaction; re-importing a file adds nothing.
+    transaction; re-importing a file adds nothing. Codes outside the ACLED and UCDP codebooks
+    reject their record; values the codebook rules out but the source carries are loaded and
+    counted as flagged.
     """
     from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -46,7 +48,8 @@ def import_(
     err_console = Console(stderr=True)
     results: list[ImportResult] = []
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                  console=err_console, transient=True, disable=json_out) as progress:
+                  console=err_console, transient=True,
+                  disable=json_out or not err_console.is_terminal) as progress:
         task = progress.add_task("checking files", total=len(files))
 
         def on_start(path: Path, det: Detected) -> None:
@@ -64,8 +67,10 @@ def import_(
         read = sum(r.rows_read for r in results if not r.already_imported)
         loaded = sum(r.rows_loaded for r in results if not r.already_imported)
         rejected = sum(r.rows_rejected for r in results if not r.already_imported)
-        print(f"total: read {read:,} = loaded {loaded:,} + rejected {rejected:,} "
-              f"({len(results)} files) into {db}")
+        flagged = sum(r.rows_flagged for r in results if not r.already_imported)
+        print(f"total: read {read:,} = loaded {loaded:,} + rejected {rejected:,}"
+              + (f"; flagged {flagged:,}" if flagged else "")
+              + f" ({len(results)} files) into {db}")
 
 
 @app.command("match")
@@ -246,8 +251,10 @@ def rejects_cmd(
 
     console = Console()
     for item in log:
+        flagged = int(item["rows_flagged"] or 0)
         console.print(f"{item['path']} ({item['format']}): read {item['rows_read']:,} = "
-                      f"loaded {item['rows_loaded']:,} + rejected {item['rows_rejected']:,}",
+                      f"loaded {item['rows_loaded']:,} + rejected {item['rows_rejected']:,}"
+                      + (f"; flagged {flagged:,}" if flagged else ""),
                       markup=False, highlight=False, soft_wrap=True)
     table = Table(title=f"{int(total[0]) if total else 0:,} rejected records "
                   f"(showing {len(rows)})", title_justify="left")

@@ -3,18 +3,25 @@
 Internal to :mod:`armednet.events.store`. Each builder returns the select list of one
 normalisation query over a relation ``s`` holding the raw columns (lower-case names) and
 ``_row`` (the record's 1-based position), plus the raw text of the fields the validation
-checks (``_date_raw``, ``_lat_raw``, ``_lon_raw``, ``_c1`` .. ``_c3``).
+checks (``_date_raw``, ``_lat_raw``, ``_lon_raw``, ``_year_raw``, ``_c1`` .. ``_c7``) and
+``_codebook``, the first coded value outside its codebook (NULL when every code is known).
 
-The code tables follow the ACLED codebook (``inter`` 1-8, ``time_precision`` 1-3) and the
-UCDP GED codebook 23.1 (``type_of_violence`` 1-3, ``date_prec`` 1-5, ``-1`` for unknown
-counts); see :mod:`armednet.events.formats` for the references.
+The code tables follow the ACLED codebook (``inter`` 0-8 or their labels, ``interaction``
+two such digits, ``time_precision`` 1-3, ``geo_precision`` 1-3, ``year`` the year of
+``event_date``) and the UCDP GED codebook 23.1 (``type_of_violence`` 1-3, ``where_prec``
+1-7, ``date_prec`` 1-5, ``event_clarity`` 1-2, ``year`` the year of ``date_start``, ``-1``
+for unknown counts); see :mod:`armednet.events.formats` for the references. A record with a
+value outside them is rejected (:data:`CODEBOOK_REASON`); what UCDP's own releases carry
+although the codebook rules it out (a ``best`` estimate below ``low`` or above ``high``) is
+loaded and named in the ``flags`` column instead.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-__all__ = ["EVENT_COLUMNS", "build_select", "reason_expr"]
+__all__ = ["CODEBOOK_REASON", "EVENT_COLUMNS", "FLAGS", "YEAR_REASON", "build_select",
+           "reason_expr"]
 
 EVENT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("event_id", "VARCHAR NOT NULL"),
@@ -50,8 +57,22 @@ EVENT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("source_file", "VARCHAR NOT NULL"),
     ("source_row", "BIGINT NOT NULL"),
     ("import_hash", "VARCHAR NOT NULL"),
+    ("flags", "VARCHAR"),
 )
-"""Columns of the ``events`` table, with their DuckDB types."""
+"""Columns of the ``events`` table, with their DuckDB types (``flags`` came last, so that
+stores made before it gain it by ``ALTER TABLE``)."""
+
+CODEBOOK_REASON = "outside the codebook"
+"""Reject reason (the part before ``:``) of a coded value the codebook does not know."""
+
+YEAR_REASON = "year contradicts the date"
+"""Reject reason of a ``year`` cell that is not the year of the event's (first) date."""
+
+FLAGS = {"best below low": "UCDP GED: the best estimate of deaths is below the low one",
+         "best above high": "UCDP GED: the best estimate of deaths is above the high one"}
+"""Flags a loaded event may carry (``;``-separated in ``events.flags``): values the codebook
+rules out but the source's own releases contain (GED 23.1 and its special releases hold
+some), so that they are kept, and marked, rather than rejected."""
 
 ACLED_INTER = {"1": "State forces", "2": "Rebel group", "3": "Political militia",
                "4": "Identity militia", "5": "Rioters", "6": "Protesters", "7": "Civilians",
@@ -114,8 +135,68 @@ class Col:
         return f"nullif(trim(s.{ident(name)}), '')"
 
 
+def _code(expr: str) -> str:
+    """A numeric code in its plain spelling (``3.0`` -> ``3``), other text unchanged."""
+    return f"coalesce(CAST({_int(expr)} AS VARCHAR), {expr})"
+
+
 def _inter(expr: str) -> str:
-    return f"nullif({_case(expr, ACLED_INTER, expr)}, '0')"
+    code = _code(expr)
+    return f"nullif({_case(code, ACLED_INTER, code)}, '0')"
+
+
+Check = tuple[str, str, str, str]
+"""One codebook check: the field's name, its raw text, the SQL condition that holds for a
+known code, and what the codebook allows (for the message)."""
+
+
+def _outside(checks: list[Check]) -> str:
+    """The reject reason of the first check that fails (NULL when all pass or are empty)."""
+    whens = " ".join(
+        f"WHEN {raw} IS NOT NULL AND NOT coalesce({ok}, false) THEN "
+        f"{lit(f'{CODEBOOK_REASON}: {name} = ')} || left({raw}, 40) || {lit(f' ({said})')}"
+        for name, raw, ok, said in checks)
+    return f"(CASE {whens} END)"
+
+
+def _in_range(name: str, raw: str, low: int, high: int, said: str) -> Check:
+    return (name, raw, f"{_int(raw)} BETWEEN {low} AND {high}", f"{said} {low}-{high}")
+
+
+def _acled_codes(col: Col) -> str:
+    labels = "(" + "|".join(ACLED_INTER.values()) + ")"  # RE2: no metacharacters in them
+    checks: list[Check] = []
+    for name in ("inter1", "inter2"):
+        x = col(name)
+        checks.append((name, x, f"({_int(x)} BETWEEN 0 AND 8 OR regexp_full_match({x}, "
+                       f"{lit(labels)}, 'i'))", "ACLED's actor types are 0-8 or their labels"))
+    x = col("interaction")
+    pair = labels + "(-" + labels + "| only)"
+    checks.append(("interaction", x,
+                   f"(CASE WHEN {_int(x)} IS NOT NULL THEN regexp_full_match({_code(x)}, "
+                   f"'[1-8][0-8]?') ELSE regexp_full_match({x}, {lit(pair)}, 'i') END)",
+                   "ACLED's interaction is two actor types, 10-88, or their labels"))
+    checks.append(_in_range("time_precision", col("time_precision"), 1, 3,
+                            "ACLED's time precision is"))
+    checks.append(_in_range("geo_precision", col("geo_precision"), 1, 3,
+                            "ACLED's geo precision is"))
+    return _outside(checks)
+
+
+def _ged_codes(col: Col) -> str:
+    return _outside([
+        _in_range("type_of_violence", col("type_of_violence"), 1, 3,
+                  "UCDP's types of violence are"),
+        _in_range("where_prec", col("where_prec"), 1, 7, "UCDP's location precision is"),
+        _in_range("date_prec", col("date_prec"), 1, 5, "UCDP's date precision is"),
+        _in_range("event_clarity", col("event_clarity"), 1, 2, "UCDP's event clarity is"),
+    ])
+
+
+def _ged_flags(col: Col) -> str:
+    low, best, high = (_ged_count(col(c)) for c in ("low", "best", "high"))
+    return (f"nullif(concat_ws('; ', CASE WHEN {best} < {low} THEN 'best below low' END, "
+            f"CASE WHEN {best} > {high} THEN 'best above high' END), '')")
 
 
 def _interaction(expr: str) -> str:
@@ -158,9 +239,12 @@ def _acled(col: Col) -> dict[str, str]:
         "event_count": "CAST(1 AS BIGINT)",
         "notes": col("notes"),
         "source": col("source"),
+        "flags": "CAST(NULL AS VARCHAR)",
         "_date_raw": col("event_date"),
         "_lat_raw": col("latitude"),
         "_lon_raw": col("longitude"),
+        "_year_raw": col("year"),
+        "_codebook": _acled_codes(col),
         **_counts(col("fatalities")),
     }
 
@@ -200,18 +284,21 @@ def _acled_weekly(col: Col) -> dict[str, str]:
         "event_count": _int(col("events")),
         "notes": "CAST(NULL AS VARCHAR)",
         "source": "CAST(NULL AS VARCHAR)",
+        "flags": "CAST(NULL AS VARCHAR)",
         "_date_raw": col("week"),
         "_lat_raw": col("centroid_latitude"),
         "_lon_raw": col("centroid_longitude"),
+        "_year_raw": "CAST(NULL AS VARCHAR)",
+        "_codebook": "CAST(NULL AS VARCHAR)",
         **_counts(col("fatalities"), col("events")),
     }
 
 
-_N_COUNTS = 3
+_N_COUNTS = 7
 
 
 def _counts(*exprs: str) -> dict[str, str]:
-    """Raw text of the count fields the validation checks, as ``_c1`` .. ``_c3``."""
+    """Raw text of the count fields the validation checks, as ``_c1`` .. ``_c7``."""
     padded = [*exprs, *["CAST(NULL AS VARCHAR)"] * (_N_COUNTS - len(exprs))]
     return {f"_c{i}": e for i, e in enumerate(padded, start=1)}
 
@@ -271,10 +358,14 @@ def _ged(col: Col) -> dict[str, str]:
         "event_count": "CAST(1 AS BIGINT)",
         "notes": col("source_headline"),
         "source": col("source_office"),
+        "flags": _ged_flags(col),
         "_date_raw": col("date_start"),
         "_lat_raw": col("latitude"),
         "_lon_raw": col("longitude"),
-        **_counts(col("best"), col("low"), col("high")),
+        "_year_raw": col("year"),
+        "_codebook": _ged_codes(col),
+        **_counts(*(col(c) for c in ("best", "low", "high", "deaths_a", "deaths_b",
+                                     "deaths_civilians", "deaths_unknown"))),
     }
 
 
@@ -315,4 +406,7 @@ def reason_expr(dataset: str) -> str:
   WHEN coalesce({neg_count}, false) THEN 'bad count: negative'
   WHEN event_count IS NULL THEN 'missing event count'
   WHEN length(event_id) > 200 THEN 'event id too long'
+  WHEN _codebook IS NOT NULL THEN _codebook
+  WHEN _year_raw IS NOT NULL AND coalesce({_int("_year_raw")} <> year(event_date), true)
+    THEN {lit(YEAR_REASON + ": ")} || left(_year_raw, 20) || ', date ' || event_date
 END)"""

@@ -39,15 +39,97 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
+import stat
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from armednet.errors import InputError
 
-__all__ = ["FORMATS", "Detected", "Format", "detect_format", "format_names",
+__all__ = ["FORMATS", "MAX_CSV_BYTES", "MAX_JSON_BYTES", "MAX_LINE_CHARS", "Detected",
+           "Format", "bounded_lines", "check_event_file", "detect_format", "format_names",
            "load_json_records"]
+
+MAX_CSV_BYTES = 8 * 2**30
+"""Largest CSV event file read (8 GiB: ACLED's whole world export is about 3 GB)."""
+
+MAX_JSON_BYTES = 256 * 2**20
+"""Largest JSON event file read (256 MiB); JSON is parsed whole, in memory."""
+
+MAX_LINE_CHARS = 8 * 2**20
+"""Longest line of a CSV event file (8 Mi characters; DuckDB's reader has the same bound)."""
+
+_KINDS = ((stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+          (stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket"))
+
+
+def check_event_file(path: str | Path, json: bool | None = None) -> int:
+    """Check that ``path`` is a regular file of a size an import can read; its size.
+
+    Devices (``/dev/zero``), named pipes and sockets are refused before they are opened
+    (opening a pipe would wait for a writer, reading a device would never end).
+
+    Parameters
+    ----------
+    path : str or Path
+        The file.
+    json : bool, optional
+        True for a JSON file (bounded by :data:`MAX_JSON_BYTES`), False for CSV
+        (:data:`MAX_CSV_BYTES`); None checks only the larger bound.
+
+    Returns
+    -------
+    int
+        The file's size in bytes.
+
+    Raises
+    ------
+    InputError
+        If the file is missing, not a regular file, or too large.
+    """
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise InputError(f"{path}: is a directory, expected an event file")
+    if not stat.S_ISREG(st.st_mode):
+        kind = next((what for test, what in _KINDS if test(st.st_mode)), "not a regular file")
+        raise InputError(f"{path}: is {kind}, not a regular file; expected an ACLED or UCDP "
+                         "event file")
+    limit = MAX_JSON_BYTES if json else MAX_CSV_BYTES
+    if st.st_size > limit:
+        what = "a JSON event file (parsed whole; export CSV instead)" if json else \
+            "an event file"
+        raise InputError(f"{path}: {st.st_size:,} bytes, more than the limit of {limit:,} "
+                         f"bytes for {what}")
+    return int(st.st_size)
+
+
+def bounded_lines(fh: TextIO, path: str | Path,
+                  limit: int = MAX_LINE_CHARS) -> Iterator[str]:
+    """The lines of an open text file, refusing one longer than ``limit`` characters.
+
+    Lines end as the file's ``newline`` setting says (``newline=""``: at ``\\n``, ``\\r\\n``
+    or ``\\r``, kept); no line is ever held whole in memory beyond the limit.
+
+    Raises
+    ------
+    InputError
+        On the first line longer than ``limit`` (the message gives its number).
+    """
+    number = 0
+    while line := fh.readline(limit + 1):
+        number += 1
+        if len(line) > limit and not line.endswith(("\n", "\r")):
+            raise InputError(f"{path}: line {number:,} is longer than {limit:,} characters; "
+                             "expected an event file (one record per line or a few)")
+        yield line
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +242,7 @@ _MAGIC = (
 
 
 def _read_head(path: Path) -> str:
+    check_event_file(path)
     try:
         with path.open("rb") as fh:
             raw = fh.read(_HEAD_BYTES)
@@ -241,6 +324,7 @@ def load_json_records(path: Path) -> list[Any]:
     """
     import json
 
+    check_event_file(path, json=True)
     try:
         doc = json.loads(path.read_bytes().decode("utf-8-sig"))
     except UnicodeDecodeError:
@@ -248,6 +332,12 @@ def load_json_records(path: Path) -> list[Any]:
     except json.JSONDecodeError as exc:
         raise InputError(f"{path}: invalid JSON at line {exc.lineno} column {exc.colno}: "
                          f"{exc.msg}") from None
+    except (RecursionError, ValueError) as exc:  # nesting too deep, an integer too long
+        why = ("nested too deeply" if isinstance(exc, RecursionError)
+               else "a number with more than 4,300 digits" if "digits" in str(exc)
+               else str(exc)[:120])
+        raise InputError(f"{path}: cannot read the JSON ({why}); expected ACLED API "
+                         "JSON") from None
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
     if isinstance(doc, list):

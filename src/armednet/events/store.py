@@ -6,13 +6,16 @@ One DuckDB file holds, beside other modules' tables:
     One row per event (or per week x admin1 x sub-event type for ACLED's weekly aggregated
     files, with ``event_count`` > 1), in one layout whatever the source (see
     :data:`armednet.events._sql.EVENT_COLUMNS` and ``docs/events.md``). ``source_row`` is the
-    record's number in its file (1 = the first record after the header and any HXL row).
+    record's number in its file (1 = the first record after the header and any HXL row);
+    ``flags`` names what a loaded event holds that its codebook rules out but its source
+    carries (:data:`armednet.events._sql.FLAGS`).
 ``event_rejects``
     Every record that was read but not loaded, with the reason, its record number, the line
     it starts on (malformed CSV records) and its raw content.
 ``event_imports``
-    One row per imported file: its SHA-256, path, layout, rows read, loaded and rejected, and
-    the dates it covers (first and last day of its valid records, duplicates included).
+    One row per imported file: its SHA-256, path, layout, rows read, loaded, rejected and
+    flagged, and the dates it covers (first and last day of its valid records, duplicates
+    included).
 
 DuckDB reads a CSV file itself (``read_csv`` with every column as text) and the
 normalisation is one SQL statement, so a million-row export imports in seconds; DuckDB's
@@ -20,6 +23,10 @@ memory is capped during the import (:data:`IMPORT_MEMORY_LIMIT`, spilling to dis
 it). A file with a malformed record (wrong number of fields, broken quoting, bytes that are
 not UTF-8), or one DuckDB's reader gives up on, is read again with Python's ``csv`` module,
 which numbers every record and sets the malformed ones aside with their line and text [1]_.
+
+Coded values are checked against the ACLED and UCDP codebooks: a value outside them (an
+``inter1`` of 99, a ``time_precision`` of 7, a ``year`` that is not the date's) rejects the
+record with its reason; see :mod:`armednet.events._sql`.
 
 Each file is imported in one transaction: a failure leaves the database as it was. Every
 record is either loaded or rejected (``rows_read == rows_loaded + rows_rejected``); importing
@@ -48,7 +55,13 @@ from typing import TYPE_CHECKING, Any
 
 from armednet.errors import InputError
 from armednet.events._sql import EVENT_COLUMNS, build_select, ident, lit, reason_expr
-from armednet.events.formats import Detected, detect_format, load_json_records
+from armednet.events.formats import (
+    MAX_LINE_CHARS,
+    Detected,
+    bounded_lines,
+    detect_format,
+    load_json_records,
+)
 
 if TYPE_CHECKING:
     import duckdb
@@ -66,6 +79,10 @@ __all__ = [
 ]
 
 _EVENT_COLS = [name for name, _ in EVENT_COLUMNS]
+_ADDED_COLUMNS = {"events": [("flags", "VARCHAR")],
+                  "event_imports": [("first_date", "DATE"), ("last_date", "DATE"),
+                                    ("rows_flagged", "BIGINT")]}
+"""Columns added since the first release: added to older stores, never required of them."""
 
 SCHEMA_SQL = (
     "CREATE TABLE IF NOT EXISTS events (\n  "
@@ -91,7 +108,8 @@ CREATE TABLE IF NOT EXISTS event_imports (
   seconds DOUBLE NOT NULL,
   armednet_version VARCHAR NOT NULL,
   first_date DATE,
-  last_date DATE
+  last_date DATE,
+  rows_flagged BIGINT
 );
 """
 )
@@ -115,6 +133,11 @@ class ImportResult:
         ``rows_read == rows_loaded + rows_rejected``.
     reasons : dict
         Rejected records by reason (the part before ``:``), most frequent first.
+    flags : dict
+        Loaded events carrying each flag (see :data:`armednet.events._sql.FLAGS`), most
+        frequent first; an event may carry several.
+    rows_flagged : int
+        Loaded events carrying at least one flag.
     already_imported : bool
         True if a file with the same hash was imported before: nothing was added and the
         counts are those of the earlier import.
@@ -129,6 +152,8 @@ class ImportResult:
     rows_loaded: int
     rows_rejected: int
     reasons: dict[str, int] = field(default_factory=dict)
+    flags: dict[str, int] = field(default_factory=dict)
+    rows_flagged: int = 0
     already_imported: bool = False
     seconds: float = 0.0
 
@@ -138,11 +163,15 @@ class ImportResult:
             "path": self.path, "format": self.format, "file_hash": self.file_hash,
             "rows_read": self.rows_read, "rows_loaded": self.rows_loaded,
             "rows_rejected": self.rows_rejected, "reasons": self.reasons,
+            "rows_flagged": self.rows_flagged, "flags": self.flags,
             "already_imported": self.already_imported, "seconds": round(self.seconds, 3),
         }
 
     def summary(self) -> str:
-        """One line: ``path (format): read N = loaded L + rejected R``."""
+        """One line: ``path (format): read N = loaded L + rejected R (reasons)``.
+
+        Flagged events, when there are any, follow: ``; flagged F (flags)``.
+        """
         head = f"{self.path} ({self.format}): "
         if self.already_imported:
             return head + (f"already imported (same SHA-256), nothing added; read "
@@ -153,6 +182,9 @@ class ImportResult:
         if self.reasons:
             text += " (" + "; ".join(f"{r}: {n:,}" for r, n in list(self.reasons.items())[:4])
             text += ")"
+        if self.rows_flagged:
+            text += f"; flagged {self.rows_flagged:,} of the loaded (" + "; ".join(
+                f"{f}: {n:,}" for f, n in self.flags.items()) + ")"
         return head + text
 
 
@@ -182,7 +214,7 @@ def connect(db: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnectio
     return con
 
 
-_TABLES = {"events": _EVENT_COLS,
+_TABLES = {"events": [c for c in _EVENT_COLS if c != "flags"],
            "event_rejects": ["import_hash", "source_file", "source_row", "source_line",
                              "reason", "raw"],
            "event_imports": ["file_hash", "path", "format", "dataset", "rows_read",
@@ -210,8 +242,8 @@ def _check_tables(con: duckdb.DuckDBPyConnection, db: str | Path) -> set[str]:
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create the events tables if they are missing (and add columns added since)."""
     con.execute(SCHEMA_SQL)
-    con.execute("ALTER TABLE event_imports ADD COLUMN IF NOT EXISTS first_date DATE; "
-                "ALTER TABLE event_imports ADD COLUMN IF NOT EXISTS last_date DATE")
+    con.execute("; ".join(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {name} {typ}"
+                          for table, added in _ADDED_COLUMNS.items() for name, typ in added))
 
 
 def open_store(db: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -263,8 +295,8 @@ def _version() -> str:
         return "unknown"
 
 
-_MAX_FIELD = 8 * 2**20
-"""Longest record (DuckDB) and field (Python reader) accepted, in bytes/characters."""
+_MAX_FIELD = MAX_LINE_CHARS
+"""Longest record (DuckDB) and field and line (Python reader) accepted, in bytes/characters."""
 _BATCH = 65_536
 """Records per Arrow batch in the Python CSV reader."""
 _RAW_CHARS = 4000
@@ -427,7 +459,8 @@ def _python_csv(con: duckdb.DuckDBPyConnection, det: Detected,
             with det.path.open("r", encoding="utf-8-sig", errors="surrogateescape",
                                newline="") as fh, \
                     clean.open("w", encoding="utf-8", newline="") as out:
-                reader = csv.reader(fh, delimiter=det.delimiter, strict=True)
+                reader = csv.reader(bounded_lines(fh, det.path), delimiter=det.delimiter,
+                                    strict=True)
                 writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\n")
                 writer.writerow(["_row", *names])
                 consumed = skipped = row = 0
@@ -500,7 +533,7 @@ def _line_spans(path: Path, spans: list[tuple[int, int]]) -> list[str]:
     parts: list[str] = []
     size = 0
     with path.open("r", encoding="utf-8-sig", errors="surrogateescape", newline="") as fh:
-        for number, line in enumerate(fh, start=1):
+        for number, line in enumerate(bounded_lines(fh, path), start=1):
             while span is not None and number > span[1]:
                 out.append("".join(parts))
                 parts, size = [], 0
@@ -592,12 +625,12 @@ def import_file(
     digest = file_hash(path)
     shown = str(path)
     found = con.execute(
-        "SELECT format, rows_read, rows_loaded, rows_rejected FROM event_imports "
-        "WHERE file_hash = ?", [digest]).fetchall()
+        "SELECT format, rows_read, rows_loaded, rows_rejected, coalesce(rows_flagged, 0) "
+        "FROM event_imports WHERE file_hash = ?", [digest]).fetchall()
     prior = found[0] if found else None
     if prior is not None:
         return ImportResult(shown, str(prior[0]), digest, int(prior[1]), int(prior[2]),
-                            int(prior[3]), already_imported=True,
+                            int(prior[3]), rows_flagged=int(prior[4]), already_imported=True,
                             seconds=time.perf_counter() - t0)
 
     source_file = str(path.resolve())
@@ -608,8 +641,21 @@ def import_file(
                                                                t0)
     finally:
         _cleanup(con)
+    flagged, flags = _flag_counts(con, digest)
     return ImportResult(shown, det.format.name, digest, read, loaded, rejected,
-                        dict(reasons.most_common()), seconds=seconds)
+                        dict(reasons.most_common()), dict(flags.most_common()), flagged,
+                        seconds=seconds)
+
+
+def _flag_counts(con: duckdb.DuckDBPyConnection, digest: str) -> tuple[int, Counter[str]]:
+    """Loaded events of one import that carry a flag, and the events carrying each flag."""
+    rows = con.execute("SELECT flags, count(*) FROM events WHERE import_hash = ? AND "
+                       "flags IS NOT NULL GROUP BY flags", [digest]).fetchall()
+    flags: Counter[str] = Counter()
+    for text, n in rows:
+        for flag in str(text).split("; "):
+            flags[flag] += int(n)
+    return sum(int(n) for _, n in rows), flags
 
 
 def _import(con: duckdb.DuckDBPyConnection, det: Detected, digest: str, source_file: str,
@@ -690,10 +736,11 @@ FROM _ev_norm n JOIN _ev_dup d ON n._row = d._row""")
         con.execute(
             "INSERT INTO event_imports (file_hash, path, format, dataset, rows_read, "
             "rows_loaded, rows_rejected, imported_at, seconds, armednet_version, first_date, "
-            "last_date) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "last_date, rows_flagged) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+            "(SELECT count(*) FROM events WHERE import_hash = ? AND flags IS NOT NULL))",
             [digest, source_file, det.format.name, dataset, read, loaded,
              rejected, dt.datetime.now(dt.UTC).replace(tzinfo=None), seconds, _version(),
-             first, last])
+             first, last, digest])
         con.execute("COMMIT")
         in_transaction = False
     except BaseException as exc:
@@ -808,10 +855,15 @@ def rejects(con: duckdb.DuckDBPyConnection, limit: int | None = 20,
 
 
 def imports(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
-    """The import log, oldest first."""
+    """The import log, oldest first (``rows_flagged`` is 0 for stores made before flags)."""
+    have = {str(r[0]) for r in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = 'main' "
+        "AND table_name = 'event_imports'").fetchall()}
+    flagged = "coalesce(rows_flagged, 0)" if "rows_flagged" in have else "0"
     rows = con.execute(
         "SELECT path, format, dataset, rows_read, rows_loaded, rows_rejected, imported_at, "
-        "file_hash, first_date, last_date FROM event_imports ORDER BY imported_at").fetchall()
+        f"file_hash, first_date, last_date, {flagged} FROM event_imports "
+        "ORDER BY imported_at").fetchall()
     keys = ("path", "format", "dataset", "rows_read", "rows_loaded", "rows_rejected",
-            "imported_at", "file_hash", "first_date", "last_date")
+            "imported_at", "file_hash", "first_date", "last_date", "rows_flagged")
     return [dict(zip(keys, r, strict=True)) for r in rows]
