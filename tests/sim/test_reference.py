@@ -10,15 +10,16 @@ every preset of :data:`armednet.sim.policy.PRESETS`, on the bundled scenario.
 Sizes: a horizon of ``WEEKS = 36`` weeks from 2 October 2023, which includes the
 trigger's pause in week 8, the designations of weeks 13 and 15, the leadership strikes of
 weeks 13 and 18 and the strikes of 2 February 2024 (week 17); ``REF_RUNS = 250`` reference
-runs against ``ENGINE_RUNS = 2500`` engine runs per preset, fixed seeds. The file runs in
-about half a minute on one core.
+runs against ``ENGINE_RUNS = 2500`` engine runs per preset, fixed seeds. The file takes
+about two minutes of one core (``-n 2`` halves the wall time).
 
 Criteria, per preset and per column (``compare``):
 
-- *Deterministic outcomes* (the engine's ensemble has no spread, e.g. ``capture_final``
-  or ``protest_mean`` under most presets): every reference run must equal the engine's
-  value within ``DET_RTOL = 1e-9`` (relative): the two implementations differ only in the
-  order of floating-point additions.
+- *Deterministic outcomes* (the engine's ensemble has no spread, e.g. the transnational
+  shares; ``capture_final`` or ``protest_mean`` under most presets once the endings are
+  off, ``test_deterministic_outcomes_agree_to_rounding``): every reference run must equal
+  the engine's value within ``DET_RTOL = 1e-9`` (relative): the two implementations differ
+  only in the order of floating-point additions.
 - *Random outcomes*: two-sample Kolmogorov-Smirnov and Mann-Whitney U tests, each at
   ``ALPHA / n_tests`` (Bonferroni, family-wise significance level ``ALPHA = 0.01`` per
   preset over all columns and both tests). Values are first rounded to 9 significant
@@ -33,16 +34,35 @@ Criteria, per preset and per column (``compare``):
   missing values (e.g. ``time_to_resumption`` when no group resumed) must agree within
   ``MEAN_Z`` standard errors too.
 
-The last tests show that the comparison can fail: the reference with the ``decapitation``
-or the ``rally`` mechanism off, or with a 10 % higher foreign casualty rate, is told apart
-from the engine.
+A column counts as deterministic only when the engine reports it in at least
+``MIN_VALUES`` runs (``end_week_<group>`` is missing while a group lives: one or two values
+are no evidence of determinism).
+
+*Known engine discrepancies* (:data:`KNOWN_ENGINE_DISCREPANCIES`) are left out of the
+comparison above and checked by a strict ``xfail`` test instead, which starts failing once
+the engine is fixed (then remove the entry).
+
+*New outputs* (escalation, provocation, endings: ``NEW_OUTPUTS``) get a check of their own
+under every preset: the engine's values must have a spread (the check is not vacuous), and
+their frequencies must agree in a chi-square test of homogeneity (bins pooled until each
+expects ``CHI2_MIN_EXPECTED`` runs) at ``NEW_ALPHA = 0.001`` per column, with means within
+``MEAN_Z`` standard errors of the difference. The weekly ``threat``, ``groups_alive``,
+``host_pressure`` and ``presence`` of the reference's Mesa collector are compared with the
+engine's recorded ones at ``WEEKLY_RUNS = 100`` reference runs (per-run means over the
+weeks, rounded to 6 significant digits as the engine keeps weekly values in float32;
+Kolmogorov-Smirnov and Mann-Whitney at ``NEW_ALPHA``). Every engine mechanism must have a
+counterpart in the reference (``REFERENCE_MECHANISMS``).
+
+The last tests show that the comparison can fail: the reference with the ``decapitation``,
+``rally``, ``escalation``, ``provocation`` or ``merger`` mechanism off, or with a 10 % higher
+foreign casualty rate, is told apart from the engine.
 """
 
 from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 import numpy as np
@@ -51,10 +71,18 @@ import pytest
 from scipy import stats
 
 from armednet.kb import KnowledgeGraph
-from armednet.sim.engine import simulate
-from armednet.sim.mechanisms import PIPELINE
-from armednet.sim.policy import PRESETS
-from armednet.sim.reference import REFERENCE_PIPELINE, simulate_reference
+from armednet.sim.engine import WEEKLY_VARIABLES, resolve_mechanisms, simulate
+from armednet.sim.init import build_inputs, schedule_policy
+from armednet.sim.mechanisms import MECHANISMS, PIPELINE
+from armednet.sim.params import resolve_params
+from armednet.sim.policy import PRESETS, resolve_policy
+from armednet.sim.reference import (
+    REFERENCE_MECHANISMS,
+    REFERENCE_PIPELINE,
+    WEEKLY_COLUMNS,
+    build_model,
+    simulate_reference,
+)
 
 WEEKS = 36
 REF_RUNS = 250
@@ -66,6 +94,27 @@ MEAN_RTOL = 0.05
 MEAN_Z = 5.0
 DET_RTOL = 1e-9
 MIN_VALUES = 20  # compare a column's distribution only with at least this many values
+NEW_ALPHA = 0.001
+CHI2_MIN_EXPECTED = 5.0
+WEEKLY_RUNS = 100
+DET_REF_RUNS = 20
+DET_ENGINE_RUNS = 200
+NO_ENDINGS = {"collapse": False, "merger": False, "demobilisation": False}
+
+NEW_WEEKLY = ("threat", "groups_alive", "host_pressure", "presence")
+"""Weekly outputs of the mechanisms (``escalation``, ``collapse``, ``sovereignty``)."""
+NEW_OUTPUTS = ("lethal_attacks", "ceasefire_spells", "ceasefire_ends_decay",
+               "ceasefire_ends_provocation", "groups_ended")
+"""Counts from the mechanisms added with escalation, provocation and endings (and the
+cease-fire spells they shape), random under every preset."""
+
+KNOWN_ENGINE_DISCREPANCIES = {
+    "revenue_total": "the engine's recorder adds scratch['income'] and scratch['rents'], "
+                     "which step_revenue does not mask by s.active: groups that ended still "
+                     "count their income and rents, though they no longer earn",
+}
+"""Columns where the engine departs from the model's documented equations (which the
+reference follows): left out of :func:`compare` in the preset tests."""
 
 KEY_COLUMNS = ("attacks", "casualties", "civilian_harm", "ceasefire_spells", "capture_final",
                "military_final", "funds_final", "undisciplined_share", "factions_final",
@@ -93,12 +142,13 @@ def reference_preset(policy: str) -> pd.DataFrame:
     return reference_summary(policy)
 
 
-def _quantised(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Both samples rounded to 9 significant digits of their largest magnitude."""
+def _quantised(a: np.ndarray, b: np.ndarray,
+               digits: int = 9) -> tuple[np.ndarray, np.ndarray]:
+    """Both samples rounded to ``digits`` significant digits of their largest magnitude."""
     scale = float(max(np.abs(a).max(), np.abs(b).max()))
     if scale == 0.0:
         return a, b
-    step = 10.0 ** (math.floor(math.log10(scale)) - 8)
+    step = 10.0 ** (math.floor(math.log10(scale)) - (digits - 1))
     return np.round(a / step) * step, np.round(b / step) * step
 
 
@@ -106,8 +156,16 @@ def _is_constant(x: np.ndarray) -> bool:
     return bool(np.ptp(x) <= DET_RTOL * max(1.0, float(np.abs(x).max())))
 
 
-def compare(ref: pd.DataFrame, eng: pd.DataFrame) -> tuple[list[str], list[str]]:
+def compare(ref: pd.DataFrame, eng: pd.DataFrame,
+            skip: Collection[str] = ()) -> tuple[list[str], list[str]]:
     """Compare two samples of per-run totals column by column.
+
+    Parameters
+    ----------
+    ref, eng : pandas.DataFrame
+        Reference and engine summaries.
+    skip : collection of str
+        Columns left out (key columns among them are not required).
 
     Returns
     -------
@@ -116,15 +174,15 @@ def compare(ref: pd.DataFrame, eng: pd.DataFrame) -> tuple[list[str], list[str]]
     deterministic : list of str
         Columns compared as deterministic outcomes.
     """
-    columns = [c for c in ref.columns if c in eng.columns and c != "run"]
-    missing = [c for c in KEY_COLUMNS if c not in columns]
+    columns = [c for c in ref.columns if c in eng.columns and c != "run" and c not in skip]
+    missing = [c for c in KEY_COLUMNS if c not in columns and c not in skip]
     problems = [f"column {c} missing" for c in missing]
     random_cols = []
     deterministic = []
     for c in columns:
         e = eng[c].to_numpy(dtype=float)
         e = e[~np.isnan(e)]
-        if len(e) and _is_constant(e):
+        if len(e) >= MIN_VALUES and _is_constant(e):
             deterministic.append(c)
         else:
             random_cols.append(c)
@@ -175,43 +233,66 @@ def test_pipeline_order_is_the_engines() -> None:
     assert tuple(step.__name__ for step in PIPELINE) == REFERENCE_PIPELINE
 
 
+def test_reference_implements_every_mechanism() -> None:
+    missing = sorted(set(MECHANISMS) - REFERENCE_MECHANISMS)
+    assert not missing, f"mechanisms without a counterpart in the reference: {missing}"
+    assert not REFERENCE_MECHANISMS - set(MECHANISMS)
+
+
 def test_reference_reports_every_engine_summary_column() -> None:
     eng = simulate(_graph(), "status-quo", runs=2, weeks=4, seed=0).summary
     ref = simulate_reference(_graph(), "status-quo", runs=2, weeks=4, seed=0)
-    assert [c for c in eng.columns if c not in ref.columns] == []
+    assert list(ref.columns) == list(eng.columns)  # the same names, in the same order
+    assert WEEKLY_COLUMNS == WEEKLY_VARIABLES
 
 
 @pytest.mark.parametrize("policy", PRESETS)
 def test_reference_and_engine_give_the_same_distributions(policy: str) -> None:
     ref, eng = reference_preset(policy), engine_summary(policy)
     assert len(ref) == REF_RUNS and list(ref["run"]) == list(range(REF_RUNS))
-    problems, deterministic = compare(ref, eng)
+    problems, deterministic = compare(ref, eng, skip=KNOWN_ENGINE_DISCREPANCIES)
     assert not problems, _report(policy, problems)
-    if policy != "strikes":  # retaliation makes rally, and so capture, random
-        assert "capture_final" in deterministic
+    assert deterministic  # some columns are checked to rounding
+
+
+@functools.cache
+def _without_endings(policy: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Reference and engine summaries with the endings off (``DET_REF_RUNS`` and
+    ``DET_ENGINE_RUNS`` runs)."""
+    ref = simulate_reference(_graph(), policy, runs=DET_REF_RUNS, weeks=WEEKS, seed=SEED_REF,
+                             mechanisms=NO_ENDINGS)
+    eng = simulate(_graph(), policy, runs=DET_ENGINE_RUNS, weeks=WEEKS, seed=SEED_ENGINE,
+                   mechanisms=NO_ENDINGS).summary
+    return ref, eng
 
 
 def test_deterministic_outcomes_agree_to_rounding() -> None:
-    ref, eng = reference_preset("accountability"), engine_summary("accountability")
+    """Without the endings (which decide which groups the strikes of week 17 hit, and so
+    which rally), capture, accountability and protest have no randomness under the
+    accountability preset: both implementations give one value, to rounding."""
+    ref, eng = _without_endings("accountability")
     for c in ("capture_final", "accountability_final", "protest_mean", "protest_final"):
         assert eng[c].nunique() <= 2 and ref[c].nunique() <= 2  # one value up to rounding
         np.testing.assert_allclose(ref[c].to_numpy(), eng[c].iloc[0], rtol=DET_RTOL)
     # reform raises accountability from its start; the check is not vacuous
-    assert eng["accountability_final"].iloc[0] > engine_summary(
-        "status-quo")["accountability_final"].iloc[0] + 0.05
+    assert eng["accountability_final"].iloc[0] > _without_endings(
+        "status-quo")[1]["accountability_final"].iloc[0] + 0.05
 
 
 @pytest.mark.parametrize(("policy", "kwargs", "expect"), [
     ("status-quo", {"mechanisms": {"decapitation": False}}, "undisciplined"),
     ("status-quo", {"params": {"foreign_casualty_rate": 0.44}}, "casualties"),
-    ("status-quo", {"mechanisms": {"rally": False}}, "capture_final: deterministic"),
+    ("status-quo", {"mechanisms": {"rally": False}}, "capture_final"),
+    ("status-quo", {"mechanisms": {"escalation": False}}, "lethal_attacks"),
+    ("status-quo", {"mechanisms": {"provocation": False}}, "ceasefire_ends_provocation"),
+    ("status-quo", {"mechanisms": {"merger": False}}, "groups_ended"),
 ])
 def test_the_comparison_detects_a_different_model(policy: str, kwargs: Mapping[str, Any],
                                                   expect: str) -> None:
     """With one mechanism off, or one parameter 10 % higher, the reference is a different
     model: the comparison must say so, on the outcome the change acts on (without the rally
-    after the scheduled strikes, legitimacy and so capture differ by about 1e-5: only the
-    tight check of deterministic outcomes sees it)."""
+    after the scheduled strikes, legitimacy and so capture differ by about 1e-5, which the
+    tests see on values rounded to 9 significant digits)."""
     problems, _ = compare(reference_summary(policy, **kwargs), engine_summary(policy))
     assert any(p.startswith(expect) for p in problems), problems
 
@@ -222,3 +303,86 @@ def test_reference_runs_are_reproducible_and_independent_of_the_batch() -> None:
     pd.testing.assert_frame_equal(a.iloc[2:].reset_index(drop=True), b)
     c = simulate_reference(_graph(), "decapitation", runs=4, weeks=20, seed=4)
     assert not a["attacks"].equals(c["attacks"])
+
+
+def _pooled_counts(r: np.ndarray, e: np.ndarray) -> np.ndarray:
+    """A 2 x k table of the frequencies of each value in ``r`` and ``e``, adjacent values
+    pooled until every bin expects at least ``CHI2_MIN_EXPECTED`` runs of each sample."""
+    values = np.union1d(r, e)
+    table = np.array([[np.sum(r == v) for v in values], [np.sum(e == v) for v in values]])
+    share = np.array([len(r), len(e)]) / (len(r) + len(e))
+    bins: list[np.ndarray] = []
+    acc = np.zeros(2)
+    for col in table.T:
+        acc = acc + col
+        if acc.sum() * share.min() >= CHI2_MIN_EXPECTED:
+            bins.append(acc)
+            acc = np.zeros(2)
+    if acc.sum() > 0:
+        if bins:
+            bins[-1] = bins[-1] + acc
+        else:
+            bins.append(acc)
+    return np.array(bins).T
+
+
+@pytest.mark.parametrize("policy", PRESETS)
+def test_new_outputs_have_the_engines_distributions(policy: str) -> None:
+    """Lethal attacks, cease-fire spells and their ends, groups ended: same frequencies
+    (chi-square) and means as the engine's, which have a spread."""
+    ref, eng = reference_preset(policy), engine_summary(policy)
+    problems = []
+    for c in NEW_OUTPUTS:
+        r, e = ref[c].to_numpy(dtype=float), eng[c].to_numpy(dtype=float)
+        assert np.ptp(e) > 0, f"{c} is degenerate under {policy!r}"
+        table = _pooled_counts(r, e)
+        if table.shape[1] > 1:
+            p = stats.chi2_contingency(table).pvalue
+            if p < NEW_ALPHA:
+                problems.append(f"{c}: chi-square p = {p:.2g} < {NEW_ALPHA} ({table.tolist()})")
+        se = math.sqrt(r.var(ddof=1) / len(r) + e.var(ddof=1) / len(e))
+        if abs(r.mean() - e.mean()) > MEAN_Z * se:
+            problems.append(f"{c}: mean {r.mean():.4g} vs engine {e.mean():.4g} (se {se:.3g})")
+    assert not problems, _report(policy, problems)
+
+
+def _reference_weekly(policy: str, runs: int) -> pd.DataFrame:
+    """Weekly values of ``runs`` reference runs, from each model's Mesa collector."""
+    inputs = build_inputs(_graph(), WEEKS)
+    schedule = schedule_policy(inputs, resolve_policy(policy))
+    p_all = resolve_params(None, runs)
+    frames = []
+    for r in range(runs):
+        p = {name: float(values[r, 0]) for name, values in p_all.items()}
+        model = build_model(inputs, schedule, p, resolve_mechanisms(None), seed=SEED_REF,
+                            run=r, weekly=True)
+        model.run_model()
+        frames.append(model.weekly_collector.get_model_vars_dataframe().assign(run=r))
+    return pd.concat(frames, ignore_index=True)
+
+
+def test_new_weekly_outputs_have_the_engines_distributions() -> None:
+    """Per-run means over the weeks of the mechanisms' weekly outputs: the highest threat,
+    the active groups, the host's pressure and the presence it negotiates."""
+    eng = simulate(_graph(), "status-quo", runs=ENGINE_RUNS, weeks=WEEKS, seed=SEED_ENGINE,
+                   record=list(NEW_WEEKLY)).weekly
+    assert eng is not None
+    ref = _reference_weekly("status-quo", WEEKLY_RUNS).groupby("run").mean()
+    assert len(ref) == WEEKLY_RUNS
+    for name in NEW_WEEKLY:
+        e = eng[name].mean(dim="week").to_numpy().astype(float)
+        r = ref[name].to_numpy(dtype=float)
+        assert np.ptp(e) > 0
+        rq, eq = _quantised(r, e, digits=6)  # the engine records weekly values as float32
+        assert stats.ks_2samp(rq, eq).pvalue >= NEW_ALPHA, name
+        assert stats.mannwhitneyu(rq, eq).pvalue >= NEW_ALPHA, name
+
+
+@pytest.mark.xfail(strict=True, reason="known engine discrepancies (KNOWN_ENGINE_DISCREPANCIES)"
+                   "; when this passes, the engine was fixed: remove the entries")
+@pytest.mark.parametrize("column", sorted(KNOWN_ENGINE_DISCREPANCIES))
+def test_known_engine_discrepancies(column: str) -> None:
+    """The columns left out of the preset comparison still differ (strict xfail)."""
+    ref, eng = reference_preset("status-quo"), engine_summary("status-quo")
+    problems, _ = compare(ref, eng, skip=[c for c in ref.columns if c != column])
+    assert not problems, _report("status-quo", problems)

@@ -12,13 +12,21 @@ owns the week, its own :class:`numpy.random.Generator` and the agents, and one M
 - :class:`Institution`: a state institution, with its accountability and the share of it
   each group has captured.
 
+A group that ends (mechanisms ``collapse``, ``merger``, ``demobilisation``) stays an agent
+of the run, inactive for good: it no longer earns, invests, attacks, is struck, loses
+cohesion, splinters or declares cease-fires, and its splinter slot is not reused (its offices
+and its memories of strikes and threats stay, as in the engine). The steps of escalation and
+of endings live in :mod:`armednet.sim.reference_endings`, the host's backlash in
+:mod:`armednet.sim.reference_sovereignty`, both mixed into the model.
+
 Country-level variables (the regional trigger tau, protest Q, the value of the foreign
-power's backing B) live on the model. Every week the model applies the mechanisms in the
-order of :data:`armednet.sim.mechanisms.PIPELINE` (:data:`REFERENCE_PIPELINE` names the
-methods, which carry the engine's step functions' names), with the same equations, the same
-parameters (:func:`armednet.sim.params.resolve_params`) and the same mechanism switches,
-with Python scalars and loops over agents. Scenario inputs and the policy's weekly arrays
-come from :func:`armednet.sim.init.build_inputs` and
+power's backing B, the host's pressure and the presence it negotiates) live on the model.
+Every week the model applies the mechanisms in the order of
+:data:`armednet.sim.mechanisms.PIPELINE` (:data:`REFERENCE_PIPELINE` names the methods,
+which carry the engine's step functions' names), with the same equations, the same
+parameters (:func:`armednet.sim.params.resolve_params`) and the same mechanism switches
+(:data:`REFERENCE_MECHANISMS`), with Python scalars and loops over agents. Scenario
+inputs and the policy's weekly arrays come from :func:`armednet.sim.init.build_inputs` and
 :func:`armednet.sim.init.schedule_policy`, exactly as the engine gets them.
 
 What it is for: checking the engine. Its randomness is ordinary (``rng.poisson`` and
@@ -57,6 +65,9 @@ import pandas as pd
 
 from armednet.errors import InputError
 from armednet.sim.engine import FACTION_THRESHOLD
+from armednet.sim.mechanisms.ceasefire import END_REASONS
+from armednet.sim.reference_endings import EndingsMixin
+from armednet.sim.reference_sovereignty import SovereigntyMixin
 
 if TYPE_CHECKING:
     from mesa import Agent as _AgentBase
@@ -69,6 +80,8 @@ else:  # the mixins below become Mesa classes in _mesa_classes() (mesa is import
     _ModelBase = object
 
 __all__ = [
+    "MECHANISM_COLUMNS",
+    "REFERENCE_MECHANISMS",
     "REFERENCE_PIPELINE",
     "SUMMARY_COLUMNS",
     "SUMMARY_REPORTERS",
@@ -85,10 +98,20 @@ __all__ = [
 ]
 
 REFERENCE_PIPELINE = ("step_trigger", "step_sanctions", "step_revenue", "step_capability",
-                      "step_attacks", "step_strikes", "step_decapitation", "step_backing",
-                      "step_ceasefire", "step_capture", "step_cooption", "step_accountability")
+                      "step_attacks", "step_strikes", "step_sovereignty", "step_escalation",
+                      "step_decapitation", "step_backing", "step_ceasefire", "step_capture",
+                      "step_cooption", "step_accountability", "step_endings")
 """The model's weekly methods, in order: the names of the engine's step functions
 (:data:`armednet.sim.mechanisms.PIPELINE`)."""
+
+REFERENCE_MECHANISMS = frozenset({
+    "diplomacy", "sanctions", "derisking", "revenue", "state_rents", "capability", "attacks",
+    "trigger", "strikes", "rally", "sovereignty", "escalation", "patron_fear", "decapitation",
+    "splinters", "succession", "backing", "ceasefire", "coordination", "provocation",
+    "capture", "cooption", "accountability", "protest", "collapse", "merger",
+    "demobilisation"})
+"""The mechanism switches the reference implements (the engine's
+:data:`armednet.sim.mechanisms.MECHANISMS` must have no others)."""
 
 # -- agents ----------------------------------------------------------------------------------
 
@@ -136,6 +159,24 @@ class _ArmedGroup(_AgentBase):
         Strength of the group's patron tie, 0..1.
     parent : ArmedGroup, optional
         The group a splinter split from.
+
+    Attributes
+    ----------
+    active : bool
+        False once the group has ended (for good).
+    T : float
+        Threat: the retaliation the group expects (mechanism ``escalation``).
+    threat_cost : float
+        This week's threat terms of its cease-fire cost, ``w_T T + w_W patron max T``.
+    V : float
+        Provocation memory: strike intensity suffered in cease-fire, decaying
+        (mechanism ``provocation``).
+    cf_tau : float
+        The trigger tau when it last declared a cease-fire.
+    end_week : float
+        The week it ended (NaN while it has not).
+    end_kind : int
+        How it ended: 0 not, 1 collapse, 2 merger, 3 demobilisation.
     """
 
     def __init__(self, model: Any, slot: int, gid: str, *, M: float, F: float, L: float,
@@ -173,11 +214,29 @@ class _ArmedGroup(_AgentBase):
         self.cf_weeks = 0
         self.first_spell = -1
         self.resumed: float | None = None
+        # escalation, provocation and endings
+        self.active = True
+        self.T = 0.0
+        self.threat_cost = 0.0
+        self.V = 0.0
+        self.cf_tau = 0.0
+        self.end_week = math.nan
+        self.end_kind = 0
 
     @property
     def attacks(self) -> int:
         """This week's attacks (disciplined and undisciplined)."""
         return self.attacks_d + self.attacks_u
+
+    def end(self, week: int, kind: int, into: _ArmedGroup | None = None) -> None:
+        """End the group for good: ``kind`` 1 collapse, 2 merger (its fighters and funds
+        pass to ``into``), 3 demobilisation; otherwise they are lost."""
+        if into is not None:
+            into.M += self.M
+            into.F += self.F
+        self.M = self.F = 0.0
+        self.active = self.S = False
+        self.end_week, self.end_kind = float(week), kind
 
     def split(self, p: Mapping[str, float]) -> _ArmedGroup:
         """Split off a splinter faction (mechanism ``splinters``) and return it."""
@@ -291,6 +350,12 @@ def _rate(total: float, n: float) -> float:
     return total / n if n > 0 else math.nan
 
 
+def _ends(reason: str) -> Callable[[Any], float]:
+    def ends(m: _ReferenceModel) -> float:
+        return m.ends[reason]
+    return ends
+
+
 SUMMARY_REPORTERS: dict[str, Callable[[Any], float]] = {
     "attacks": lambda m: m.attacks,
     "attacks_undisciplined": lambda m: m.att_u,
@@ -319,14 +384,27 @@ SUMMARY_REPORTERS: dict[str, Callable[[Any], float]] = {
     "backing_final": lambda m: m.B,
     "protest_mean": lambda m: m.protest / m.weeks,
     "protest_final": lambda m: m.Q,
+    # columns the mechanisms add (the engine's ``summarize`` hooks)
+    "host_pressure_final": lambda m: m.host_pressure,
+    "presence_final": lambda m: m.negotiated_presence,
+    "lethal_attacks": lambda m: m.lethal,
+    **{f"ceasefire_ends_{why}": _ends(why) for why in END_REASONS},
+    "groups_ended": lambda m: sum(1 for g in m.groups if g.end_kind > 0),
 }
 """Per-run totals: the columns of the engine's ``SimulationResult.summary`` (without the
-power indices, which :meth:`ReferenceModel.summary` adds), as Mesa model reporters
-collected once, after the last week."""
+power indices and the end of each group, which :meth:`ReferenceModel.summary` adds), as
+Mesa model reporters collected once, after the last week."""
 
-SUMMARY_COLUMNS = ("run", *SUMMARY_REPORTERS)
-"""Columns of :func:`simulate_reference` (followed by ``power_<group>`` and
-``power_splinters``)."""
+MECHANISM_COLUMNS = ("host_pressure_final", "presence_final", "lethal_attacks",
+                     *(f"ceasefire_ends_{why}" for why in END_REASONS), "groups_ended")
+"""Summary columns added by mechanisms (``sovereignty``, ``escalation``, ``ceasefire``, the
+endings): placed after the power indices, as in the engine."""
+
+SUMMARY_COLUMNS = ("run", *(c for c in SUMMARY_REPORTERS if c not in MECHANISM_COLUMNS))
+"""The first columns of :func:`simulate_reference`, followed by ``power_<group>``,
+``power_splinters``, :data:`MECHANISM_COLUMNS` and, per scenario group, ``end_week_<group>``
+(NaN while it has not ended) and ``end_kind_<group>`` (0 not ended, 1 collapse, 2 merger,
+3 demobilisation)."""
 
 WEEKLY_REPORTERS: dict[str, Callable[[Any], float]] = {
     "attacks": lambda m: sum(g.attacks for g in m.groups),
@@ -341,6 +419,10 @@ WEEKLY_REPORTERS: dict[str, Callable[[Any], float]] = {
     "tau": lambda m: m.tau,
     "ceasefires": lambda m: sum(g.S for g in m.groups),
     "factions": lambda m: m.factions(),
+    "host_pressure": lambda m: m.host_pressure,
+    "presence": lambda m: m.negotiated_presence,
+    "threat": lambda m: max((g.T for g in m.groups), default=0.0),
+    "groups_alive": lambda m: sum(g.active for g in m.groups),
 }
 """Weekly values (the engine's run-level weekly variables), collected every week when the
 model is built with ``weekly=True``."""
@@ -349,7 +431,7 @@ WEEKLY_COLUMNS = tuple(WEEKLY_REPORTERS)
 """Columns of the weekly table (``ReferenceModel.weekly_collector``)."""
 
 
-class _ReferenceModel(_ModelBase):
+class _ReferenceModel(SovereigntyMixin, EndingsMixin, _ModelBase):
     """One run of the model: the scenario's actors as Mesa agents, advanced week by week.
 
     Parameters
@@ -373,13 +455,21 @@ class _ReferenceModel(_ModelBase):
     ----------
     groups : list of ArmedGroup
         Scenario groups in the scenario's order, then splinters as they form (Mesa's
-        ``agents_by_type`` holds the same agents, unordered).
+        ``agents_by_type`` holds the same agents, unordered); groups that ended stay,
+        inactive.
     leaders : list of Leader
         Leadership ties, in the order of ``inputs.leader_ids``.
     institutions : list of Institution
         The scenario country's institutions, in the order of ``inputs.inst_ids``.
     tau, Q, B : float
         This week's regional trigger, protest mobilisation and value of backing.
+    host_pressure, negotiated_presence : float
+        Pressure of strikes on the host government, and the foreign presence it negotiates
+        (``sovereignty``; it scales attacks).
+    lethal : float
+        Lethal attacks so far.
+    ends : dict of str to float
+        Cease-fires ended so far, by reason (``decay``, ``trigger``, ``provocation``).
     datacollector : mesa.DataCollector
         Per-run totals (:data:`SUMMARY_REPORTERS`), collected after the last week.
     """
@@ -453,6 +543,10 @@ class _ReferenceModel(_ModelBase):
         self.on_att = self.on_n = self.off_att = self.off_n = 0.0
         self.cap_trans = self.protest = self.last_year = 0.0
         self.last_year_from = max(0, self.weeks - 52)
+        self.lethal = 0.0  # lethal attacks
+        self.host_pressure = 0.0  # on the host government (sovereignty)
+        self.negotiated_presence = 1.0  # the foreign presence the host negotiates
+        self.ends = dict.fromkeys(END_REASONS, 0.0)  # cease-fires ended, by reason
         self.datacollector = mesa.DataCollector(model_reporters=dict(SUMMARY_REPORTERS))
         self.weekly_collector = (mesa.DataCollector(model_reporters=dict(WEEKLY_REPORTERS))
                                  if weekly else None)
@@ -476,7 +570,9 @@ class _ReferenceModel(_ModelBase):
 
     def power(self, g: _ArmedGroup) -> float:
         """Power index of a group: mean of capability and funds (relative to the largest
-        campaign group at the start), political influence and legitimacy."""
+        campaign group at the start), political influence and legitimacy; 0 once ended."""
+        if not g.active:
+            return 0.0
         return (g.M / self.m_ref + g.F / self.f_ref + self.influence(g) + g.L) / 4.0
 
     # -- the weekly step -------------------------------------------------------------------
@@ -517,8 +613,24 @@ class _ReferenceModel(_ModelBase):
                             * math.exp(-p["sanction_evasion"] * float(since[c])))
             else:
                 cuts.append(0.0)
+        if "derisking" in self.on:
+            self.derisk(cuts)
         if any(cut > 0 for cut in cuts):
             self.sanction_cut = cuts
+
+    def derisk(self, cuts: list[float]) -> None:
+        """Banks de-risk: each informal channel (not sanctionable, not the patron's) of a
+        group with a sanctioned channel loses ``delta`` times the group's heaviest cut."""
+        inp = self.inputs
+        heaviest: dict[int, float] = {}
+        for c, cut in enumerate(cuts):
+            if cut > 0:
+                g = int(inp.chan_group[c])
+                heaviest[g] = max(heaviest.get(g, 0.0), cut)
+        for c, g in enumerate(inp.chan_group):
+            if int(g) in heaviest and not inp.chan_sanctionable[c] and (
+                    inp.chan_kind[c] != "patron"):
+                cuts[c] = self.p["derisking_share"] * heaviest[int(g)]
 
     def step_revenue(self) -> None:
         """Income by channel (a splinter takes ``f_s`` of its parent's), state rents from
@@ -534,8 +646,8 @@ class _ReferenceModel(_ModelBase):
                     if cut is not None:
                         amount *= 1.0 - cut[ch.index]
                     income[g] += amount * ch.scale
-        for g in self.groups:
-            if g.splinter is not None:  # a splinter took f_s of its parent's channels
+        for g in self.groups:  # a splinter took f_s of its parent's channels, while it lasts
+            if g.splinter is not None and g.splinter.active:
                 income[g.splinter] = p["splinter_share"] * income[g]
                 income[g] *= 1.0 - p["splinter_share"]
         for g in self.groups:
@@ -544,9 +656,12 @@ class _ReferenceModel(_ModelBase):
                 for k in self.institutions:
                     rents += k.capture.get(g, 0.0) * ((1.0 - k.A) * k.budget)
                 rents *= rent_rate
+            g.shortfall = 0.0
+            if not g.active:  # an ended group earns nothing
+                g.income = g.rents = 0.0
+                continue
             g.income, g.rents = income[g], rents
             g.F += income[g] + rents
-            g.shortfall = 0.0
             if "revenue" in on:
                 upkeep = p["upkeep_cost"] * g.M
                 paid = min(g.F, upkeep)
@@ -560,6 +675,8 @@ class _ReferenceModel(_ModelBase):
             return
         p = self.p
         for g in self.groups:
+            if not g.active:
+                continue
             invest = p["invest_share"] * g.F
             g.F -= invest
             room = max(0.0, 1.0 - g.M / max(p["capacity_factor"] * g.size, 1e-9))
@@ -570,17 +687,18 @@ class _ReferenceModel(_ModelBase):
     def step_attacks(self) -> None:
         """Poisson attacks, foreign casualties and civilian harm of each group."""
         p, on, rng = self.p, self.on, self.rng
-        presence = float(self.schedule.presence[self.week])
+        presence = float(self.schedule.presence[self.week])  # the policy's
         for g in self.groups:
             g.attacks_d = g.attacks_u = g.attacks_cf = g.casualties = g.civ_harm = 0
-            if "attacks" not in on:
+            if "attacks" not in on or not g.active:
                 continue
             trig = 1.0
             if "trigger" in on:
                 trig = 1.0 + p["trigger_sensitivity"] * self.tau * (
                     g.o + (1.0 - g.o) * p["domestic_trigger_weight"])
             lam = (p["attack_base_rate"] * (g.M / p["capability_ref"])
-                   ** p["capability_elasticity"] * g.H * trig * (presence * g.exposure))
+                   ** p["capability_elasticity"] * g.H * trig * (presence * g.exposure)
+                   * self.negotiated_presence)
             if lam <= 0.0:
                 continue
             cease = 1.0 if g.S else 0.0
@@ -609,7 +727,7 @@ class _ReferenceModel(_ModelBase):
             for arr, threshold in sch.strike_casualty:
                 if self.last_casualties >= threshold and g.last_attacks > 0:
                     hit += float(arr[t, g.slot])
-            hits.append(hit)
+            hits.append(hit if g.active else 0.0)
         for leader in self.leaders:
             leader.killed = False
             if not leader.alive:
@@ -638,7 +756,7 @@ class _ReferenceModel(_ModelBase):
         unnamed = self.inputs.unnamed_kill_events[t]
         for g in self.groups:
             lost = float(unnamed[g.slot]) + sum(ld.share for ld in g.leaders if ld.killed)
-            g.lost = min(1.0, lost)
+            g.lost = min(1.0, lost) if g.active else 0.0
         if "decapitation" in on:
             for g in self.groups:
                 g.C *= 1.0 - p["cohesion_loss"] * g.lost
@@ -649,6 +767,8 @@ class _ReferenceModel(_ModelBase):
                     self.groups.append(g.split(p))
         if "succession" in on:
             for g in self.groups:
+                if not g.active:
+                    continue
                 gap = max(p["initial_cohesion"] - g.C, 0.0)
                 g.C += p["succession_rate"] * (0.5 + g.maturity) * gap
         for g in self.groups:
@@ -666,40 +786,69 @@ class _ReferenceModel(_ModelBase):
         self.B = min(1.0, max(0.0, self.B))
 
     def step_ceasefire(self) -> None:
-        """Leaderships weigh the cost of fighting on against the pull of hostility and the
-        trigger; they declare or end cease-fires (allies follow)."""
-        p, on = self.p, self.on
+        """Leaderships weigh the cost of fighting on against the pull of hostility, the
+        trigger and provocations; they declare or end cease-fires (allies follow), and each
+        end is recorded with its reason."""
+        p = self.p
         for g in self.groups:
             g.declared = False
-        if "ceasefire" not in on:
+        if "ceasefire" not in self.on:
             return
         # the patron presses its clients when any of its clients is hit
         d_max = max((g.D for g in self.groups if g.patron > 0), default=0.0)
-        tau = self.tau if "trigger" in on else 0.0
-        net = []
-        for g in self.groups:  # every leadership decides on last week's state
-            stake = (1.0 - g.o) * self.influence(g)
-            cost = p["ceasefire_cost_weight"] * g.D * (1.0 + p["stake_weight"] * stake)
-            cost += p["patron_restraint"] * g.patron * d_max
-            if "coordination" in on and self.coordinated:
-                cost += p["coordination_weight"] * sum(
-                    w for ally, w in g.allies if ally.S) / g.ally_weight
-            if "backing" in on:
-                cost += p["backing_weight"] * self.B * stake
-            pull = p["pull_weight"] * g.H * (1.0 + tau * (
-                g.o + (1.0 - g.o) * p["domestic_trigger_weight"]))
-            net.append(cost - pull)
+        # every leadership decides on the state before this week's decisions
+        net = [self.ceasefire_cost(g, d_max) - self.ceasefire_pull(g) for g in self.groups]
         threshold = p["ceasefire_threshold"]
         for g, z in zip(self.groups, net, strict=True):
             if not g.S:
                 p_declare = 1.0 - math.exp(-p["declare_rate"] * max(z - threshold, 0.0))
-                if g.exposure > 0 and p_declare > 0 and self.rng.random() < p_declare:
+                if (g.active and g.exposure > 0 and p_declare > 0
+                        and self.rng.random() < p_declare):
                     g.declared = g.S = True
+                    g.cf_tau = self.tau
             else:
                 p_end = 1.0 - math.exp(-p["resume_rate"] * max(
                     p["resume_fraction"] * threshold - z, 0.0))
                 if p_end > 0 and self.rng.random() < p_end:
                     g.S = False
+                    self.ends[self.end_reason(g)] += 1
+
+    def ceasefire_cost(self, g: _ArmedGroup, d_max: float) -> float:
+        """The cost of fighting on: ``w_D D (1 + w_X stake) + w_P patron max_clients D``,
+        allies in cease-fire, backing at stake, and this week's threat terms."""
+        p, on = self.p, self.on
+        stake = (1.0 - g.o) * self.influence(g)
+        cost = p["ceasefire_cost_weight"] * g.D * (1.0 + p["stake_weight"] * stake)
+        cost += p["patron_restraint"] * g.patron * d_max
+        if "coordination" in on and self.coordinated:
+            cost += p["coordination_weight"] * sum(
+                w for ally, w in g.allies if ally.S) / g.ally_weight
+        if "backing" in on:
+            cost += p["backing_weight"] * self.B * stake
+        return cost + g.threat_cost
+
+    def ceasefire_pull(self, g: _ArmedGroup) -> float:
+        """The pull back to fighting: ``w_H H (1 + tau (o + (1 - o) delta)) + w_V V``; first
+        the provocation memory ``V = (1 - mu) V + I S`` takes in this week's strike."""
+        p, on = self.p, self.on
+        tau = self.tau if "trigger" in on else 0.0
+        pull = p["pull_weight"] * g.H * (1.0 + tau * (
+            g.o + (1.0 - g.o) * p["domestic_trigger_weight"]))
+        if "provocation" in on:
+            g.V *= 1.0 - p["cost_memory_decay"]
+            if g.S:  # struck while it holds a cease-fire
+                g.V += g.strike
+            pull += p["provocation_weight"] * g.V
+        return pull
+
+    def end_reason(self, g: _ArmedGroup) -> str:
+        """Why a group's cease-fire ends: ``provocation`` (its memory above 0.05), else
+        ``trigger`` (tau up by more than 0.05 since it declared), else ``decay``."""
+        if g.V > 0.05:
+            return "provocation"
+        if self.tau > g.cf_tau + 0.05:
+            return "trigger"
+        return "decay"
 
     def step_capture(self) -> None:
         """``X += kappa_X (1 - A) (0.5 + L) X (1 - Xsum)^+ - eps_X A X``."""
@@ -813,14 +962,20 @@ class _ReferenceModel(_ModelBase):
             self.last_year += att
 
     def summary(self) -> dict[str, float]:
-        """The run's row: ``run``, the collected totals and the power indices."""
+        """The run's row, in the engine's order: ``run``, the collected totals, the power
+        indices, the mechanisms' totals and the end of each scenario group."""
+        totals = {name: float(values[-1])
+                  for name, values in self.datacollector.model_vars.items()}
         row: dict[str, float] = {"run": self.run}
-        for name, values in self.datacollector.model_vars.items():
-            row[name] = float(values[-1])
+        row.update((c, v) for c, v in totals.items() if c not in MECHANISM_COLUMNS)
         g0 = self.inputs.n_groups0
         for g in self.groups[:g0]:
             row[f"power_{g.gid}"] = self.power(g)
         row["power_splinters"] = sum(self.power(g) for g in self.groups[g0:])
+        row.update((c, totals[c]) for c in MECHANISM_COLUMNS)
+        for g in self.groups[:g0]:
+            row[f"end_week_{g.gid}"] = g.end_week
+            row[f"end_kind_{g.gid}"] = float(g.end_kind)
         return row
 
 
