@@ -20,10 +20,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from armednet.errors import OutputError, UnreadableFile
+from armednet.errors import ArmednetError, OutputError, UnreadableFile, io_failure
 
-__all__ = ["atomic_path", "make_parents", "read_bytes_bounded", "read_text_bounded",
-           "report_created_folders"]
+__all__ = ["atomic_path", "check_output_file", "ensure_folder", "make_parents",
+           "read_bytes_bounded", "read_text_bounded", "report_created_folders"]
 
 _folder_reporter: list[Callable[[Path], None]] = []
 
@@ -65,10 +65,35 @@ def make_parents(target: Path) -> None:
             report(folder)
 
 
-def _check_target(target: Path) -> None:
+def check_output_file(target: str | Path) -> None:
+    """Refuse an output file path that names a folder (before any work is done).
+
+    Raises
+    ------
+    OutputError
+        If ``target`` is an existing folder.
+    """
+    target = Path(target)
     if target.is_dir():
         raise OutputError(f"cannot write {target}: it is a folder; give the name of a "
                           "file (in it, or elsewhere)")
+
+
+def ensure_folder(folder: str | Path) -> Path:
+    """Make sure ``folder`` is a folder, creating it (and its parents) if missing; each
+    folder created is reported (see :func:`report_created_folders`).
+
+    Raises
+    ------
+    OutputError
+        If ``folder`` (or a parent) is a file, or cannot be created.
+    """
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(f"cannot write into {folder}: it is a file, not a folder; give "
+                          "the name of a folder (it is created if missing)")
+    make_parents(folder / "_")
+    return folder
 
 
 @contextmanager
@@ -81,10 +106,11 @@ def atomic_path(target: Path) -> Iterator[Path]:
     Raises
     ------
     OutputError
-        If ``target`` is a folder or its folder cannot be created or written.
+        If ``target`` is a folder, its folder cannot be created, or the write fails for
+        lack of space or permission (the cause is named; ``target`` is left as it was).
     """
     target = Path(target)
-    _check_target(target)
+    check_output_file(target)
     make_parents(target)
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
@@ -101,6 +127,14 @@ def atomic_path(target: Path) -> Iterator[Path]:
             os.umask(umask)
             os.chmod(tmp_path, 0o666 & ~umask)
         os.replace(tmp_path, target)
+    except ArmednetError:
+        raise
+    except Exception as exc:
+        cause = io_failure(exc)
+        foreign = isinstance(exc, OSError) and exc.filename not in (None, tmp, str(target))
+        if cause is None or foreign:  # not a failure to write this file
+            raise
+        raise OutputError(f"cannot write {target}: {cause}; it is left as it was") from exc
     finally:
         if tmp_path.exists():
             tmp_path.unlink()

@@ -77,9 +77,12 @@ def run_with_progress(spec: Any, db: Path, evaluator: str = "local",
 def run(
     spec_file: Path = typer.Argument(..., metavar="SPEC", help="Experiment file (YAML/JSON)."),
     db: Path = DB_OPT,
-    evaluator: str = typer.Option("local", "--evaluator", help="local, dask or sequential."),
-    scheduler: str | None = typer.Option(None, "--scheduler",
-                                         help="Dask scheduler address (dask evaluator)."),
+    evaluator: str | None = typer.Option(
+        None, "--evaluator", help="local, dask or sequential (default: dask with --scheduler, "
+        "else local)."),
+    scheduler: str | None = typer.Option(
+        None, "--scheduler", help="Dask scheduler address, tcp://HOST:PORT (dask evaluator); "
+        "reached before anything is written."),
     workers: int | None = typer.Option(None, "--workers", min=1,
                                        help="Worker processes (default: all cores)."),
     posterior: Path | None = typer.Option(
@@ -87,13 +90,22 @@ def run(
         "calibrate`); overrides the spec's `posterior`."),
     json_out: bool = JSON_OPT,
 ) -> None:
-    """Run (or resume) an experiment; results go to the database."""
+    """Run (or resume) an experiment; results go to the database.
+
+    The whole spec is checked, the scenario, policies and design resolved, the evaluator
+    started (a Dask scheduler reached) and the first chunk evaluated before anything is
+    written. Exit 2 for a bad spec or option, 1 if results cannot be written (disk full,
+    permission denied); committed chunks are kept and a rerun resumes.
+    """
+    from armednet.errors import InputError
     from armednet.experiments.spec import load_spec
 
+    if evaluator is None:
+        evaluator = "dask" if scheduler else "local"
     if evaluator not in ("local", "dask", "sequential"):
-        from armednet.errors import InputError
-
         raise InputError(f"unknown evaluator {evaluator!r}; expected local, dask or sequential")
+    if scheduler and evaluator != "dask":
+        raise InputError(f"--scheduler needs --evaluator dask (got --evaluator {evaluator})")
     spec = load_spec(spec_file)
     if posterior is not None:
         spec = spec.model_copy(update={"posterior": str(posterior.resolve())})
@@ -266,11 +278,16 @@ def _fmt(r: dict[str, Any]) -> str:
 def export(db: Path = DB_OPT, experiment: str | None = EXP_OPT,
            out: Path = typer.Option(..., "--out", "-o", help="Directory for Parquet files.")
            ) -> None:
-    """Export one experiment's tables to Parquet files."""
+    """Export one experiment's tables to Parquet files (the folder is created if missing;
+    a file in its place exits with code 1)."""
     from armednet.experiments.store import open_store
+    from armednet.fileio import ensure_folder
 
+    if out.exists() and not out.is_dir():
+        ensure_folder(out)  # refuses with a clear message, before the database is read
     with open_store(db, read_only=True) as store:
         meta = store.meta(experiment)
+        ensure_folder(out)
         files = store.export_parquet(meta["experiment_id"], out)
     for f in files:
         print(f)

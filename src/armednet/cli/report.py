@@ -27,9 +27,12 @@ def report(
 
     Scenario and network, key actors, policy comparison (fan charts, distributions), claims,
     PRIM boxes, Sobol indices, calibration and forecast when stored, and an appendix of
-    parameters, sources, versions and seeds.
+    parameters, sources, versions and seeds. A missing folder of the output is created
+    (and said so); an output that is a folder, or cannot be written, exits with code 1.
     """
+    from armednet.fileio import check_output_file
     from armednet.report.html import build_report
 
+    check_output_file(out)  # before the work: a folder given as -o fails at once (exit 1)
     path = build_report(out, db=db, experiment_id=experiment, scenario=scenario)
     print(f"report written to {path}")

@@ -3,14 +3,24 @@
 Running the same spec against the same scenario and database again resumes it: the
 experiment id is a hash of both, committed chunks are skipped, and the final tables hold
 exactly one row per (point, policy, replication, outcome).
+
+Nothing is written before the experiment is known to run: the spec is checked against the
+model (:func:`armednet.experiments.spec.check_spec`), the scenario, policies, posterior and
+design are resolved, the design is checked against every parameter's hard limits, the
+evaluator is started (a Dask scheduler is reached) and the first chunk is evaluated; only
+then is the database opened for writing and the experiment registered. A failure to write
+(disk full, permission denied) raises :class:`~armednet.errors.OutputError` naming the real
+cause; the chunks committed before it are kept, and running again resumes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import time
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,11 +28,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from armednet.errors import InputError
+from armednet.errors import ArmednetError, InputError, OutputError, io_failure
 from armednet.experiments.design import DesignMatrix, make_design
 from armednet.experiments.evaluate import ChunkTask, evaluate_chunk
 from armednet.experiments.evaluators import Evaluator, make_evaluator
-from armednet.experiments.spec import ExperimentSpec, spec_hash
+from armednet.experiments.spec import ExperimentSpec, spec_hash, validate_spec
 from armednet.experiments.store import open_store
 
 __all__ = ["Plan", "Progress", "plan_experiment", "run_experiment"]
@@ -30,6 +40,9 @@ __all__ = ["Plan", "Progress", "plan_experiment", "run_experiment"]
 #: Runs per engine call: large enough for the vectorised engine to be efficient, small
 #: enough that a killed process loses little work.
 TARGET_RUNS_PER_CHUNK = 1024
+
+#: Largest parameter-set (posterior) file read, in bytes.
+MAX_POSTERIOR_BYTES = 256 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -61,42 +74,16 @@ class Plan:
         return self.design.n_points * self.spec.replications * len(self.policies)
 
 
-def _check_parameters(spec: ExperimentSpec) -> None:
-    from armednet.sim.params import PARAMETERS
+def _check_design(design: DesignMatrix, spec: ExperimentSpec) -> None:
+    """Every design value and fixed parameter inside its parameter's hard limits (the spec
+    check makes this hold; this is the engine's own check, run before anything is
+    written rather than in a worker)."""
+    from armednet.sim.params import resolve_params
 
-    names = [u.name for u in spec.uncertainties] + list(spec.params)
-    unknown = [n for n in names if n not in PARAMETERS]
-    if unknown:
-        import difflib
-
-        hints = []
-        for n in unknown:
-            near = difflib.get_close_matches(n, list(PARAMETERS), n=3, cutoff=0.5)
-            hints.append(f"{n!r}" + (f" (did you mean {', '.join(near)}?)" if near else ""))
-        raise InputError("unknown model parameter(s): " + "; ".join(hints)
-                         + ". `armednet simulate --list-params` lists them.")
-
-
-def _check_outcomes(spec: ExperimentSpec) -> None:
-    from armednet.sim.engine import SUMMARY_COLUMNS, WEEKLY_GROUP_VARIABLES, WEEKLY_VARIABLES
-
-    weekly: tuple[str, ...] = (*WEEKLY_VARIABLES, *WEEKLY_GROUP_VARIABLES)
-    summary: tuple[str, ...] = SUMMARY_COLUMNS
-    for i, o in enumerate(spec.outcomes):
-        name = o.variable.partition("[")[0]
-        if o.aggregation == "summary":
-            if name in SUMMARY_COLUMNS or name.startswith("power_"):
-                continue
-            pool, what = summary, "summary column"
-        elif name in weekly:
-            continue
-        else:
-            pool, what = weekly, "weekly variable"
-        import difflib
-
-        near = difflib.get_close_matches(name, pool, n=3, cutoff=0.5)
-        hint = f"did you mean {', '.join(near)}?" if near else f"expected one of {', '.join(pool)}"
-        raise InputError(f"outcomes[{i}] ({o.name}): {name!r} is not a {what}; {hint}")
+    values = {str(name): design.values[name].to_numpy(dtype=float)
+              for name in design.values.columns}
+    if design.n_points:
+        resolve_params({**spec.params, **values}, runs=design.n_points)
 
 
 def _resolve_policies(spec: ExperimentSpec, base: Path | None) -> dict[str, Any]:
@@ -121,27 +108,37 @@ def _load_posterior(spec: ExperimentSpec, spec_dir: Path | None) -> tuple[Any, s
         return None, ""
     import hashlib
 
+    from armednet.fileio import read_bytes_bounded
     from armednet.sim.params import RESERVED_COLUMNS, load_parameter_sets
 
     path = Path(spec.posterior)
     if not path.is_absolute() and spec_dir is not None:
         path = spec_dir / path
+    # a regular file of bounded size before the table reader sees it (no devices or pipes)
+    content = read_bytes_bounded(path, MAX_POSTERIOR_BYTES, what="parameter-set file")
     table = load_parameter_sets(path)
     taken = {u.name for u in spec.uncertainties} | set(spec.params)
     clash = sorted(c for c in table.columns if c in taken and c not in RESERVED_COLUMNS)
     if clash:
         raise InputError(f"posterior {path}: {', '.join(clash)} also uncertain or fixed in "
                          "the spec; a parameter comes from one place only")
-    return table, hashlib.sha256(path.read_bytes()).hexdigest()
+    return table, hashlib.sha256(content).hexdigest()
 
 
 def plan_experiment(spec: ExperimentSpec, spec_dir: Path | None = None,
                     kg: Any = None) -> Plan:
-    """Resolve a spec into chunks without running anything."""
+    """Resolve a spec into chunks without running anything.
+
+    Raises
+    ------
+    ValidationFailed
+        If the spec does not fit the model (:func:`~armednet.experiments.spec.check_spec`).
+    InputError
+        If the scenario, a policy, the posterior or the design cannot be resolved.
+    """
     from armednet.kb import KnowledgeGraph
 
-    _check_parameters(spec)
-    _check_outcomes(spec)
+    validate_spec(spec)
     if kg is None:
         base_scenario = spec.scenario
         if base_scenario and spec_dir is not None and (spec_dir / base_scenario).exists():
@@ -150,6 +147,7 @@ def plan_experiment(spec: ExperimentSpec, spec_dir: Path | None = None,
     policies = _resolve_policies(spec, spec_dir)
     posterior, posterior_sha = _load_posterior(spec, spec_dir)
     design = make_design(spec)
+    _check_design(design, spec)
     reps = spec.replications
     chunk_points = spec.chunk_points or max(1, TARGET_RUNS_PER_CHUNK // reps)
     scenario_json = kg.scenario.model_dump_json(by_alias=True)
@@ -217,6 +215,68 @@ def _refuse_changed_spec(store: Any, plan: Plan) -> None:
             "spec to resume it, or give the new spec another name.")
 
 
+def _check_scheduler(evaluator: str | Evaluator, scheduler: str | None) -> None:
+    """A scheduler address goes with the Dask evaluator and is a Dask address."""
+    if scheduler is None:
+        return
+    if evaluator != "dask":
+        name = evaluator if isinstance(evaluator, str) else evaluator.name
+        raise InputError(f"a scheduler address ({scheduler}) needs the dask evaluator, "
+                         f"not {name}")
+    try:
+        from distributed.comm.addressing import parse_address, parse_host_port
+    except ImportError:  # pragma: no cover - the evaluator says what to install
+        return
+    try:
+        scheme, location = parse_address(scheduler)
+        if scheme not in ("inproc", "ucx"):
+            _, port = parse_host_port(location)
+            if not 0 < int(port) < 65536:
+                raise ValueError(f"port {port} is not in 1..65535")
+    except (ValueError, TypeError) as exc:
+        raise InputError(f"{scheduler!r} is not a Dask scheduler address ({exc}); expected "
+                         "tcp://HOST:PORT") from None
+
+
+def _stored_chunks(db: Path, plan: Plan) -> set[int]:
+    """The chunks of ``plan`` already in ``db``, read without writing (nothing when the
+    file does not exist or holds no experiments); refuses a changed spec."""
+    if not db.exists():
+        return set()
+    try:
+        with open_store(db, read_only=True) as store:
+            _refuse_changed_spec(store, plan)
+            return store.done_chunks(plan.experiment_id)
+    except InputError as exc:
+        if "holds no experiments" in str(exc):  # a new or empty database
+            return set()
+        raise
+
+
+def _start(ev: Evaluator, stack: ExitStack, scheduler: str | None) -> None:
+    """Enter the evaluator (a Dask evaluator reaches its scheduler here)."""
+    try:
+        stack.enter_context(ev)
+    except ArmednetError:
+        raise
+    except Exception as exc:
+        first = (str(exc).splitlines() or [type(exc).__name__])[0]
+        where = f"the Dask scheduler at {scheduler}" if scheduler else f"the {ev.name} evaluator"
+        raise InputError(f"cannot reach {where} ({first})") from None
+
+
+def _stored(db: Path, what: str, fn: Callable[[], Any]) -> Any:
+    """Run a store write; an I/O failure becomes an :class:`OutputError` naming its cause."""
+    try:
+        return fn()
+    except Exception as exc:
+        cause = io_failure(exc)
+        if cause is None:
+            raise
+        raise OutputError(f"{db}: cannot {what}: {cause}. The chunks committed before are "
+                          "kept; run the same command again to resume.") from exc
+
+
 def run_experiment(
     spec: ExperimentSpec,
     db: str | Path,
@@ -229,16 +289,19 @@ def run_experiment(
 ) -> str:
     """Run (or resume) ``spec``, storing results in the DuckDB file ``db``.
 
+    Nothing is written until the spec, scenario, policies and design are checked, the
+    evaluator has started and the first chunk is evaluated (see the module docstring).
+
     Parameters
     ----------
     spec : ExperimentSpec
         The experiment.
     db : path
-        Results database (created if missing).
+        Results database (created if missing, with its folder).
     evaluator : {"local", "dask", "sequential"} or Evaluator
         Where chunks run.
     scheduler, workers : optional
-        Dask scheduler address; number of local workers.
+        Dask scheduler address (dask evaluator only); number of local workers.
     spec_dir : Path, optional
         Directory that relative scenario and policy paths in the spec are resolved against.
     progress : callable, optional
@@ -250,39 +313,97 @@ def run_experiment(
     -------
     str
         The experiment id.
+
+    Raises
+    ------
+    InputError
+        A spec that does not fit the model, an unknown evaluator, a bad or unreachable
+        scheduler, or a database that cannot be opened.
+    OutputError
+        If results cannot be written (disk full, permission denied).
     """
+    db = Path(db)
+    if db.is_dir():
+        raise OutputError(f"{db}: is a folder; give the name of a database file (in it, or "
+                          "elsewhere)")
+    _check_scheduler(evaluator, scheduler)
     plan = plan_experiment(spec, spec_dir)
-    with open_store(db) as store:
-        _refuse_changed_spec(store, plan)
-        store.register(_metadata(plan), _design_long(plan.design))
-        done = store.done_chunks(plan.experiment_id)
-        todo = [t for t in plan.tasks if t.chunk not in done]
-        if on_start is not None:
-            on_start(plan, len(done))
-        t0 = time.perf_counter()
-        runs_per = {t.chunk: (t.points[1] - t.points[0]) * t.replications for t in plan.tasks}
-        runs_done = sum(runs_per[c] for c in done)
-        n_done = len(done)
+    done = _stored_chunks(db, plan)
+    todo = [t for t in plan.tasks if t.chunk not in done]
+    if on_start is not None:
+        on_start(plan, len(done))
+    if isinstance(evaluator, str):
+        kind = "sequential" if evaluator != "dask" and len(todo) <= 1 else evaluator
+        ev = make_evaluator(kind, scheduler, workers)
+    else:
+        ev = evaluator
+    t0 = time.perf_counter()
+    with ExitStack() as stack:
+        results: Iterator[tuple[ChunkTask, Any]] = iter(())
         if todo:
-            ev = (make_evaluator(evaluator, scheduler, workers)
-                  if isinstance(evaluator, str) else evaluator)
-            if isinstance(evaluator, str) and evaluator != "dask" and len(todo) == 1:
-                ev = make_evaluator("sequential")
-            with ev:
-                results: Iterator[tuple[ChunkTask, Any]] = ev.imap_unordered(evaluate_chunk,
-                                                                              todo)
-                store_seconds = 0.0
-                for task, rows in results:
-                    # CPU time of the commit: what the store costs, not time spent
-                    # waiting for a core the workers are using
-                    t_commit = time.process_time()
-                    store.commit_chunk(plan.experiment_id, task.chunk, task.policy_name,
-                                       task.points, rows)
-                    store_seconds += time.process_time() - t_commit
-                    n_done += 1
-                    runs_done += runs_per[task.chunk]
-                    if progress is not None:
-                        progress(Progress(n_done, len(plan.tasks), runs_done, plan.runs_total,
-                                          time.perf_counter() - t0, task.chunk))
-            store.finish(plan.experiment_id, time.perf_counter() - t0, ev.name, store_seconds)
+            _start(ev, stack, scheduler)
+            results = ev.imap_unordered(evaluate_chunk, todo)
+            # the first chunk proves the spec runs before a row is written
+            results = itertools.chain([next(results)], results)
+        store = stack.enter_context(_writable_store(db))
+        _refuse_changed_spec(store, plan)
+        _stored(db, "register the experiment",
+                lambda: store.register(_metadata(plan), _design_long(plan.design)))
+        store_seconds = _commit_all(store, plan, results, progress, t0)
+        if todo:
+            _stored(db, "record the run's time",
+                    lambda: store.finish(plan.experiment_id, time.perf_counter() - t0,
+                                         ev.name, store_seconds))
     return plan.experiment_id
+
+
+@contextmanager
+def _writable_store(db: Path) -> Iterator[Any]:
+    """The results store opened for writing (its folder created if missing); a failure
+    to create or open it for lack of space or permission is an :class:`OutputError`."""
+    from armednet.fileio import make_parents
+
+    make_parents(db)
+    try:
+        cm = open_store(db)
+        store = cm.__enter__()
+    except InputError as exc:
+        cause = io_failure(exc)
+        if cause is None:
+            raise
+        raise OutputError(f"{db}: cannot open the results database for writing: "
+                          f"{cause}") from None
+    try:
+        yield store
+    finally:
+        cm.__exit__(None, None, None)
+
+
+def _commit(store: Any, plan: Plan, task: ChunkTask, rows: Any) -> None:
+    _stored(store.path, f"store chunk {task.chunk}",
+            lambda: store.commit_chunk(plan.experiment_id, task.chunk, task.policy_name,
+                                       task.points, rows))
+
+
+def _commit_all(store: Any, plan: Plan, results: Iterator[tuple[ChunkTask, Any]],
+                progress: Callable[[Progress], None] | None, t0: float) -> float:
+    """Commit each evaluated chunk as it comes; return the CPU seconds spent committing."""
+    done = store.done_chunks(plan.experiment_id)
+    runs_per = {t.chunk: (t.points[1] - t.points[0]) * t.replications for t in plan.tasks}
+    runs_done = sum(runs_per[c] for c in done)
+    n_done = len(done)
+    store_seconds = 0.0
+    for task, rows in results:
+        if task.chunk in done:  # committed meanwhile by another run of the same spec
+            continue
+        # CPU time of the commit: what the store costs, not time spent waiting for a
+        # core the workers are using
+        t_commit = time.process_time()
+        _commit(store, plan, task, rows)
+        store_seconds += time.process_time() - t_commit
+        n_done += 1
+        runs_done += runs_per[task.chunk]
+        if progress is not None:
+            progress(Progress(n_done, len(plan.tasks), runs_done, plan.runs_total,
+                              time.perf_counter() - t0, task.chunk))
+    return store_seconds

@@ -22,6 +22,15 @@ Example
     outcomes:
       - {name: attacks, variable: attacks, aggregation: total}
       - {name: attacks_last_year, variable: attacks, aggregation: total, window: [52, 104]}
+
+Validation
+----------
+:func:`load_spec` checks the whole file before anything runs: the form (every number
+finite, ``low < high``, windows ``[first, end)``), then the spec against the model
+(:func:`check_spec`): every parameter known and every range inside the parameter's hard
+limits (so no sampled world can break them, whatever the seed), mechanisms and recorded
+variables known, outcome variables known, windows inside ``weeks``. Every problem is
+reported as ``file:line: field: message``.
 """
 
 from __future__ import annotations
@@ -35,6 +44,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from armednet.docload import load_model
+from armednet.errors import Issue, ValidationFailed
 
 __all__ = [
     "Design",
@@ -42,15 +52,18 @@ __all__ = [
     "Lever",
     "Outcome",
     "Uncertainty",
+    "check_spec",
     "load_spec",
     "spec_hash",
+    "validate_spec",
 ]
 
 _NAME = r"^[A-Za-z][A-Za-z0-9_.:-]*$"
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # every number finite: ``threshold: nan`` or ``high: .inf`` is a mistake, never a value
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Uncertainty(_Strict):
@@ -195,6 +208,121 @@ class ExperimentSpec(_Strict):
         return json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
 
 
+Problem = tuple[tuple[str | int, ...], str]
+"""A problem found by :func:`check_spec`: the path of the field and what is wrong."""
+
+
+def _hint(name: str, pool: list[str] | tuple[str, ...], every: bool = False) -> str:
+    """``; did you mean ...?``, or (with ``every``) the whole pool when nothing is near."""
+    import difflib
+
+    near = difflib.get_close_matches(name, list(pool), n=3, cutoff=0.5)
+    if near:
+        return f"; did you mean {', '.join(near)}?"
+    return f"; expected one of {', '.join(pool)}" if every else ""
+
+
+def _check_parameters(spec: ExperimentSpec) -> list[Problem]:
+    from armednet.sim.params import PARAMETERS
+
+    names = list(PARAMETERS)
+    out: list[Problem] = []
+    for i, u in enumerate(spec.uncertainties):
+        p = PARAMETERS.get(u.name)
+        if p is None:
+            out.append((("uncertainties", i, "name"), f"unknown model parameter {u.name!r}"
+                        f"{_hint(u.name, names)} (`armednet simulate --list-params` lists "
+                        "them)"))
+        elif u.low < p.hard_low or u.high > p.hard_high:
+            out.append((("uncertainties", i), f"{u.name}: range [{u.low:g}, {u.high:g}] "
+                        f"outside the limits [{p.hard_low:g}, {p.hard_high:g}]"))
+    for name, value in spec.params.items():
+        p = PARAMETERS.get(name)
+        if p is None:
+            out.append((("params", name), f"unknown model parameter {name!r}"
+                        f"{_hint(name, names)}"))
+        elif not p.hard_low <= value <= p.hard_high:
+            out.append((("params", name), f"{name} = {value:g} is outside the parameter's "
+                        f"limits [{p.hard_low:g}, {p.hard_high:g}]"))
+    return out
+
+
+def _check_outputs(spec: ExperimentSpec) -> list[Problem]:
+    from armednet.sim.engine import (
+        SUMMARY_COLUMNS,
+        WEEKLY_GROUP_VARIABLES,
+        WEEKLY_VARIABLES,
+    )
+    from armednet.sim.mechanisms import MECHANISMS
+
+    weekly: tuple[str, ...] = (*WEEKLY_VARIABLES, *WEEKLY_GROUP_VARIABLES)
+    out: list[Problem] = []
+    for i, o in enumerate(spec.outcomes):
+        name = o.variable.partition("[")[0]
+        if o.aggregation == "summary":
+            if name not in SUMMARY_COLUMNS and not name.startswith("power_"):
+                out.append((("outcomes", i, "variable"), f"{name!r} is not a summary column"
+                            f"{_hint(name, SUMMARY_COLUMNS, every=True)}"))
+        elif name not in weekly:
+            out.append((("outcomes", i, "variable"), f"{name!r} is not a weekly variable"
+                        f"{_hint(name, weekly, every=True)}"))
+        if o.window is not None and o.window[1] > spec.weeks:
+            out.append((("outcomes", i, "window"), f"window {list(o.window)} ends after the "
+                        f"experiment's {spec.weeks} weeks"))
+    for i, var in enumerate(spec.record):
+        if var.partition("[")[0] not in weekly:
+            out.append((("record", i), f"{var!r} is not a weekly variable{_hint(var, weekly)}"))
+    mechanisms = list(MECHANISMS)
+    for name in spec.mechanisms:
+        if name not in MECHANISMS:
+            out.append((("mechanisms", name), f"unknown mechanism {name!r}"
+                        f"{_hint(name, mechanisms, every=True)}"))
+    return out
+
+
+def check_spec(spec: ExperimentSpec) -> list[Problem]:
+    """Check a well-formed spec against the model; return every problem found.
+
+    Parameters are known and every uncertain range and fixed value lies inside the
+    parameter's hard limits; outcome and recorded variables are outputs of the engine;
+    outcome windows end by ``weeks``; mechanism switches name mechanisms.
+
+    Returns
+    -------
+    list of (path, message)
+        ``path`` is the field, e.g. ``("uncertainties", 0)``; empty when the spec is sound.
+
+    Examples
+    --------
+    >>> spec = ExperimentSpec.model_validate({
+    ...     "name": "x", "weeks": 52, "levers": ["status-quo"],
+    ...     "uncertainties": [{"name": "attack_base_rate", "low": -0.5, "high": 1}],
+    ...     "outcomes": [{"name": "late", "variable": "attacks", "window": [40, 60]}]})
+    >>> for path, message in check_spec(spec):
+    ...     print(path, message)
+    ('uncertainties', 0) attack_base_rate: range [-0.5, 1] outside the limits [0, inf]
+    ('outcomes', 0, 'window') window [40, 60] ends after the experiment's 52 weeks
+    """
+    return _check_parameters(spec) + _check_outputs(spec)
+
+
+def validate_spec(spec: ExperimentSpec, label: str | None = None) -> None:
+    """Raise :class:`~armednet.errors.ValidationFailed` with every :func:`check_spec`
+    problem (for specs built in Python; :func:`load_spec` reports them with lines)."""
+    problems = check_spec(spec)
+    if problems:
+        where = label or f"experiment {spec.name!r}"
+        raise ValidationFailed([Issue(where, None, _dotted(path), message)
+                                for path, message in problems])
+
+
+def _dotted(path: tuple[str | int, ...]) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
 def spec_hash(spec: ExperimentSpec, scenario_hash: str) -> str:
     """A short stable id for (spec, scenario): rerunning the same pair resumes it."""
     h = hashlib.sha256((spec.canonical_json() + scenario_hash).encode()).hexdigest()
@@ -203,11 +331,13 @@ def spec_hash(spec: ExperimentSpec, scenario_hash: str) -> str:
 
 
 def load_spec(path: str | Path) -> ExperimentSpec:
-    """Load and validate an experiment file (YAML or JSON).
+    """Load and validate an experiment file (YAML or JSON), form and model checks both.
 
     Raises
     ------
     armednet.errors.ValidationFailed
-        Every problem, as ``file:line: field: what was expected``.
+        Every problem, as ``file:line: field: what was expected`` (see :func:`check_spec`).
+    armednet.errors.InputError
+        If the file cannot be read.
     """
-    return load_model(path, ExperimentSpec)
+    return load_model(path, ExperimentSpec, check=check_spec)

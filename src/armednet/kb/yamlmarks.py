@@ -13,6 +13,8 @@ a policy file or a dashboard upload, goes through :func:`load_yaml` (or
 - refuses text longer than :attr:`YamlLimits.max_chars` and integers written with more
   than :attr:`YamlLimits.max_int_digits` characters (Python's own limit and the quadratic
   cost of YAML 1.1's base-60 integers are never reached);
+- refuses ``.nan`` and ``.inf`` (and numbers too large for a float): no input armednet
+  reads has a use for them, and a NaN silently changes results;
 - reports duplicate mapping keys, which plain YAML loading silently overwrites;
 - reports every problem with the line it is on.
 
@@ -30,6 +32,7 @@ doc.yaml:1: refused YAML: alias *r refers to a node that contains it (a recursiv
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,6 +72,8 @@ class YamlLimits:
         Of those, the most reached through aliases (the expansion budget).
     max_int_digits : int
         Longest integer scalar, in characters.
+    finite_only : bool
+        Refuse floats that are NaN or infinite.
     """
 
     max_chars: int = 10 * 1024 * 1024
@@ -76,6 +81,7 @@ class YamlLimits:
     max_nodes: int = 1_000_000
     max_alias_nodes: int = 100_000
     max_int_digits: int = 64
+    finite_only: bool = True
 
 
 DEFAULT_LIMITS = YamlLimits()
@@ -175,8 +181,18 @@ def _bounded_int(loader: yaml.SafeLoader, node: yaml.Node) -> int:
     return int(loader.construct_yaml_int(node))
 
 
+def _finite_float(loader: yaml.SafeLoader, node: yaml.Node) -> float:
+    assert isinstance(node, yaml.ScalarNode)
+    value = float(loader.construct_yaml_float(node))
+    if not math.isfinite(value) and isinstance(loader, _Loader) and loader.limits.finite_only:
+        raise YamlLimitError(None, None, f"{node.value!r} is not a finite number",
+                             node.start_mark)
+    return value
+
+
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
 _Loader.add_constructor("tag:yaml.org,2002:int", _bounded_int)
+_Loader.add_constructor("tag:yaml.org,2002:float", _finite_float)
 
 
 class _Duplicate(Exception):
