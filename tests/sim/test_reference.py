@@ -38,9 +38,9 @@ A column counts as deterministic only when the engine reports it in at least
 ``MIN_VALUES`` runs (``end_week_<group>`` is missing while a group lives: one or two values
 are no evidence of determinism).
 
-*Known engine discrepancies* (:data:`KNOWN_ENGINE_DISCREPANCIES`) are left out of the
-comparison above and checked by a strict ``xfail`` test instead, which starts failing once
-the engine is fixed (then remove the entry).
+*Known engine discrepancies* (:data:`KNOWN_ENGINE_DISCREPANCIES`, none at present: the
+last one, ``revenue_total`` counting the income of ended groups, was fixed) are left out of
+the comparison above.
 
 *New outputs* (escalation, provocation, endings: ``NEW_OUTPUTS``) get a check of their own
 under every preset: the engine's values must have a spread (the check is not vacuous), and
@@ -108,11 +108,7 @@ NEW_OUTPUTS = ("lethal_attacks", "ceasefire_spells", "ceasefire_ends_decay",
 """Counts from the mechanisms added with escalation, provocation and endings (and the
 cease-fire spells they shape), random under every preset."""
 
-KNOWN_ENGINE_DISCREPANCIES = {
-    "revenue_total": "the engine's recorder adds scratch['income'] and scratch['rents'], "
-                     "which step_revenue does not mask by s.active: groups that ended still "
-                     "count their income and rents, though they no longer earn",
-}
+KNOWN_ENGINE_DISCREPANCIES: dict[str, str] = {}
 """Columns where the engine departs from the model's documented equations (which the
 reference follows): left out of :func:`compare` in the preset tests."""
 
@@ -377,12 +373,3 @@ def test_new_weekly_outputs_have_the_engines_distributions() -> None:
         assert stats.ks_2samp(rq, eq).pvalue >= NEW_ALPHA, name
         assert stats.mannwhitneyu(rq, eq).pvalue >= NEW_ALPHA, name
 
-
-@pytest.mark.xfail(strict=True, reason="known engine discrepancies (KNOWN_ENGINE_DISCREPANCIES)"
-                   "; when this passes, the engine was fixed: remove the entries")
-@pytest.mark.parametrize("column", sorted(KNOWN_ENGINE_DISCREPANCIES))
-def test_known_engine_discrepancies(column: str) -> None:
-    """The columns left out of the preset comparison still differ (strict xfail)."""
-    ref, eng = reference_preset("status-quo"), engine_summary("status-quo")
-    problems, _ = compare(ref, eng, skip=[c for c in ref.columns if c != column])
-    assert not problems, _report("status-quo", problems)

@@ -795,7 +795,7 @@ class _ReferenceModel(SovereigntyMixin, EndingsMixin, _ModelBase):
         if "ceasefire" not in self.on:
             return
         # the patron presses its clients when any of its clients is hit
-        d_max = max((g.D for g in self.groups if g.patron > 0), default=0.0)
+        d_max = max((g.D for g in self.groups if g.patron > 0 and g.active), default=0.0)
         # every leadership decides on the state before this week's decisions
         net = [self.ceasefire_cost(g, d_max) - self.ceasefire_pull(g) for g in self.groups]
         threshold = p["ceasefire_threshold"]

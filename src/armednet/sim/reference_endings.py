@@ -95,7 +95,7 @@ class EndingsMixin:
                 self.lethal += 1
             if g.active:
                 g.T += p["warning_threat"] * float(warnings[g.slot])
-        fear = max((g.T for g in self.groups if g.patron > 0), default=0.0)
+        fear = max((g.T for g in self.groups if g.patron > 0 and g.active), default=0.0)
         for g in self.groups:
             g.threat_cost = p["threat_weight"] * g.T
             if "patron_fear" in self.on:
@@ -143,12 +143,16 @@ class EndingsMixin:
     def merger_hazard(self: _Model,
                       g: _ArmedGroup) -> tuple[float, _ArmedGroup | None]:
         """The merger hazard ``h_m W_gj`` and the ally ``j`` with the strongest pull
-        ``W_gj M_j`` among active allies (the first one on ties, as ``argmax``)."""
+        ``W_gj M_j`` among active allies in the same theatre status (the first one on ties,
+        as ``argmax``)."""
         if "merger" not in self.on:
             return 0.0, None
         best: _ArmedGroup | None = None
         best_pull = best_w = 0.0
+        here = self.inputs.in_theatre
         for ally, w in g.allies:
+            if here[ally.slot] != here[g.slot]:  # no merger across the theatre's edge
+                continue
             pull = w * ally.M if ally.active else 0.0
             if pull > best_pull:
                 best, best_pull, best_w = ally, pull, w

@@ -94,7 +94,7 @@ def _cost(s: State, ctx: Context, a: np.ndarray) -> tuple[np.ndarray, np.ndarray
     cost = p["ceasefire_cost_weight"] * D * (1.0 + p["stake_weight"] * stake)
     clients = inp.patron > 0
     if clients.any():
-        heaviest = rowmax(s.D[:, clients])[:, None]
+        heaviest = rowmax((s.D * s.active)[:, clients])[:, None]  # ended clients: none
         cost += p["patron_restraint"] * inp.patron[a] * heaviest
     W = ctx.scratch["coordination_a"]
     if "coordination" in ctx.on and W.any():

@@ -4,7 +4,8 @@ Equations (weekly, at the end of the week, for each active group slot)::
 
     weak_g   = C_g < c_min  or  M_g < m_min size_g
     h_col    = h_c [weak_g]                                              (``collapse``)
-    j*       = argmax_j W_gj M_j  over active allies;  h_mer = h_m W_gj* [M_g < q M_j*]
+    j*       = argmax_j W_gj M_j  over active allies in the same theatre status;
+               h_mer = h_m W_gj* [M_g < q M_j*]
                                                                          (``merger``)
     h_dem    = h_d min(1, Phat_g) (1 - H_g)                              (``demobilisation``)
     ends with probability 1 - exp(-(h_col + h_mer + h_dem)); the kind is drawn in
@@ -64,7 +65,8 @@ def _hazards(s: State, ctx: Context) -> tuple[np.ndarray, np.ndarray, np.ndarray
     if "collapse" in on:
         weak = (p["collapse_cohesion"] > s.C) | (p["collapse_capability"] * inp.size > s.M)
         h_col = np.where(weak & s.active, p["collapse_rate"], 0.0)
-    W = inp.coordination
+    # fighters do not leave the theatre (or come into it) by a merger
+    W = inp.coordination * (inp.in_theatre[:, None] == inp.in_theatre[None, :])
     if "merger" in on and W.any():
         pull = W[None, :, :] * (s.M * s.active)[:, None, :]  # (runs, group, ally)
         ally = pull.argmax(axis=2)

@@ -108,7 +108,7 @@ def step_escalation(s: State, ctx: Context) -> None:
         add_ceasefire_cost(ctx, p["threat_weight"] * th[:, a])
         clients = ctx.inputs.patron > 0
         if "patron_fear" in ctx.on and clients.any():
-            fear = rowmax(th[:, clients])[:, None]
+            fear = rowmax((th * s.active)[:, clients])[:, None]  # ended clients: none
             add_ceasefire_cost(ctx, p["war_fear_weight"] * ctx.inputs.patron[a] * fear)
 
 

@@ -62,9 +62,10 @@ def step_revenue(s: State, ctx: Context) -> None:
         impunity = (1.0 - s.A) * inp.budget  # (R, K)
         rents[:, s.holders] = np.einsum("rhk,rk->rh", s.X, impunity) * (
             p["rent_rate"] * p["national_budget"] / 52.0)
-    gained = income + rents
-    gained *= s.active
-    s.F += gained
+    # an ended group (or an unformed splinter slot) earns nothing
+    income = income * s.active
+    rents *= s.active
+    s.F += income + rents
     if "revenue" in ctx.on:
         upkeep = p["upkeep_cost"] * s.M
         paid = np.minimum(s.F, upkeep)
