@@ -142,7 +142,7 @@ def test_posterior_round_trip_into_simulate_and_experiments(tmp_path: Path,
                                                             shared_data: Path) -> None:
     data = load_intervals(shared_data / "attacks-us-forces-iraq-syria" / "intervals.csv")
     res = calibrate(KG, data, priors=[Prior("attack_base_rate", 0.02, 1.0, log=True)],
-                    particles=40, generations=1, seed=1, predictive_runs=50,
+                    particles=20, generations=1, seed=1, predictive_runs=50,
                     forecast_weeks=4, replicates=1, resimulate=10, patterns=["intervals"])
     post = save_calibration(res, tmp_path / "post.parquet", tmp_path / "r.duckdb")
     table = pd.read_parquet(post)
@@ -178,7 +178,7 @@ def test_cli(tmp_path: Path, shared_data: Path) -> None:
     data = shared_data / "attacks-us-forces-iraq-syria" / "intervals.csv"
     out, db = tmp_path / "post.parquet", tmp_path / "r.duckdb"
     proc = run_cli("calibrate", "--data", str(data), "--db", str(db), "--out", str(out),
-                   "--particles", "40", "--generations", "1", "--param", "attack_base_rate",
+                   "--particles", "20", "--generations", "1", "--param", "attack_base_rate",
                    "--param", "trigger_sensitivity", "--forecast-weeks", "6",
                    "--replicates", "2")
     assert proc.returncode == 0, proc.stderr

@@ -413,22 +413,16 @@ def calibrate(
                     replicates=replicates, prewar_weeks=prewar_weeks, resimulate=resimulate,
                     quantile=quantile, min_acceptance=min_acceptance)
     t_start = time.perf_counter()
-    priors = list(priors) if priors is not None else default_priors()
-    if not priors:
-        raise InputError("no parameters to calibrate: give at least one prior")
     rng = np.random.default_rng(np.random.SeedSequence([int(seed), 0xCA11B]))
-    facts = _facts(kg, data)
-    used, skipped = _choose_patterns(patterns, facts, pattern_weights)
-    weights = {k: float((pattern_weights or {}).get(k, 1.0)) for k in used}
-    eng = _Engine(kg, data, facts, priors, int(seed), int(replicates), rng, used, weights,
-                  dispersion, float(prewar_rate), int(prewar_weeks))
+    eng, skipped = _engine(kg, data, priors, int(seed), int(replicates), rng, patterns,
+                           pattern_weights, dispersion, float(prewar_rate), int(prewar_weeks))
     tick = progress or (lambda msg, frac: None)
-    smc = abc_smc(eng.distance, len(priors), particles, generations, rng, quantile=quantile,
-                  min_acceptance=min_acceptance, noise_floor=resimulation_target,
-                  names=used, progress=lambda m, f: tick(m, 0.85 * f))
-    gens = pd.DataFrame(smc.generations)
+    smc = abc_smc(eng.distance, len(eng.priors), particles, generations, rng,
+                  quantile=quantile, min_acceptance=min_acceptance,
+                  noise_floor=resimulation_target, names=eng.patterns,
+                  progress=lambda m, f: tick(m, 0.85 * f))
     posterior = pd.DataFrame({p.name: np.clip(p.from_unit(smc.unit[:, j]), p.low, p.high)
-                              for j, p in enumerate(priors)})
+                              for j, p in enumerate(eng.priors)})
     posterior["weight"] = smc.weights
     tick("re-simulating the final particles", 0.86)
     resim = resimulation_share(eng.distance, smc, resimulate, rng)
@@ -436,19 +430,35 @@ def calibrate(
     record, values = _check_and_forecast(eng, posterior, predictive_runs, forecast_weeks,
                                          lull_weeks, lull_max_attacks)
     record["patterns"] = _pattern_record(values, eng, smc.distances)
-    record.update(_provenance(kg, data, priors, eng, skipped, seed))
-    done = gens[gens["complete"]]
+    record.update(_provenance(kg, data, eng.priors, eng, skipped, seed))
+    done = [g for g in smc.generations if g["complete"]][-1]
     record.update({
-        "informed": informed(priors, posterior),
-        "resimulation": {**resim, "replicates": int(replicates),
+        "informed": informed(eng.priors, posterior),
+        "resimulation": {**resim, "replicates": eng.replicates,
                          "target": resimulation_target},
         "n_particles": particles, "generations": [dict(g) for g in smc.generations],
-        "tolerance": float(done["tolerance"].iloc[-1]),
-        "ess": float(done["ess"].iloc[-1]), "ess_share": float(done["ess_share"].iloc[-1]),
-        "fit_weeks": facts.weeks, "seconds": time.perf_counter() - t_start,
+        "tolerance": float(done["tolerance"]), "ess": float(done["ess"]),
+        "ess_share": float(done["ess_share"]), "fit_weeks": eng.facts.weeks,
+        "seconds": time.perf_counter() - t_start,
     })
     tick("done", 1.0)
-    return CalibrationResult(posterior=posterior, generations=gens, record=record)
+    return CalibrationResult(posterior=posterior, generations=pd.DataFrame(smc.generations),
+                             record=record)
+
+
+def _engine(kg: Any, data: IntervalCounts, priors: Sequence[Prior] | None, seed: int,
+            replicates: int, rng: np.random.Generator, patterns: Sequence[str] | None,
+            pattern_weights: Mapping[str, float] | None, dispersion: float | None,
+            prewar_rate: float, prewar_weeks: int) -> tuple[_Engine, dict[str, str]]:
+    """The simulator of the chosen patterns, and the patterns skipped (with why)."""
+    chosen = list(priors) if priors is not None else default_priors()
+    if not chosen:
+        raise InputError("no parameters to calibrate: give at least one prior")
+    facts = _facts(kg, data)
+    used, skipped = _choose_patterns(patterns, facts, pattern_weights)
+    weights = {k: float((pattern_weights or {}).get(k, 1.0)) for k in used}
+    return _Engine(kg, data, facts, chosen, seed, replicates, rng, used, weights, dispersion,
+                   prewar_rate, prewar_weeks), skipped
 
 
 def _provenance(kg: Any, data: IntervalCounts, priors: list[Prior], eng: _Engine,
