@@ -150,9 +150,10 @@ class OLCMKernel:
     (truncation). Each other direction keeps its OLCM variance and is reflected at 0 and
     1. The covariance is thus block-diagonal: the uninformed directions' correlations (near
     0 in a population still spread over its prior) are dropped, and in them a uniform
-    population stays exactly uniform under the kernels, as the prior is, so they cost the
-    weights nothing. The density is the kernel mixture restricted to the cube, known up to
-    a constant that normalised weights do not need.
+    population stays uniform under the kernels, as the prior is, so they cost the weights
+    almost nothing (a finite population is not exactly uniform). The density is the
+    kernel mixture restricted to the cube, known up to a constant that normalised weights
+    do not need.
 
     Attributes
     ----------
