@@ -9,7 +9,8 @@ bytes) and parsed with the bounded, safe YAML reader :func:`armednet.kb.yamlmark
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -62,7 +63,8 @@ def parse_model(text: str, label: str, model: type[M], prepare: Prepare | None =
     ``prepare(data, marks)`` runs on the parsed mapping before validation: it may fill in
     defaults and return problems (with lines) that validation would word less clearly.
     ``check(obj)`` runs on the validated model: checks that need more than the model
-    (another registry, for example), reported with the line of each field.
+    (another registry, for example), reported with the line of each field. Every float
+    of the validated model must be finite (pydantic turns the text ``"nan"`` into one).
 
     Raises
     ------
@@ -83,12 +85,28 @@ def parse_model(text: str, label: str, model: type[M], prepare: Prepare | None =
     except ValidationError as err:
         issues.extend(pydantic_issues(err, label, marks))
         raise ValidationFailed(issues) from None
-    if check is not None:
-        issues.extend(Issue(label, line_of(marks, where), _dotted(where), msg)
-                      for where, msg in check(obj))
+    problems = [(where, f"expected a finite number, got {value}")
+                for where, value in _non_finite(obj.model_dump())]
+    if check is not None and not problems:
+        problems.extend(check(obj))
+    issues.extend(Issue(label, line_of(marks, where), _dotted(where), msg)
+                  for where, msg in problems)
     if issues:
         raise ValidationFailed(issues)
     return obj
+
+
+def _non_finite(value: Any, path: PathKey = ()) -> Iterator[tuple[PathKey, float]]:
+    """Every NaN or infinite float in a dumped model (a text such as ``"1e400"`` or
+    ``"nan"`` becomes one in pydantic's lax mode, whatever the YAML reader refuses)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        yield path, value
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from _non_finite(v, (*path, str(k)))
+    elif isinstance(value, list | tuple):
+        for i, v in enumerate(value):
+            yield from _non_finite(v, (*path, i))
 
 
 def load_model(path: str | Path, model: type[M], prepare: Prepare | None = None,

@@ -12,7 +12,6 @@ each one created is reported to the callback set with :func:`report_created_fold
 
 from __future__ import annotations
 
-import errno
 import os
 import stat
 import tempfile
@@ -172,18 +171,17 @@ def read_bytes_bounded(path: str | Path, max_bytes: int, what: str = "file") -> 
         raise UnreadableFile(path, f"is a folder, expected {_a(what)}") from None
     except OSError as exc:
         raise UnreadableFile(path, f"cannot read the {what} ({exc.strerror or exc})") from None
-    with os.fdopen(fd, "rb") as fh:
-        mode = os.fstat(fh.fileno()).st_mode
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
         if stat.S_ISDIR(mode):
             raise UnreadableFile(path, f"is a folder, expected {_a(what)}")
-        if not stat.S_ISREG(mode):
-            raise UnreadableFile(path, "not a regular file (a device, pipe or socket); "
-                                 f"expected {_a(what)}")
+        raise UnreadableFile(path, "not a regular file (a device, pipe or socket); "
+                             f"expected {_a(what)}")
+    with os.fdopen(fd, "rb") as fh:
         try:
             data = fh.read(max_bytes + 1)
         except OSError as exc:
-            if exc.errno == errno.EISDIR:
-                raise UnreadableFile(path, f"is a folder, expected {_a(what)}") from None
             raise UnreadableFile(path, f"cannot read the {what} ({exc.strerror or exc})"
                                  ) from None
     if len(data) > max_bytes:

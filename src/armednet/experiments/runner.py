@@ -78,10 +78,12 @@ def _check_design(design: DesignMatrix, spec: ExperimentSpec) -> None:
     """Every design value and fixed parameter inside its parameter's hard limits (the spec
     check makes this hold; this is the engine's own check, run before anything is
     written rather than in a worker)."""
-    from armednet.sim.params import resolve_params
+    from armednet.sim.params import PARAMETERS, resolve_params
 
+    # columns that are not parameters (a design's noise-floor dummy, the network variant)
+    # never reach the engine's parameters
     values = {str(name): design.values[name].to_numpy(dtype=float)
-              for name in design.values.columns}
+              for name in design.values.columns if str(name) in PARAMETERS}
     if design.n_points:
         resolve_params({**spec.params, **values}, runs=design.n_points)
 
@@ -215,27 +217,39 @@ def _refuse_changed_spec(store: Any, plan: Plan) -> None:
             "spec to resume it, or give the new spec another name.")
 
 
+_SCHEMES = ("tcp", "tls", "ws", "wss", "ucx", "inproc")
+"""Address schemes of ``dask.distributed`` (without importing it)."""
+
+
 def _check_scheduler(evaluator: str | Evaluator, scheduler: str | None) -> None:
-    """A scheduler address goes with the Dask evaluator and is a Dask address."""
+    """A scheduler address goes with the Dask evaluator and reads ``[scheme://]host:port``.
+
+    Raises
+    ------
+    InputError
+        Otherwise, with what was expected.
+    """
     if scheduler is None:
         return
     if evaluator != "dask":
         name = evaluator if isinstance(evaluator, str) else evaluator.name
         raise InputError(f"a scheduler address ({scheduler}) needs the dask evaluator, "
                          f"not {name}")
-    try:
-        from distributed.comm.addressing import parse_address, parse_host_port
-    except ImportError:  # pragma: no cover - the evaluator says what to install
-        return
-    try:
-        scheme, location = parse_address(scheduler)
-        if scheme not in ("inproc", "ucx"):
-            _, port = parse_host_port(location)
-            if not 0 < int(port) < 65536:
-                raise ValueError(f"port {port} is not in 1..65535")
-    except (ValueError, TypeError) as exc:
-        raise InputError(f"{scheduler!r} is not a Dask scheduler address ({exc}); expected "
-                         "tcp://HOST:PORT") from None
+    scheme, sep, location = scheduler.strip().partition("://")
+    if not sep:
+        scheme, location = "tcp", scheduler.strip()
+    problem = ""
+    if scheme not in _SCHEMES:
+        problem = f"unknown scheme {scheme!r}; known: {', '.join(_SCHEMES)}"
+    elif scheme != "inproc":
+        host, colon, port = location.rpartition(":")
+        if not colon or not host or not port.isdigit():
+            problem = "no host:port"
+        elif not 0 < int(port) < 65536:
+            problem = f"port {port} is not in 1..65535"
+    if problem:
+        raise InputError(f"{scheduler!r} is not a Dask scheduler address ({problem}); "
+                         "expected tcp://HOST:PORT")
 
 
 def _stored_chunks(db: Path, plan: Plan) -> set[int]:
