@@ -229,19 +229,7 @@ def print_analysis(result: dict[str, Any]) -> None:
         console.print(table)
     claims = result.get("claims")
     if claims:
-        table = Table(title="The essay's claims, tested across worlds", title_justify="left")
-        for col in ("claim", "statement", "holds in", "90% CI", "fails where (PRIM)"):
-            table.add_column(col)
-        for c in claims:
-            if c.get("share") is None:
-                table.add_row(c["id"], c["title"], "n/a", "", c.get("note", ""))
-                continue
-            box = c.get("fails_box") or {}
-            where = ", ".join(f"{k} in [{v[0]:.3g}, {v[1]:.3g}]"
-                              for k, v in box.get("limits", {}).items())
-            table.add_row(c["id"], c["title"], f"{c['share']:.0%}",
-                          f"{c['low']:.0%}-{c['high']:.0%}", where or "-")
-        console.print(table)
+        _print_claims(console, claims)
     for method in ("sobol", "morris"):
         sens = result.get(method)
         if not sens:
@@ -261,6 +249,40 @@ def print_analysis(result: dict[str, Any]) -> None:
             for r in sorted(rows, key=lambda r: -abs(r[key]))[:10]:
                 table.add_row(r["parameter"], *(f"{r[c]:.3f}" for c in cols))
             console.print(table)
+
+
+def _print_claims(console: Any, claims: list[dict[str, Any]]) -> None:
+    """The claims in two tables: tested ones (share of worlds, PRIM box of failures) and
+    assumed ones (the mechanisms that carry them, never a share), each with the data's
+    test (:func:`armednet.report.html.claim_tables`)."""
+    from rich.table import Table
+
+    from armednet.report.html import claim_tables, data_says
+
+    rows = claim_tables(claims)
+    by_id = {c["id"]: c for c in claims}
+    table = Table(title="The essay's claims, tested: the model can resolve them either way "
+                  "(share of worlds where each holds)", title_justify="left")
+    for col in ("claim", "statement", "holds in", "90% CI", "fails where (PRIM)",
+                "data says"):
+        table.add_column(col)
+    for r in rows["tested"]:
+        box = by_id[r["claim"]].get("fails_box") or {}
+        where = ", ".join(f"{k} in [{v[0]:.3g}, {v[1]:.3g}]"
+                          for k, v in box.get("limits", {}).items())
+        table.add_row(r["claim"], r["statement"], r["holds in"], r["90% interval"],
+                      where or "-", data_says(by_id[r["claim"]], short=True))
+    console.print(table)
+    table = Table(title="The essay's claims, assumed: a mechanism encodes them (not "
+                  "findings, no share of worlds)", title_justify="left")
+    for col in ("claim", "statement", "carried by", "size in the runs", "data says"):
+        table.add_column(col)
+    for r in rows["assumed"]:
+        carried = r["mechanisms"] + ("; " + r["parameters"] if r["parameters"] != "-" else "")
+        table.add_row(r["claim"], r["statement"], carried,
+                      r["size in the runs: median [5%, 95%]"],
+                      data_says(by_id[r["claim"]], short=True))
+    console.print(table)
 
 
 def _shown(outcomes: list[str]) -> list[str]:

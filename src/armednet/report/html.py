@@ -8,7 +8,9 @@ an analyst can mail it. Sections appear when their data exist:
 3. policy comparison (fan charts of attacks per week with 50% and 90% bands for each
    policy, distributions of the final outcomes, probability of beating the baseline in the
    same worlds, regret);
-4. the essay's claims, and the PRIM boxes where they fail;
+4. the essay's claims: tested ones (share of worlds) apart from assumed ones (the
+   mechanisms that carry them), each with what the data say, and the PRIM boxes where the
+   tested ones fail;
 5. Sobol (or Morris) sensitivity indices;
 6. calibration fit and forecast (from the ``("calibration", "latest")`` analysis record),
    and the forecast skill of a rolling-origin backtest against naive baselines (from the
@@ -29,8 +31,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["SECTIONS", "build_report", "calibration_summary", "load_report_data",
-           "policy_order", "prim_rows", "render_report", "skill_sentences"]
+__all__ = ["SECTIONS", "build_report", "calibration_summary", "claim_tables", "data_says",
+           "load_report_data", "policy_order", "prim_rows", "render_report", "skill_sentences"]
 
 SECTIONS = ("scenario", "key-actors", "comparison", "claims", "prim", "sensitivity",
             "calibration", "appendix")
@@ -212,23 +214,92 @@ def policy_order(analysis: Mapping[str, Any], present: Sequence[str]) -> list[st
     return order
 
 
+def data_says(claim: Mapping[str, Any], short: bool = False) -> str:
+    """The "data says" cell of a claim: each test against data with its interval (and its
+    numbers unless ``short``), or why there is none (see
+    :mod:`armednet.validation.claims_data`)."""
+    tests = claim.get("data") or []
+    if tests and short:
+        return "; ".join(f"{t['name']}: {t['statistic']} {t['estimate']:.2g} "
+                         f"[{t['level']:.0%} {t['low']:.2g}, {t['high']:.2g}]"
+                         if "summary" in t else str(t.get("note", "")) for t in tests)
+    if tests:
+        return "; ".join(str(t.get("summary") or t.get("note", "")) for t in tests)
+    if claim.get("data_note"):
+        return f"not checked ({claim['data_note']})"
+    return "no data test"
+
+
+def _size(claim: Mapping[str, Any]) -> str:
+    size = claim.get("size")
+    if not size:
+        return claim.get("note", "") if str(claim.get("note", "")).startswith("needs") else ""
+    return f"{size['label']}: {_interval(size['median'], size['low'], size['high'])}"
+
+
+def claim_tables(claims: Sequence[Mapping[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Rows of the claims tables: ``tested`` (share of worlds where each holds),
+    ``assumed`` (the mechanisms and parameters that carry each, never a share) and
+    ``data`` (each test against data), for the report, the terminal and the dashboard.
+
+    Parameters
+    ----------
+    claims : sequence of mapping
+        The ``claims`` records of an analysis
+        (:func:`armednet.experiments.claims.evaluate_claims`).
+    """
+    out: dict[str, list[dict[str, Any]]] = {"tested": [], "assumed": [], "data": []}
+    for c in claims:
+        given = c.get("assumes") or {}
+        if c.get("kind") == "assumed":
+            out["assumed"].append({
+                "claim": c["id"], "statement": c["title"], "the model assumes":
+                given.get("statement", c.get("definition", "")),
+                "mechanisms": ", ".join(given.get("mechanisms", [])),
+                "parameters": ", ".join(given.get("parameters", [])) or "-",
+                "size in the runs: median [5%, 95%]": _size(c), "data says": data_says(c)})
+        else:
+            share = c.get("share")
+            out["tested"].append({
+                "claim": c["id"], "statement": c["title"],
+                "exact test": c.get("definition") or c.get("missing") or "",
+                "holds in": (f"n/a ({c['note']})" if c.get("note") else "n/a")
+                if share is None else f"{share:.0%}",
+                "90% interval": "" if share is None else f"{c['low']:.0%} - {c['high']:.0%}",
+                "worlds": c.get("n", ""), "taken as given": given.get("statement", "-"),
+                "data says": data_says(c)})
+        for t in c.get("data") or []:
+            if "summary" in t:
+                out["data"].append({
+                    "claim": c["id"], "test": t["test"], "result":
+                    f"{t['statistic']} {_interval(t['estimate'], t['low'], t['high'])} "
+                    f"({t['level']:.0%})", "numbers": t["counts"], "the data say": t["says"],
+                    "they cannot say": t["caveats"], "source": t["source"]})
+    return out
+
+
 def _claims_section(analysis: Mapping[str, Any]) -> str:
     claims = analysis.get("claims")
     if not claims:
         return ""
-    rows = []
-    for c in claims:
-        share = c.get("share")
-        rows.append({"claim": c["id"], "statement": c["title"],
-                     "holds in": (f"n/a ({c['note']})" if c.get("note") else "n/a")
-                     if share is None else f"{share:.0%}",
-                     "90% interval": "" if share is None else
-                     f"{c['low']:.0%} - {c['high']:.0%}",
-                     "worlds": c.get("n", ""),
-                     "exact test": c.get("definition") or c.get("missing") or ""})
-    return ("<p>Each claim of the essay is a statement checked in every sampled world (see "
-            "<code>docs/claims.md</code>); the share of worlds where it holds is an output of "
-            "the runs, never an input.</p>" + _table(pd.DataFrame(rows), table_id="claims"))
+    rows = claim_tables(claims)
+    parts = ["<p>Each claim of the essay is either <b>tested</b>, a statement the model "
+             "can resolve either way under admissible parameters, checked in every sampled "
+             "world (the share of worlds where it holds is an output of the runs), or "
+             "<b>assumed</b>, an effect a mechanism encodes, whose share of worlds would "
+             "only measure the model's prior: it is listed with the mechanisms and "
+             "parameters that carry it, never as a share. Beside the model, the data test "
+             "what they can. See <code>docs/claims.md</code>.</p>"]
+    if rows["tested"]:
+        parts += ["<h3>Tested claims</h3>",
+                  _table(pd.DataFrame(rows["tested"]), table_id="claims")]
+    if rows["assumed"]:
+        parts += ["<h3>Assumptions: claims the model encodes</h3>",
+                  _table(pd.DataFrame(rows["assumed"]), table_id="claims-assumed")]
+    if rows["data"]:
+        parts += ["<h3>What the data say</h3>",
+                  _table(pd.DataFrame(rows["data"]), table_id="claims-data")]
+    return "".join(parts)
 
 
 def prim_rows(claims: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
