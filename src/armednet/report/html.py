@@ -234,7 +234,8 @@ def _size(claim: Mapping[str, Any]) -> str:
     size = claim.get("size")
     if not size:
         return claim.get("note", "") if str(claim.get("note", "")).startswith("needs") else ""
-    return f"{size['label']}: {_interval(size['median'], size['low'], size['high'])}"
+    m, lo, hi = (f"{size[k]:#.3g}" for k in ("median", "low", "high"))
+    return f"{size['label']}: {m} [{lo}, {hi}]"
 
 
 def claim_tables(claims: Sequence[Mapping[str, Any]]) -> dict[str, list[dict[str, Any]]]:
