@@ -7,17 +7,122 @@ results as chunks finish, so the runner can commit each one at once (resumabilit
 - :class:`LocalEvaluator`: a pool of worker processes on this machine (default: all cores).
 - :class:`DaskEvaluator`: tasks on a ``dask.distributed`` cluster, or a ``LocalCluster``
   when no scheduler address is given; tasks on a lost worker are retried.
+
+Worker processes this machine starts (the local pool, a ``LocalCluster``) end with the
+process that started them:
+
+- each watches its parent's pid (:func:`exit_with_parent`) and ends within
+  :data:`WATCH_SECONDS` once the parent is gone, whether it ended normally, by ``kill -9``
+  or by a crash (a worker whose parent is gone is reparented, so ``os.getppid()`` changes);
+- while an evaluator is open in the main thread, SIGTERM in the parent raises
+  ``SystemExit(143)`` there, so the evaluator closes: its workers are stopped at once, not
+  after their current chunk, and every chunk already stored stays stored;
+- local-pool workers ignore SIGINT: Ctrl+C is the parent's to handle (it stops them);
+- workers stay in the parent's process group, so ``kill -- -PGID`` reaches them all.
+
+``prctl(PR_SET_PDEATHSIG)`` is not used: Linux sends it when the *thread* that started the
+worker ends, not the process, and pools start workers from whichever thread submits work
+(the dashboard's lab runs in a background thread), so it would kill healthy workers.
+Watching the pid is portable to every POSIX system; on Windows the watch is off (a dead
+parent's pid is still reported there) and the pool's broken pipes end the workers instead.
 """
 
 from __future__ import annotations
 
 import os
+import signal
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
-from types import TracebackType
+from types import FrameType, TracebackType
 from typing import Any, Protocol, TypeVar
 
-__all__ = ["DaskEvaluator", "Evaluator", "LocalEvaluator", "SequentialEvaluator",
-           "make_evaluator"]
+__all__ = ["WATCH_SECONDS", "DaskEvaluator", "Evaluator", "LocalEvaluator",
+           "SequentialEvaluator", "exit_with_parent", "make_evaluator"]
+
+WATCH_SECONDS = 0.25
+"""How often a worker checks that its parent is alive."""
+
+_watching: list[int] = []  # the parent pid this process watches (one watch per process)
+_watch_lock = threading.Lock()
+
+
+def exit_with_parent(parent: int, interval: float = WATCH_SECONDS) -> None:
+    """End this process (exit code 1) soon after its parent ``parent`` is gone.
+
+    A daemon thread polls ``os.getppid()`` every ``interval`` seconds: when the parent dies
+    the process is reparented and its parent pid changes. If the parent is already gone
+    (it died while this process was starting), the process ends at once. Calling it again
+    is a no-op. Call it only in a process that ``parent`` started.
+
+    Parameters
+    ----------
+    parent : int
+        The pid of the process that started this one.
+    interval : float
+        Seconds between checks.
+    """
+    if sys.platform == "win32":  # pragma: no cover - getppid() outlives the parent there
+        return
+    with _watch_lock:
+        if _watching:
+            return
+        if os.getppid() != parent:
+            os._exit(1)  # the parent died before this process was ready
+        _watching.append(parent)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(interval)
+        os._exit(1)  # the parent is gone: no one will read what this process computes
+
+    threading.Thread(target=watch, name="armednet-exit-with-parent", daemon=True).start()
+
+
+def _init_pool_worker(parent: int) -> None:
+    """Initializer of a local-pool worker: Ctrl+C is the parent's; end with the parent."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    exit_with_parent(parent)
+
+
+class _Watched:
+    """A task function that first makes sure its worker ends with the parent (picklable)."""
+
+    def __init__(self, fn: Callable[[Any], Any], parent: int) -> None:
+        self.fn = fn
+        self.parent = parent
+        self.__name__ = getattr(fn, "__name__", "task")  # names the Dask tasks
+
+    def __call__(self, task: Any) -> Any:
+        exit_with_parent(self.parent)
+        return self.fn(task)
+
+
+class _TermAsExit:
+    """While open (main thread only): SIGTERM raises ``SystemExit(143)`` in the main thread.
+
+    Only a default SIGTERM disposition is replaced (an application's own handler is kept),
+    and the previous one is restored on exit.
+    """
+
+    def __init__(self) -> None:
+        self._old: Any = None
+
+    def __enter__(self) -> _TermAsExit:
+        if (threading.current_thread() is threading.main_thread()
+                and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL):
+            self._old = signal.signal(signal.SIGTERM, self._raise)
+        return self
+
+    @staticmethod
+    def _raise(signum: int, frame: FrameType | None) -> None:
+        raise SystemExit(128 + signum)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._old is not None:
+            signal.signal(signal.SIGTERM, self._old)
+            self._old = None
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -55,7 +160,9 @@ class LocalEvaluator:
     """Evaluate chunks in a pool of ``workers`` processes (default: the number of CPUs).
 
     Workers are started with ``spawn``, which is safe in notebooks and with threads in the
-    parent (DuckDB, BLAS) where ``fork`` is not.
+    parent (DuckDB, BLAS) where ``fork`` is not. They end with the parent (see the module
+    docstring); leaving the ``with`` block on an exception (Ctrl+C, SIGTERM, an error)
+    stops them at once instead of waiting for their current chunk.
     """
 
     name = "local"
@@ -63,19 +170,29 @@ class LocalEvaluator:
     def __init__(self, workers: int | None = None) -> None:
         self.workers = workers or os.cpu_count() or 1
         self._pool: Any = None
+        self._term = _TermAsExit()
 
     def __enter__(self) -> LocalEvaluator:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
+        self._term.__enter__()
         self._pool = ProcessPoolExecutor(max_workers=self.workers,
-                                         mp_context=multiprocessing.get_context("spawn"))
+                                         mp_context=multiprocessing.get_context("spawn"),
+                                         initializer=_init_pool_worker,
+                                         initargs=(os.getpid(),))
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+    def __exit__(self, et: type[BaseException] | None = None, *exc: object) -> None:
+        pool, self._pool = self._pool, None
+        try:
+            if pool is not None:
+                if et is not None:  # interrupted or failed: do not wait for running chunks
+                    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+                        proc.terminate()
+                pool.shutdown(wait=True, cancel_futures=True)
+        finally:
+            self._term.__exit__()
 
     def imap_unordered(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[tuple[T, R]]:
         from concurrent.futures import FIRST_COMPLETED, wait
@@ -121,6 +238,7 @@ class DaskEvaluator:
         self.retries = retries
         self._client: Any = None
         self._cluster: Any = None
+        self._term = _TermAsExit()
 
     def __enter__(self) -> DaskEvaluator:
         try:
@@ -139,24 +257,36 @@ class DaskEvaluator:
                 raise InputError(f"cannot reach the Dask scheduler at {self.scheduler} "
                                  f"({exc})") from None
         else:
-            self._cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1,
-                                         processes=True, dashboard_address=None)
-            self._client = Client(self._cluster)
+            self._term.__enter__()
+            try:
+                self._cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1,
+                                             processes=True, dashboard_address=None)
+                self._client = Client(self._cluster)
+                # the workers started now (our children: the nannies run in this process); a
+                # worker restarted later watches from its first task
+                self._client.run(exit_with_parent, os.getpid())
+            except BaseException:
+                self.__exit__()
+                raise
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._client is not None:
-            self._client.close()
-        if self._cluster is not None:
-            self._cluster.close()
-        self._client = self._cluster = None
+        try:
+            if self._client is not None:
+                self._client.close()
+            if self._cluster is not None:
+                self._cluster.close()
+        finally:
+            self._client = self._cluster = None
+            self._term.__exit__()
 
     def imap_unordered(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[tuple[T, R]]:
         from distributed import as_completed
 
         futures = {}
+        run = _Watched(fn, os.getpid()) if self._cluster is not None else fn
         for task in tasks:
-            fut = self._client.submit(fn, task, pure=False, retries=self.retries)
+            fut = self._client.submit(run, task, pure=False, retries=self.retries)
             futures[fut.key] = (fut, task)
         for fut in as_completed([f for f, _ in futures.values()]):
             yield futures[fut.key][1], fut.result()
