@@ -302,11 +302,12 @@ def export(db: Path = DB_OPT, experiment: str | None = EXP_OPT,
            ) -> None:
     """Export one experiment's tables to Parquet files (the folder is created if missing;
     a file in its place exits with code 1)."""
-    from armednet.experiments.store import open_store
     from armednet.fileio import ensure_folder
 
     if out.exists() and not out.is_dir():
         ensure_folder(out)  # refuses with a clear message, before the database is read
+    from armednet.experiments.store import open_store
+
     with open_store(db, read_only=True) as store:
         meta = store.meta(experiment)
         ensure_folder(out)

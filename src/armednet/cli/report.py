@@ -31,8 +31,9 @@ def report(
     (and said so); an output that is a folder, or cannot be written, exits with code 1.
     """
     from armednet.fileio import check_output_file
-    from armednet.report.html import build_report
 
     check_output_file(out)  # before the work: a folder given as -o fails at once (exit 1)
+    from armednet.report.html import build_report
+
     path = build_report(out, db=db, experiment_id=experiment, scenario=scenario)
     print(f"report written to {path}")

@@ -1,0 +1,1 @@
+"""Hardening: bounded readers, semantic checks, clean errors (issue 17)."""
