@@ -109,12 +109,13 @@ def test_a_small_run_records_patterns_informed_ess_and_resimulation(
     assert list(res.posterior.columns) == ["attack_base_rate", "trigger_sensitivity",
                                            "weight"]
     assert [p["name"] for p in rec["patterns"]] == ["intervals", "prewar", "truce",
-                                                    "strikes"]
+                                                    "lethal", "strikes"]
     for p in rec["patterns"]:
         assert {"observed", "simulated", "description", "source", "distance"} <= set(p)
         assert p["simulated"]["low"] <= p["simulated"]["median"] <= p["simulated"]["high"]
     obs = {p["name"]: p["observed"] for p in rec["patterns"]}
-    assert obs == {"intervals": 160.0, "prewar": 0.7, "truce": 0.0, "strikes": 1.0}
+    assert obs == {"intervals": 160.0, "prewar": 0.7, "truce": 0.0, "lethal": 1.0,
+                   "strikes": 1.0}
     assert [r["parameter"] for r in rec["informed"]] == [p.name for p in priors]
     assert all(r["informed"] == (r["ratio"] < 0.5) for r in rec["informed"])
     assert 0.0 <= rec["resimulation"]["share"] <= 1.0 and rec["resimulation"]["draws"] == 30
@@ -175,9 +176,16 @@ def test_posterior_round_trip_into_simulate_and_experiments(tmp_path: Path,
 
 
 def test_cli(tmp_path: Path, shared_data: Path) -> None:
+    # Calibrate on the intervals up to 4 Jan 2024 (a file made here from the shared one),
+    # then score the saved forecast against the later intervals: end to end, honestly
+    # out of sample inside the data window.
     data = shared_data / "attacks-us-forces-iraq-syria" / "intervals.csv"
+    lines = data.read_text(encoding="utf-8").splitlines()
+    early_rows = [ln for ln in lines[1:] if ln.split(",")[1] <= "2024-01-04"]
+    first = tmp_path / "early.csv"
+    first.write_text("\n".join([lines[0], *early_rows]) + "\n", encoding="utf-8")
     out, db = tmp_path / "post.parquet", tmp_path / "r.duckdb"
-    proc = run_cli("calibrate", "--data", str(data), "--db", str(db), "--out", str(out),
+    proc = run_cli("calibrate", "--data", str(first), "--db", str(db), "--out", str(out),
                    "--particles", "20", "--generations", "1", "--param", "attack_base_rate",
                    "--param", "trigger_sensitivity", "--forecast-weeks", "6",
                    "--replicates", "2")
@@ -186,7 +194,12 @@ def test_cli(tmp_path: Path, shared_data: Path) -> None:
                  "Which parameters the data inform", "Patterns: observed value",
                  "Re-simulated", "prewar", "truce", "attack_base_rate"):
         assert text in proc.stdout, text
-    assert out.exists() and db.exists()
+    forecast = tmp_path / "forecast.parquet"
+    assert out.exists() and db.exists() and forecast.exists()
+    scored = run_cli("score", str(forecast), "--truth", str(data), "--json")
+    assert scored.returncode == 0, scored.stderr
+    table = json.loads(scored.stdout)
+    assert "model" in json.dumps(table) and "conflictology" in json.dumps(table)
     bad = write(tmp_path, ["2023-10-17,2023-10-24,8,x"], "bad.csv")
     proc = run_cli("calibrate", "--data", str(bad), "--out", str(tmp_path / "p2.parquet"))
     assert_clean_usage_error(proc)

@@ -60,6 +60,16 @@ def _weeks(n_reps: int = 2) -> tuple[np.ndarray, np.ndarray]:
     return attacks, np.zeros_like(attacks)
 
 
+def test_lethal_attacks_pattern() -> None:
+    # one lethal attack observed: a draw whose runs average one is closest, none or five
+    # lethal attacks a run are farther
+    sim = np.array([[1.0, 1.0, 1.0], [0.0, 0.0, 0.0], [5.0, 4.0, 6.0]])
+    v = pt.lethal_attacks(sim, observed=1.0)
+    assert v.observed == 1.0 and v.statistic.shape == (3, 3)
+    assert v.distance[0] == pytest.approx(0.0, abs=1e-12)
+    assert v.distance[1] > 0 and v.distance[2] > v.distance[1]
+
+
 def test_strikes_did_not_stop_the_attacks_pattern() -> None:
     kw = {"strike_weeks": [3, 8], "last_week": 11, "quiet_until": 10}
     attacks, cf = _weeks()

@@ -39,6 +39,10 @@ def calibrate(
         "truce and strikes, those the data allow)."),
     replicates: int = typer.Option(5, "--replicates", min=1,
                                    help="Runs per parameter draw (distances use their mean)."),
+    forecast_out: Path | None = typer.Option(
+        None, "--forecast-out", help="Write the forecast (weekly predictive samples and "
+        "quantiles, Parquet) here, for `armednet score` (default: forecast.parquet beside "
+        "--out)."),
     json_out: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Fit the model to several patterns (ABC-SMC), check the fit, forecast.
@@ -62,6 +66,10 @@ def calibrate(
 
     if out.suffix.lower() != ".parquet":
         raise InputError(f"--out {out}: expected a .parquet file name")
+    fc_path = forecast_out or out.with_name("forecast.parquet")
+    if fc_path.suffix.lower() != ".parquet" or fc_path.resolve() == out.resolve():
+        raise InputError(f"--forecast-out {fc_path}: expected a .parquet file other than "
+                         "--out")
     kg = KnowledgeGraph.load(scenario)
     intervals = load_intervals(data)
     priors = default_priors(param) if param else None
@@ -70,10 +78,32 @@ def calibrate(
         seed=seed, forecast_weeks=forecast_weeks, progress=progress, patterns=pattern or None,
         replicates=replicates), quiet=json_out)
     save_calibration(result, out, db)
+    _save_forecast(kg, result, intervals, out, fc_path, forecast_weeks, seed)
     if json_out:
         echo_json(result.record)
         return
     _print(result.record, out, db)
+
+
+def _save_forecast(kg: Any, result: Any, intervals: Any, posterior: Path, path: Path,
+                   weeks: int, seed: int) -> None:
+    """The forecast as a first-class object (``armednet.validation.forecast``): drawn from
+    the saved posterior after the last observed day; its weekly quantiles replace the
+    summary in the record, so what is printed is what is saved."""
+    from armednet.validation.forecast import forecast_from_posterior
+
+    fc = forecast_from_posterior(kg, posterior, after=max(intervals.last_day), weeks=weeks,
+                                 runs=2000, seed=seed)
+    fc.save(path)
+    q = fc.quantiles((0.05, 0.25, 0.5, 0.75, 0.95))
+    weekly = result.record["forecast"]["weekly"]
+    by_date = {str(r["date"])[:10]: r for r in q.to_dict(orient="records")}
+    for row in weekly:
+        r = by_date.get(row["date"])
+        if r is not None:
+            row.update(median=float(r["q50"]), low=float(r["q5"]), high=float(r["q95"]),
+                       q25=float(r["q25"]), q75=float(r["q75"]))
+    result.record["forecast"]["file"] = str(path)
 
 
 def _run(job: Any, quiet: bool) -> Any:
@@ -173,4 +203,5 @@ def _print(record: dict[str, Any], out: Path, db: Path | None) -> None:
         f"{rs['share']:.0%} fall within the final tolerance {rs['tolerance']:.2f}.\n"
         f"{len(done) - 1} generations, {record['n_particles']} particles (effective "
         f"{record['ess']:.0f}, {record['ess_share']:.0%}); {record['seconds']:.0f} s. "
-        f"Posterior: {out}" + (f"; stored in {db}" if db else ""), highlight=False)
+        f"Posterior: {out}; forecast: {record['forecast'].get('file')}"
+        + (f"; stored in {db}" if db else ""), highlight=False)

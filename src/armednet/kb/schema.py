@@ -377,6 +377,9 @@ class Event(_Record):
     targets: list[Id] = Field(default_factory=list)
     killed: list[Id] = Field(default_factory=list, description="Persons killed.")
     intensity: float = Field(default=1.0, ge=0.0, description="E.g. number of targets hit.")
+    foreign_killed: int | None = Field(
+        default=None, ge=0, description="``attack`` events (history): foreign personnel "
+        "killed, where the sources say; the calibration counts lethal attacks from it.")
     description: str
     sources: SourceRefs
 

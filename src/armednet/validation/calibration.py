@@ -70,7 +70,7 @@ from armednet.validation.priors import (
 __all__ = ["CALIBRATED", "CEASEFIRE_FREE_UNTIL", "PATTERN_NAMES", "CalibrationResult",
            "Prior", "calibrate", "default_priors", "deviance", "save_calibration"]
 
-PATTERN_NAMES = ("intervals", "prewar", "truce", "strikes")
+PATTERN_NAMES = ("intervals", "prewar", "truce", "lethal", "strikes")
 """The patterns :func:`calibrate` fits by default (those the data make applicable)."""
 
 CEASEFIRE_FREE_UNTIL = dt.date(2024, 1, 28)
@@ -123,6 +123,7 @@ class _Facts:
     last_week: int
     quiet_until: int  # last week ending on or before CEASEFIRE_FREE_UNTIL (-1: none)
     strikes_observed: bool
+    lethal_observed: int | None  # attack events in the window with foreign deaths stated
 
 
 def _trigger_daily(kg: Any, start: dt.date, weeks: int) -> np.ndarray | None:
@@ -177,9 +178,13 @@ def _facts(kg: Any, data: IntervalCounts) -> _Facts:
     quiet = (min(CEASEFIRE_FREE_UNTIL, last) - start).days
     observed = all(data.attacks[overlap[:, s + 1:min(s + 2, last_week) + 1].sum(axis=1) > 0]
                    .sum() > 0 for s in strikes if s + 1 <= last_week)
+    attacks = [e for e in kg.scenario.events if e.kind == "attack"
+               and min(data.first_day) <= earliest(e.date) <= last]
+    stated = [e.foreign_killed for e in attacks if e.foreign_killed is not None]
+    lethal = sum(1 for k in stated if k > 0) if stated else None
     return _Facts(start, weeks, overlap, day_interval.reshape(weeks, 7), tau,
                   np.array(truce, dtype=int), strikes, last_week,
-                  (quiet - 6) // 7 if quiet >= 6 else -1, bool(observed))
+                  (quiet - 6) // 7 if quiet >= 6 else -1, bool(observed), lethal)
 
 
 @dataclass
@@ -223,6 +228,7 @@ class _Engine:
         assert war.weekly is not None
         attacks = np.asarray(war.weekly["attacks"].values, dtype=np.int64)
         out = {"attacks": attacks.reshape(n, reps, weeks).astype(float),
+               "lethal": war.summary["lethal_attacks"].to_numpy(dtype=float).reshape(n, reps),
                "ceasefires": np.asarray(war.weekly["ceasefires"].values,
                                         dtype=float).reshape(n, reps, weeks)}
         day_w = self.day_weights(war, params)
@@ -282,6 +288,7 @@ class _Engine:
                                                     self.dispersion),
             "prewar": lambda: pt.prewar_rate(raw["prewar"], self.prewar_rate),
             "truce": lambda: pt.truce_zeros(raw["intervals"][:, :, f.truce], self.dispersion),
+            "lethal": lambda: pt.lethal_attacks(raw["lethal"], float(f.lethal_observed or 0)),
             "strikes": lambda: pt.strikes_did_not_stop(
                 raw["attacks"][:, :, :f.weeks], raw["ceasefires"][:, :, :f.weeks],
                 f.strike_weeks, f.last_week, f.quiet_until, f.strikes_observed),
@@ -310,6 +317,8 @@ def _choose_patterns(names: Sequence[str] | None, facts: _Facts,
                 if facts.tau_daily is None else
                 "no zero-count interval during a pause of the regional trigger")
     reasons = {"truce": no_truce if not len(facts.truce) else "",
+               "lethal": "no attack event of the scenario in the data window states "
+               "foreign_killed" if facts.lethal_observed is None else "",
                "strikes": f"no week of data ends on or before {CEASEFIRE_FREE_UNTIL}"
                if facts.quiet_until < 0 else ""}
     skipped = {n: reasons[n] for n in wanted if reasons.get(n)}

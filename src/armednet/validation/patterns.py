@@ -32,7 +32,8 @@ import numpy as np
 from armednet.errors import InputError
 
 __all__ = ["NB_DISPERSION", "PATTERNS", "PREWAR_RATE", "PREWAR_WEEKS", "PatternValue",
-           "deviance", "dispersion_check", "interval_counts", "nb_deviance", "prewar_rate",
+           "deviance", "dispersion_check", "interval_counts", "lethal_attacks", "nb_deviance",
+           "prewar_rate",
            "strikes_did_not_stop", "truce_zeros"]
 
 NB_DISPERSION = 20.0
@@ -73,6 +74,14 @@ PATTERNS: dict[str, dict[str, str]] = {
                        "(24-27 and 29-30 Nov 2023 in the DoD data).",
         "source": "DoD statements (intervals.csv); truce dates from key_events.csv",
         "distance": "negative binomial deviance of the observed zeros, per interval",
+    },
+    "lethal": {
+        "description": "Attacks that killed U.S. personnel in the window: one (the drone "
+                       "attack on Tower 22, 28 Jan 2024; earlier attacks wounded, none "
+                       "killed).",
+        "source": "key_events.csv (us_casualties: EV024 three killed; EV002-EV022 injuries "
+                  "only)",
+        "distance": "Poisson deviance of the observed count against the replicates' mean",
     },
     "strikes": {
         "description": "U.S. strikes before 30 Jan 2024 did not stop the attacks: attacks "
@@ -205,6 +214,27 @@ def prewar_rate(weekly: np.ndarray, rate: float = PREWAR_RATE) -> PatternValue:
     total = sim.sum(axis=2)
     dist = deviance(np.array([rate * weeks]), total.mean(axis=1)[:, None])
     return PatternValue(total / weeks, dist, float(rate))
+
+
+def lethal_attacks(simulated: np.ndarray, observed: float = 1.0) -> PatternValue:
+    """The number of attacks that killed foreign personnel.
+
+    Measures whether the draw's escalation process (``lethal_attack_prob``) gives about as
+    many lethal attacks as the record: one in the DoD window (Tower 22, 28 January 2024;
+    ``key_events.csv`` lists injuries for the earlier attacks and no deaths). Distance: the
+    Poisson deviance of the observed count against the replicates' mean. Statistic: lethal
+    attacks in the window.
+
+    Parameters
+    ----------
+    simulated : ndarray, shape (draws, replicates)
+        Lethal attacks in the window of each run.
+    observed : float
+        Lethal attacks in the record.
+    """
+    sim = _check(simulated, 2, "lethal attacks")
+    dist = deviance(np.array([observed]), sim.mean(axis=1)[:, None])
+    return PatternValue(sim, dist, float(observed))
 
 
 def truce_zeros(simulated: np.ndarray,

@@ -38,6 +38,10 @@ CALIBRATED = (
     # into the forecast with their uncertainty
     "strike_targets_per_unit", "ceasefire_cost_weight", "ceasefire_threshold",
     "cost_memory_decay", "coordination_weight", "resume_rate",
+    # escalation: how often attacks kill, and how the threat of retaliation weighs on the
+    # leaderships and their patron (the lethal-attack and strikes patterns speak to them)
+    "lethal_attack_prob", "lethal_threat", "warning_threat", "threat_decay",
+    "threat_weight", "war_fear_weight",
 )
 """Parameters the default calibration fits (the others stay at their defaults)."""
 
