@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from armednet.errors import ValidationFailed
 from armednet.experiments.design import make_design, transform
@@ -57,7 +58,7 @@ def test_spec_hash_depends_on_spec_and_scenario() -> None:
 
 
 @pytest.mark.parametrize("method,n,expected", [
-    ("lhs", 16, 16), ("sobol", 8, 8 * (2 + 2)), ("morris", 5, 5 * 3), ("factorial", 1, 16),
+    ("lhs", 16, 16), ("sobol", 8, 8 * (3 + 2)), ("morris", 5, 5 * 4), ("factorial", 1, 16),
     ("baseline", 1, 1),
 ])
 def test_design_sizes(method: str, n: int, expected: int) -> None:
@@ -66,8 +67,39 @@ def test_design_sizes(method: str, n: int, expected: int) -> None:
     if method == "baseline":
         assert dm.values.shape == (1, 0)
     else:
-        assert list(dm.values.columns) == ["a", "b"]
+        # Sobol and Morris designs carry the noise-floor dummy after the uncertainties
+        dummy = ["dummy"] if method in ("sobol", "morris") else []
+        assert list(dm.values.columns) == ["a", "b", *dummy]
+        assert dm.parameters == ["a", "b"]
         assert dm.values["a"].between(0, 1).all() and dm.values["b"].between(0.01, 1).all()
+
+
+def test_stream_groups_pair_the_rows_that_are_compared() -> None:
+    from armednet.experiments.design import independent_worlds
+
+    dm = make_design(spec(design={"method": "sobol", "n": 4}))  # a, b, dummy: blocks of 5
+    groups = dm.stream_groups()
+    # A, AB_a, AB_b, AB_dummy share a stream group; B has its own; base samples differ
+    assert groups.tolist() == [0, 0, 0, 0, 1, 2, 2, 2, 2, 3, 4, 4, 4, 4, 5, 6, 6, 6, 6, 7]
+    ind = independent_worlds(np.arange(20), "sobol", 3)
+    assert np.flatnonzero(ind).tolist() == [0, 4, 5, 9, 10, 14, 15, 19]
+    assert not independent_worlds([0, 0], "sobol", 3, replication=[0, 1])[1]
+    lhs = make_design(spec(design={"method": "lhs", "n": 6}))
+    assert lhs.stream_groups().tolist() == list(range(6))  # the global run indices
+    morris = make_design(spec(design={"method": "morris", "n": 2}))
+    assert morris.stream_groups().tolist() == [0] * 4 + [1] * 4
+
+
+def test_network_and_dummy_columns() -> None:
+    dm = make_design(spec(design={"method": "sobol", "n": 4, "dummy": False},
+                          network={"variants": 5}))
+    assert list(dm.values.columns) == ["a", "b", "network"]
+    v = dm.values["network"].to_numpy()
+    assert set(np.unique(v)) <= set(range(5)) and (v == np.floor(v)).all()
+    with pytest.raises(ValidationError, match="sampled design"):
+        spec(design={"method": "baseline"}, network={"variants": 4})
+    with pytest.raises(ValidationError, match="reserved"):
+        spec(uncertainties=[{"name": "dummy", "low": 0, "high": 1}])
 
 
 def test_design_is_deterministic_in_seed() -> None:

@@ -1,11 +1,18 @@
 """Evaluate one chunk of an experiment on the vectorised engine.
 
-A chunk is one policy over a contiguous slice of design points, with every replication of
-each point: a single engine call whose parameter arrays run over all of the chunk's runs.
-Run ``i`` of the chunk is design point ``start + i // R`` and replication ``i % R``; its
-global run index ``point * R + replication`` keys the engine's counter-based random
-streams, so every policy sees the same worlds and the same random numbers (common random
-numbers), and the result of a run does not depend on chunking, worker count or evaluator.
+A chunk is one policy over a set of design points (a contiguous slice, or the points of one
+network variant), with every replication of each point: one engine call per network
+variant, whose parameter arrays run over all of the chunk's runs. Run ``i`` of the chunk is
+the chunk's point ``i // R`` and replication ``i % R``; its random stream is
+``group * R + replication``, where ``group`` is the point's stream group
+(:func:`armednet.experiments.design.stream_groups`): rows of a design that sensitivity
+estimators compare share their random numbers (common random numbers across rows), every
+policy sees the same worlds and the same random numbers (common random numbers across
+policies), and the result of a run does not depend on chunking, worker count or evaluator.
+
+With network uncertainty each point carries a variant index; the chunk's runs are grouped
+by variant and each group runs on :func:`armednet.kb.uncertainty.network_variant` of the
+scenario (built once per worker and variant, then cached).
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ import functools
 import os
 import socket
 import time
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,13 +51,13 @@ class ChunkTask:
     policy : Any
         What :func:`armednet.sim.policy.resolve_policy` accepts (preset name or policy).
     points : tuple of int
-        ``[start, stop)`` design points.
+        ``[start, stop)``: the design points, or their span when ``point_index`` is given.
     replications : int
         Replications per point.
     design : numpy.ndarray
-        Parameter values of the chunk's points, shape (points, uncertainties).
+        Parameter values of the chunk's points, shape (points, parameters).
     names : tuple of str
-        Uncertainty names (columns of ``design``).
+        Parameter names (columns of ``design``; no ``dummy`` or ``network``).
     fixed : dict
         Parameters fixed for the whole experiment.
     seed, weeks : int
@@ -61,7 +69,15 @@ class ChunkTask:
     record : tuple of str
         Weekly variables whose per-run series are stored.
     posterior : pandas.DataFrame, optional
-        Parameter sets drawn per world (see :func:`armednet.sim.params.draw_parameter_sets`).
+        Parameter sets drawn per world (see :func:`armednet.sim.params.draw_parameter_sets`),
+        keyed by the run's random stream.
+    point_index : numpy.ndarray, optional
+        The chunk's design points when they are not ``range(*points)``.
+    groups : numpy.ndarray, optional
+        Stream group of each of the chunk's points (default: the point itself, so that the
+        streams are the global run indices).
+    variant : numpy.ndarray, optional
+        Network variant of each of the chunk's points (default: the scenario as written).
     """
 
     chunk: int
@@ -80,6 +96,27 @@ class ChunkTask:
     outcomes: tuple[Outcome, ...] = ()
     record: tuple[str, ...] = ()
     posterior: pd.DataFrame | None = None
+    point_index: np.ndarray | None = None
+    groups: np.ndarray | None = None
+    variant: np.ndarray | None = None
+
+    def point_ids(self) -> np.ndarray:
+        """The chunk's design points, in order."""
+        if self.point_index is not None:
+            return np.asarray(self.point_index, dtype=np.int64)
+        return np.arange(self.points[0], self.points[1], dtype=np.int64)
+
+    @property
+    def n_runs(self) -> int:
+        """Runs in the chunk."""
+        return len(self.point_ids()) * self.replications
+
+    def streams(self) -> np.ndarray:
+        """The random stream of each run: ``group * replications + replication``."""
+        groups = self.point_ids() if self.groups is None else np.asarray(self.groups)
+        reps = self.replications
+        return (np.repeat(groups.astype(np.int64), reps) * reps
+                + np.tile(np.arange(reps, dtype=np.int64), len(groups)))
 
 
 @functools.lru_cache(maxsize=4)
@@ -88,6 +125,14 @@ def _graph(scenario_hash: str, scenario_json: str) -> Any:
     from armednet.kb.schema import Scenario
 
     return KnowledgeGraph(Scenario.model_validate_json(scenario_json))
+
+
+@functools.lru_cache(maxsize=256)
+def _variant_graph(scenario_hash: str, scenario_json: str, variant: int, seed: int) -> Any:
+    """Network variant ``variant`` of the scenario, built once per worker."""
+    from armednet.kb.uncertainty import network_variant
+
+    return network_variant(_graph(scenario_hash, scenario_json), variant, seed)
 
 
 def _select(weekly: Any, variable: str) -> np.ndarray:
@@ -145,50 +190,78 @@ def aggregate(series: np.ndarray, outcome: Outcome) -> np.ndarray:
     return np.where(hit.any(axis=1), hit.argmax(axis=1), x.shape[1]).astype(float)
 
 
-def evaluate_chunk(task: ChunkTask) -> ChunkRows:
-    """Run one chunk on the engine and reduce it to outcome rows (a pure function)."""
+def _run(task: ChunkTask, kg: Any, params: dict[str, Any], streams: np.ndarray,
+         record: list[str]) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """One engine call: each outcome's value per run and each recorded series."""
+    from armednet.errors import InputError
     from armednet.sim.engine import simulate
+    from armednet.sim.policy import LeverWarning
 
-    t0 = time.perf_counter()
-    kg = _graph(task.scenario_hash, task.scenario_json)
-    start, stop = task.points
-    reps = task.replications
-    n_runs = (stop - start) * reps
-    params: dict[str, Any] = dict(task.fixed)
-    if task.posterior is not None:  # one parameter set per world, by its global run index
-        from armednet.sim.params import draw_parameter_sets
-
-        params.update(draw_parameter_sets(task.posterior, np.arange(start * reps, stop * reps),
-                                          task.seed))
-    for j, name in enumerate(task.names):
-        params[name] = np.repeat(task.design[:, j], reps)
-    # Record only the weekly variables that outcomes and stored trajectories need.
-    needed = {o.variable.partition("[")[0] for o in task.outcomes if o.aggregation != "summary"}
-    needed |= {v.partition("[")[0] for v in task.record}
-    result = simulate(kg, policy=task.policy, runs=n_runs, weeks=task.weeks, seed=task.seed,
-                      params=params, mechanisms=task.mechanisms or None,
-                      run_offset=start * reps, record=sorted(needed) or "summary")
-    point = np.repeat(np.arange(start, stop), reps)
-    rep = np.tile(np.arange(reps), stop - start)
-    frames = []
+    with warnings.catch_warnings():
+        # the runner reports levers with nothing to act on once, not once per chunk
+        warnings.simplefilter("ignore", LeverWarning)
+        result = simulate(kg, policy=task.policy, runs=len(streams), weeks=task.weeks,
+                          seed=task.seed, params=params, mechanisms=task.mechanisms or None,
+                          record=record or "summary", streams=streams)
+    values: dict[str, np.ndarray] = {}
     for o in task.outcomes:
         if o.aggregation == "summary":
             if o.variable not in result.summary.columns:
-                from armednet.errors import InputError
-
                 raise InputError(f"outcome {o.name!r}: no summary column {o.variable!r}; "
                                  "available: " + ", ".join(map(str, result.summary.columns)))
-            values = result.summary[o.variable].to_numpy(dtype=float)
+            values[o.name] = result.summary[o.variable].to_numpy(dtype=float)
         else:
-            values = aggregate(_select(result.weekly, o.variable), o)
-        frames.append(pd.DataFrame({"point": point, "policy": task.policy_name,
-                                    "replication": rep, "outcome": o.name, "value": values}))
-    trajectories = []
-    for var in task.record:
-        series = _select(result.weekly, var)
-        trajectories.append(pd.DataFrame({
-            "point": point, "policy": task.policy_name, "replication": rep, "variable": var,
-            "values": list(series)}))
+            values[o.name] = aggregate(_select(result.weekly, o.variable), o)
+    series = {var: _select(result.weekly, var) for var in task.record}
+    return values, series
+
+
+def _params(task: ChunkTask, streams: np.ndarray) -> dict[str, Any]:
+    """Parameter values per run: fixed ones, a posterior draw per stream, the design's."""
+    params: dict[str, Any] = dict(task.fixed)
+    if task.posterior is not None:  # one parameter set per world, by its random stream
+        from armednet.sim.params import draw_parameter_sets
+
+        params.update(draw_parameter_sets(task.posterior, streams, task.seed))
+    for j, name in enumerate(task.names):
+        params[name] = np.repeat(task.design[:, j], task.replications)
+    return params
+
+
+def evaluate_chunk(task: ChunkTask) -> ChunkRows:
+    """Run one chunk on the engine and reduce it to outcome rows (a pure function)."""
+    t0 = time.perf_counter()
+    reps = task.replications
+    ids = task.point_ids()
+    streams = task.streams()
+    params = _params(task, streams)
+    # Record only the weekly variables that outcomes and stored trajectories need.
+    needed = {o.variable.partition("[")[0] for o in task.outcomes if o.aggregation != "summary"}
+    needed |= {v.partition("[")[0] for v in task.record}
+    record = sorted(needed)
+    if task.variant is None:
+        values, series = _run(task, _graph(task.scenario_hash, task.scenario_json), params,
+                              streams, record)
+    else:
+        variant = np.repeat(np.asarray(task.variant, dtype=np.int64), reps)
+        values, series = {}, {}
+        for v in np.unique(variant):  # one engine call per network variant
+            at = np.flatnonzero(variant == v)
+            sub = {k: (x[at] if isinstance(x, np.ndarray) and x.shape[:1] == variant.shape
+                       else x) for k, x in params.items()}
+            kg = _variant_graph(task.scenario_hash, task.scenario_json, int(v), task.seed)
+            vals, ser = _run(task, kg, sub, streams[at], record)
+            for name, x in vals.items():
+                values.setdefault(name, np.empty(len(variant)))[at] = x
+            for name, x in ser.items():
+                series.setdefault(name, np.empty((len(variant), x.shape[1])))[at] = x
+    point = np.repeat(ids, reps)
+    rep = np.tile(np.arange(reps), len(ids))
+    frames = [pd.DataFrame({"point": point, "policy": task.policy_name, "replication": rep,
+                            "outcome": name, "value": v}) for name, v in values.items()]
+    trajectories = [pd.DataFrame({"point": point, "policy": task.policy_name,
+                                  "replication": rep, "variable": var, "values": list(x)})
+                    for var, x in series.items()]
     return ChunkRows(
         outcomes=pd.concat(frames, ignore_index=True),
         trajectories=(pd.concat(trajectories, ignore_index=True) if trajectories else

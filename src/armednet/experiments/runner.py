@@ -21,7 +21,7 @@ import json
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from armednet.errors import ArmednetError, InputError, OutputError, io_failure
-from armednet.experiments.design import DesignMatrix, make_design
+from armednet.experiments.design import NETWORK, DesignMatrix, make_design
 from armednet.experiments.evaluate import ChunkTask, evaluate_chunk
 from armednet.experiments.evaluators import Evaluator, make_evaluator
 from armednet.experiments.spec import ExperimentSpec, spec_hash, validate_spec
@@ -68,6 +68,7 @@ class Plan:
     policies: dict[str, Any]
     chunk_points: int
     tasks: list[ChunkTask]
+    warnings: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def runs_total(self) -> int:
@@ -150,29 +151,72 @@ def plan_experiment(spec: ExperimentSpec, spec_dir: Path | None = None,
     posterior, posterior_sha = _load_posterior(spec, spec_dir)
     design = make_design(spec)
     _check_design(design, spec)
-    reps = spec.replications
-    chunk_points = spec.chunk_points or max(1, TARGET_RUNS_PER_CHUNK // reps)
-    scenario_json = kg.scenario.model_dump_json(by_alias=True)
-    names = tuple(design.values.columns)
-    values = design.values.to_numpy(dtype=float)
-    if values.shape[1] == 0:
-        values = np.zeros((design.n_points, 0))
-    tasks = []
-    chunk = 0
-    for pname, policy in policies.items():
-        for start in range(0, design.n_points, chunk_points):
-            stop = min(start + chunk_points, design.n_points)
-            tasks.append(ChunkTask(
-                chunk=chunk, scenario_json=scenario_json, scenario_hash=kg.hash,
-                policy_name=pname, policy=policy, points=(start, stop), replications=reps,
-                design=values[start:stop], names=names, fixed=dict(spec.params),
-                seed=spec.seed, weeks=spec.weeks, mechanisms=dict(spec.mechanisms),
-                outcomes=tuple(spec.outcomes), record=tuple(spec.record),
-                posterior=posterior))
-            chunk += 1
+    chunk_points = spec.chunk_points or max(1, TARGET_RUNS_PER_CHUNK // spec.replications)
+    tasks = _tasks(spec, kg, design, policies, chunk_points, posterior)
     return Plan(experiment_id=spec_hash(spec, kg.hash + posterior_sha), spec=spec, kg=kg,
-                design=design,
-                policies=policies, chunk_points=chunk_points, tasks=tasks)
+                design=design, policies=policies, chunk_points=chunk_points, tasks=tasks,
+                warnings=_lever_warnings(kg, policies, spec))
+
+
+def _point_sets(design: DesignMatrix, chunk_points: int) -> list[np.ndarray]:
+    """The design points of each chunk of one policy: contiguous slices or, with network
+    uncertainty, the points of one variant at a time (one engine call per variant)."""
+    n = design.n_points
+    if NETWORK not in design.values.columns:
+        return [np.arange(a, min(a + chunk_points, n)) for a in range(0, n, chunk_points)]
+    variant = design.values[NETWORK].to_numpy(dtype=np.int64)
+    out = []
+    for v in np.unique(variant):
+        ids = np.flatnonzero(variant == v)
+        out += [ids[a:a + chunk_points] for a in range(0, len(ids), chunk_points)]
+    return out
+
+
+def _tasks(spec: ExperimentSpec, kg: Any, design: DesignMatrix, policies: dict[str, Any],
+           chunk_points: int, posterior: Any) -> list[ChunkTask]:
+    """The chunks of an experiment: every policy over the same point sets, in order."""
+    scenario_json = kg.scenario.model_dump_json(by_alias=True)
+    names = tuple(design.parameters)
+    values = design.values[list(names)].to_numpy(dtype=float).reshape(design.n_points,
+                                                                      len(names))
+    groups = design.stream_groups()
+    variant = (design.values[NETWORK].to_numpy(dtype=np.int64)
+               if NETWORK in design.values.columns else None)
+    sets = _point_sets(design, chunk_points)
+    tasks: list[ChunkTask] = []
+    for pname, policy in policies.items():
+        for ids in sets:
+            contiguous = bool(len(ids) and ids[-1] - ids[0] + 1 == len(ids))
+            tasks.append(ChunkTask(
+                chunk=len(tasks), scenario_json=scenario_json, scenario_hash=kg.hash,
+                policy_name=pname, policy=policy, points=(int(ids[0]), int(ids[-1]) + 1),
+                replications=spec.replications, design=values[ids], names=names,
+                fixed=dict(spec.params), seed=spec.seed, weeks=spec.weeks,
+                mechanisms=dict(spec.mechanisms), outcomes=tuple(spec.outcomes),
+                record=tuple(spec.record), posterior=posterior,
+                point_index=None if contiguous else ids, groups=groups[ids],
+                variant=None if variant is None else variant[ids]))
+    return tasks
+
+
+def _lever_warnings(kg: Any, policies: dict[str, Any], spec: ExperimentSpec
+                    ) -> dict[str, list[str]]:
+    """Levers with nothing to act on in the scenario, by policy (the engine's
+    :class:`~armednet.sim.policy.LeverWarning` messages, collected once)."""
+    import warnings
+
+    from armednet.sim.engine import prepare
+    from armednet.sim.policy import LeverWarning
+
+    out: dict[str, list[str]] = {}
+    for name, policy in policies.items():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", LeverWarning)
+            ens = prepare(kg, policy, runs=1, weeks=spec.weeks,
+                          mechanisms=spec.mechanisms or None)
+        if ens.metadata.get("warnings"):
+            out[name] = [str(w) for w in ens.metadata["warnings"]]
+    return out
 
 
 def _design_long(design: DesignMatrix) -> pd.DataFrame:
@@ -199,6 +243,7 @@ def _metadata(plan: Plan) -> dict[str, Any]:
         "n_policies": len(plan.policies), "replications": spec.replications,
         "weeks": spec.weeks, "n_chunks": len(plan.tasks),
         "params": json.dumps(params, sort_keys=True), "created": dt.datetime.now(),
+        "warnings": json.dumps(plan.warnings, sort_keys=True),
     }
 
 
@@ -403,7 +448,7 @@ def _commit_all(store: Any, plan: Plan, results: Iterator[tuple[ChunkTask, Any]]
                 progress: Callable[[Progress], None] | None, t0: float) -> float:
     """Commit each evaluated chunk as it comes; return the CPU seconds spent committing."""
     done = store.done_chunks(plan.experiment_id)
-    runs_per = {t.chunk: (t.points[1] - t.points[0]) * t.replications for t in plan.tasks}
+    runs_per = {t.chunk: t.n_runs for t in plan.tasks}
     runs_done = sum(runs_per[c] for c in done)
     n_done = len(done)
     store_seconds = 0.0

@@ -19,6 +19,7 @@ Example
       - {name: attack_base_rate, low: 0.5, high: 2.0}
       - {name: rent_rate, dist: loguniform, low: 0.02, high: 0.3}
     levers: [status-quo, strikes, accountability]
+    network: {variants: 32}      # optional: which network, as an uncertainty of its own
     outcomes:
       - {name: attacks, variable: attacks, aggregation: total}
       - {name: attacks_last_year, variable: attacks, aggregation: total, window: [52, 104]}
@@ -50,6 +51,7 @@ __all__ = [
     "Design",
     "ExperimentSpec",
     "Lever",
+    "NetworkUncertainty",
     "Outcome",
     "Uncertainty",
     "check_spec",
@@ -144,19 +146,38 @@ class Design(_Strict):
     SALib with base sample ``n`` (a power of two), giving n * (d + 2) points, or
     n * (2d + 2) with ``second_order``. ``morris``: ``n`` trajectories on ``levels`` levels
     (SALib). ``factorial``: every combination of ``levels`` evenly spaced quantiles.
-    ``baseline``: one point at every parameter's default (no uncertainty).
+    ``baseline``: one point at every parameter's default (no uncertainty). ``dummy`` adds
+    an input no mechanism reads to Sobol and Morris designs: the noise floor of their
+    indices.
     """
 
     method: Literal["lhs", "sobol", "morris", "factorial", "baseline"] = "lhs"
     n: Annotated[int, Field(ge=1, le=1_000_000)] = 64
     levels: Annotated[int, Field(ge=2, le=64)] = 4
     second_order: bool = False
+    dummy: bool = Field(
+        default=True, description="Sobol and Morris designs: add a dummy uncertainty that no "
+        "mechanism reads (removed before the engine runs); its indices are the noise floor "
+        "below which no index is reported (see armednet.experiments.sensitivity).")
 
     @model_validator(mode="after")
     def _check(self) -> Design:
         if self.method == "sobol" and self.n & (self.n - 1):
             raise ValueError(f"sobol needs n to be a power of two, got {self.n}")
         return self
+
+
+class NetworkUncertainty(_Strict):
+    """Which network: each world draws one of ``variants`` plausible networks.
+
+    Variant ``v`` is :func:`armednet.kb.uncertainty.network_variant` of the scenario under
+    the experiment's seed: every tie kept with a probability set by its confidence, every
+    estimate drawn in its range. In the design the variant is one input (column
+    ``network``, a Sobol group of all the ties and estimates), so its total index is the
+    share of an outcome's variance that uncertainty about the network carries.
+    """
+
+    variants: Annotated[int, Field(ge=2, le=4096)] = 32
 
 
 class ExperimentSpec(_Strict):
@@ -180,6 +201,10 @@ class ExperimentSpec(_Strict):
         default=None, description="Parameter sets (e.g. the posterior of `armednet "
         "calibrate`, Parquet or CSV; a path relative to the spec file): each world draws "
         "one set, by weight, for parameters that are neither uncertain nor fixed.")
+    network: NetworkUncertainty | None = Field(
+        default=None, description="Uncertainty about the network itself, e.g. "
+        "`{variants: 32}`: each world runs on one of that many plausible variants of the "
+        "scenario (ties kept by confidence, estimates drawn in their ranges).")
 
     @field_validator("levers", mode="before")
     @classmethod
@@ -199,8 +224,15 @@ class ExperimentSpec(_Strict):
         clash = sorted(set(self.params) & {u.name for u in self.uncertainties})
         if clash:
             raise ValueError(f"parameters both fixed and uncertain: {', '.join(clash)}")
-        if self.design.method in ("sobol", "morris") and not self.uncertainties:
+        if (self.design.method in ("sobol", "morris") and not self.uncertainties
+                and self.network is None):
             raise ValueError(f"design {self.design.method} needs at least one uncertainty")
+        if self.network is not None and self.design.method == "baseline":
+            raise ValueError("network uncertainty needs a sampled design (lhs, sobol, morris "
+                             "or factorial), not baseline")
+        reserved = sorted({u.name for u in self.uncertainties} & {"dummy", "network"})
+        if reserved:
+            raise ValueError(f"{', '.join(reserved)}: reserved names of design columns")
         return self
 
     def canonical_json(self) -> str:

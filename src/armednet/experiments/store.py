@@ -4,7 +4,8 @@ Tables (all keyed by ``experiment_id``):
 
 ``experiments``
     one row per experiment: name, spec (JSON), scenario id and hash, package version, seed,
-    design method, point/policy/replication counts, status, timings.
+    design method, point/policy/replication counts, status, timings, and the levers that
+    have nothing to act on in the scenario (``warnings``, JSON: policy -> messages).
 ``design_points``
     the design in long form: point, uncertainty name, unit-scale value and value.
 ``chunks``
@@ -45,8 +46,9 @@ _SCHEMA = [
         design_method VARCHAR, n_points INTEGER, n_policies INTEGER, replications INTEGER,
         weeks INTEGER, n_chunks INTEGER, params JSON, created TIMESTAMP,
         finished TIMESTAMP, seconds DOUBLE, evaluator VARCHAR, store_seconds DOUBLE)""",
-    # databases written before store_seconds existed
+    # databases written before store_seconds and warnings existed
     "ALTER TABLE experiments ADD COLUMN IF NOT EXISTS store_seconds DOUBLE",
+    "ALTER TABLE experiments ADD COLUMN IF NOT EXISTS warnings JSON",
     """CREATE TABLE IF NOT EXISTS design_points (
         experiment_id VARCHAR, point INTEGER, name VARCHAR, unit DOUBLE, value DOUBLE)""",
     """CREATE TABLE IF NOT EXISTS chunks (
@@ -171,7 +173,7 @@ class ResultStore:
         df = self.con.execute("SELECT * FROM experiments WHERE experiment_id = ?",
                               [experiment_id]).df()
         row: dict[str, Any] = {str(k): v for k, v in df.iloc[0].to_dict().items()}
-        for key in ("spec", "params"):
+        for key in ("spec", "params", "warnings"):
             if isinstance(row.get(key), str):
                 row[key] = json.loads(row[key])
         return row
