@@ -44,6 +44,14 @@ def test_export_to_an_existing_file(tmp_path: Path) -> None:
     assert target.read_text() == "keep me"
 
 
+def test_kb_export_csv_to_a_file(tmp_path: Path) -> None:
+    target = tmp_path / "graph.csv"
+    target.write_text("keep me")
+    proc = run_cli("kb", "export", "--format", "csv", "-o", str(target))
+    _clean_runtime_error(proc)
+    assert target.read_text() == "keep me"
+
+
 def test_missing_folders_are_created_and_said(tmp_path: Path) -> None:
     target = tmp_path / "new" / "deeper" / "schema.json"
     proc = run_cli("kb", "schema", "-o", str(target))

@@ -116,7 +116,17 @@ def export(
         help="Output file (a directory for csv). Default: <scenario>.<format> here."),
     at: str | None = typer.Option(None, "--at", help="Export the snapshot at a date."),
 ) -> None:
-    """Export the graph (GraphML and GEXF open in Gephi; GEXF carries time spells)."""
+    """Export the graph (GraphML and GEXF open in Gephi; GEXF carries time spells).
+
+    A missing output folder is created (and said so); an output of the wrong kind (a
+    folder for a file, a file for the csv folder) exits with code 1 before any work.
+    """
+    from armednet.fileio import check_output_file, ensure_folder
+
+    if output is not None and fmt == "csv" and output.exists():
+        ensure_folder(output)
+    elif output is not None and fmt != "csv":
+        check_output_file(output)
     from armednet.kb import KnowledgeGraph
     from armednet.kb.export import export as do_export
 
