@@ -253,7 +253,7 @@ def test_upload_refuses_alias_bombs() -> None:
     levels = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
     levels += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 10)]
     res = parse_upload(_data_url("\n".join(levels) + "\n"), "bomb.yaml")  # 10^10 values
-    assert res.kg is None and "too many aliases" in res.errors[0]
+    assert res.kg is None and "aliases expand to more than" in res.errors[0], res.errors
     loop = parse_upload(_data_url("a: &a [*a]\n"), "loop.yaml")
     assert loop.kg is None and loop.errors
 

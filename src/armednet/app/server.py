@@ -3,20 +3,29 @@
 Every asset (Dash, React, cytoscape.js, plotly.js, the style sheet) is served by the app
 itself (``serve_locally=True``), so the dashboard works with no internet access and the
 page makes no request beyond the server it came from.
+
+Every response carries security headers (:func:`security_headers`: a Content-Security-Policy
+that allows only the app's own scripts, no framing, no MIME sniffing, no referrer).
+:func:`protect` (applied by :func:`serve`) adds the access checks of :mod:`armednet.app.access`
+(Host and Origin against the bound address, against DNS rebinding; the optional token).
 """
 
 from __future__ import annotations
 
 import json
+import stat
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from armednet.errors import InputError
 
 if TYPE_CHECKING:
+    from armednet.app.access import Access
     from armednet.app.state import AppContext
 
-__all__ = ["MAX_REQUEST_BYTES", "TABS", "check_database", "create_app", "serve"]
+__all__ = ["MAX_REQUEST_BYTES", "TABS", "check_database", "content_security_policy",
+           "create_app", "protect", "security_headers", "serve"]
 
 MAX_REQUEST_BYTES = 16 * 1024 * 1024
 """Largest request body the server reads (uploads are refused above 2 MB anyway)."""
@@ -30,7 +39,7 @@ TABS = (("network", "Network explorer"), ("lab", "Policy lab"),
 # Cytoscape caches where its canvas sits on the page; when content above it changes height
 # (components that load late, tables that fill in), clicks would land on the wrong node.
 # Tell it to measure again whenever the page's size changes.
-_REFRESH_GRAPH = """<script>
+_REFRESH_GRAPH = """
 (function () {
     function refresh() {
         var c = document.getElementById("net-graph");
@@ -40,7 +49,11 @@ _REFRESH_GRAPH = """<script>
     }
     if (window.ResizeObserver) { new ResizeObserver(refresh).observe(document.body); }
 })();
-</script>"""
+"""
+
+
+_INLINE_SCRIPTS: list[str] = [_REFRESH_GRAPH]
+"""Inline scripts the app adds to its page itself (their hashes go in the CSP)."""
 
 
 def check_database(path: str | Path, what: str = "results") -> Path:
@@ -59,8 +72,20 @@ def check_database(path: str | Path, what: str = "results") -> Path:
         If the file is missing or is not such a database.
     """
     p = Path(path)
-    if not p.is_file():
-        raise InputError(f"{p}: no such {what} database")
+    try:
+        mode = p.stat().st_mode
+    except OSError:
+        raise InputError(f"{p}: no such {what} database") from None
+    if not stat.S_ISREG(mode):
+        kind = "a directory" if stat.S_ISDIR(mode) else "not a regular file"
+        raise InputError(f"{p}: is {kind}; expected a {what} database file")
+    holder = _lock_holder(p)
+    if holder is not None:
+        raise InputError(
+            f"{p}: another process holds it open for writing ({holder}; an experiment run or "
+            "an import?). DuckDB lets no other process read a database while one writes it, "
+            "so the dashboard cannot show it now: serve it once that process has ended, or "
+            "serve a copy made before it started")
     if what == "events":
         from armednet.events.store import open_store as open_events
 
@@ -71,6 +96,28 @@ def check_database(path: str | Path, what: str = "results") -> Path:
         with open_store(p, read_only=True):
             pass
     return p
+
+
+def _lock_holder(path: Path) -> str | None:
+    """Who holds ``path`` locked for writing (``"PID 123: python"``), or None if no one.
+
+    DuckDB takes an exclusive lock on a file opened for writing; a read-only open by another
+    process fails with "Could not set lock on file ... Conflicting lock is held in <program>
+    (PID <n>)".
+    """
+    import re
+
+    import duckdb
+
+    try:
+        duckdb.connect(str(path), read_only=True).close()
+    except duckdb.Error as exc:
+        text = str(exc)
+        if "lock" not in text.lower():
+            return None  # another problem: the store's own open names it
+        m = re.search(r"held in (.+?) \(PID (\d+)\)", text)
+        return f"PID {m.group(2)}: {Path(m.group(1)).name}" if m else "another process"
+    return None
 
 
 def _title(kg: Any) -> str:
@@ -148,8 +195,11 @@ def create_app(db: str | Path | None = None, scenario: str | None = None,
                     include_assets_files=False)
     app.index_string = app.index_string.replace(
         "{%css%}", "{%css%}<style>" + CSS + "</style>").replace(
-        "{%renderer%}", "{%renderer%}" + _REFRESH_GRAPH)
+        "{%renderer%}", "{%renderer%}" + f"<script>{_REFRESH_GRAPH}</script>")
     app.server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
+    from armednet.app.access import Guard
+
+    app.server.wsgi_app = Guard(app.server.wsgi_app, lambda: security_headers(app))
     app.layout = lambda: _page(ctx)
     setattr(app, "armednet", ctx)  # noqa: B010 - the pages' shared state, for tests
 
@@ -183,8 +233,112 @@ def create_app(db: str | Path | None = None, scenario: str | None = None,
     return app
 
 
-def serve(app: Any, host: str = "127.0.0.1", port: int = 8050, debug: bool = False) -> None:
+def content_security_policy(app: Any, dev: bool = False) -> str:
+    """The Content-Security-Policy of the dashboard's pages.
+
+    Scripts come from the app itself or are the inline scripts the app writes (the Dash
+    renderer, clientside callbacks, the graph-resize script), each allowed by its SHA-256
+    hash; nothing is loaded from elsewhere, nothing may frame the page, forms and
+    connections go to the app only. Styles may be inline (Dash components and plotly.js
+    set them); images may be ``data:`` and ``blob:`` URLs (plot downloads, cytoscape).
+    """
+    import base64
+    import hashlib
+
+    own = [base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode()
+           for script in _INLINE_SCRIPTS]
+    script_src = ["'self'", *app.csp_hashes(), *(f"'sha256-{h}'" for h in own)]
+    if dev:  # the developer bundles of Dash (webpack) evaluate strings as code
+        script_src.append("'unsafe-eval'")
+    directives = {
+        "default-src": ["'self'"], "script-src": script_src,
+        "style-src": ["'self'", "'unsafe-inline'"], "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'", "data:"], "connect-src": ["'self'"],
+        "worker-src": ["'self'", "blob:"], "object-src": ["'none'"], "base-uri": ["'self'"],
+        "form-action": ["'self'"], "frame-ancestors": ["'none'"],
+    }
+    return "; ".join(f"{k} {' '.join(v)}" for k, v in directives.items())
+
+
+def security_headers(app: Any) -> list[tuple[str, str]]:
+    """The headers every response of the dashboard carries.
+
+    Returns
+    -------
+    list of (str, str)
+        Content-Security-Policy (:func:`content_security_policy`), X-Content-Type-Options,
+        X-Frame-Options, Referrer-Policy, Cross-Origin-Opener-Policy,
+        Cross-Origin-Resource-Policy and Permissions-Policy.
+    """
+    cached = getattr(app, "_armednet_headers", None)
+    if cached is None:
+        dev = bool(getattr(getattr(app, "_dev_tools", None), "ui", False))
+        cached = [
+            ("Content-Security-Policy", content_security_policy(app, dev)),
+            ("X-Content-Type-Options", "nosniff"),
+            ("X-Frame-Options", "DENY"),
+            ("Referrer-Policy", "no-referrer"),
+            ("Cross-Origin-Opener-Policy", "same-origin"),
+            ("Cross-Origin-Resource-Policy", "same-origin"),
+            ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+        ]
+        setattr(app, "_armednet_headers", cached)  # noqa: B010 - computed once all callbacks exist
+    return list(cached)
+
+
+def protect(app: Any, host: str, port: int, token: str | None = None,
+            allow_hosts: Iterable[str] = ()) -> Access:
+    """Make the app answer only requests meant for ``host:port`` (and carrying ``token``).
+
+    Parameters
+    ----------
+    app : dash.Dash
+        An app made by :func:`create_app`.
+    host, port : str, int
+        The address the server binds.
+    token : str, optional
+        A secret every request must carry (``?token=`` once, then a cookie; or an
+        ``Authorization: Bearer`` header).
+    allow_hosts : iterable of str
+        More host names the dashboard answers to (a name in DNS for this machine, a proxy).
+
+    Returns
+    -------
+    Access
+        The rules applied (see :mod:`armednet.app.access`).
+    """
+    from armednet.app.access import Guard, access_rules
+
+    rules = access_rules(host, port, token=token, allow_hosts=allow_hosts)
+    guard = app.server.wsgi_app
+    if not isinstance(guard, Guard):  # an app built elsewhere: guard it now
+        guard = app.server.wsgi_app = Guard(guard, lambda: security_headers(app))
+    guard.rules = rules
+    return rules
+
+
+def serve(app: Any, host: str = "127.0.0.1", port: int = 8050, debug: bool = False, *,
+          token: str | None = None, allow_hosts: Iterable[str] = (),
+          ready: Callable[[], None] | None = None) -> None:
     """Run the app with the threaded development server of Werkzeug (blocks).
+
+    The address is checked first, then the app is protected (:func:`protect`), the
+    developer tools are switched on if asked, and the app answers one request before the
+    first visitor (Dash builds its page then).
+
+    Parameters
+    ----------
+    app : dash.Dash
+        An app made by :func:`create_app`.
+    host, port : str, int
+        Where to listen.
+    debug : bool
+        Dash's developer tools (error pop-ups, callback graph; no reloader).
+    token, allow_hosts
+        See :func:`protect`.
+    ready : callable, optional
+        Called once the app is ready, just before it starts listening (the CLI prints the
+        address then).
 
     Raises
     ------
@@ -204,9 +358,15 @@ def serve(app: Any, host: str = "127.0.0.1", port: int = 8050, debug: bool = Fal
         except OSError as exc:
             raise InputError(f"cannot listen on {host}:{port} ({exc.strerror}); choose "
                              "another --port") from None
-    if debug:
+    rules = protect(app, host, port, token=token, allow_hosts=allow_hosts)
+    if debug:  # before any request: Flask refuses new hooks once it has served one
         app.enable_dev_tools(debug=True, dev_tools_hot_reload=False,
                              dev_tools_disable_version_check=True)
+    warm = app.server.test_client()
+    warm.get("/", base_url=f"http://{rules.example_host}",
+             headers=[("Authorization", f"Bearer {token}")] if token else [])
+    if ready is not None:
+        ready()
     from werkzeug.serving import run_simple
 
     run_simple(host, port, app.server, threaded=True, use_reloader=False,

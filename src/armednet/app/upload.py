@@ -2,16 +2,19 @@
 
 The upload never touches the server's file system and never names a server path: the
 browser sends the files' contents (base64, as ``dcc.Upload`` does), which are parsed in
-memory by the same loader as ``armednet kb validate`` (safe YAML: no arbitrary objects).
-Before parsing, the size is checked (in the browser too, so an oversized file is not even
-sent) and the YAML is composed once to bound alias expansion ("billion laughs"). Every
-problem is shown as ``file:line: field: message``.
+memory by the same loader as ``armednet kb validate``: the bounded, safe YAML reader of
+:mod:`armednet.kb.yamlmarks` (no arbitrary objects; alias expansion, nesting, text length
+and integer length bounded; duplicate keys, NaN and infinities refused). Before parsing,
+the size is checked (in the browser too, so an oversized file is not even sent). Every
+problem is shown as ``file:line: field: message``; whatever else goes wrong while reading
+an upload is shown as one readable line too, never as a server error.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -20,14 +23,12 @@ if TYPE_CHECKING:
     from armednet.app.state import AppContext
     from armednet.kb import KnowledgeGraph
 
-__all__ = ["MAX_NODES_EXPANDED", "MAX_UPLOAD_BYTES", "UploadResult", "layout", "parse_upload",
-           "register"]
+__all__ = ["MAX_UPLOAD_BYTES", "UploadResult", "layout", "parse_upload", "register"]
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 """Largest upload accepted (all files together), in bytes."""
 
-MAX_NODES_EXPANDED = 2_000_000
-"""Largest number of YAML nodes a document may expand to through aliases."""
+_log = logging.getLogger(__name__)
 
 SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -63,47 +64,6 @@ def _decode(contents: str) -> str:
     return raw.decode("utf-8-sig")
 
 
-def _expanded_nodes(text: str) -> int:
-    """Number of YAML nodes after alias expansion (counted without expanding)."""
-    import yaml
-
-    root = yaml.compose(text, Loader=yaml.SafeLoader)
-    if root is None:
-        return 0
-    memo: dict[int, int] = {}
-    # iterative post-order over the (acyclic unless recursive) node graph
-    stack: list[tuple[Any, bool]] = [(root, False)]
-    on_path: set[int] = set()
-    while stack:
-        node, done = stack.pop()
-        key = id(node)
-        if done:
-            on_path.discard(key)
-            children = _children(node)
-            memo[key] = 1 + sum(memo[id(c)] for c in children)
-            if memo[key] > MAX_NODES_EXPANDED:
-                return memo[key]
-            continue
-        if key in memo:
-            continue
-        if key in on_path:
-            return MAX_NODES_EXPANDED + 1  # a recursive alias
-        on_path.add(key)
-        stack.append((node, True))
-        stack.extend((c, False) for c in _children(node) if id(c) not in memo)
-    return memo[id(root)]
-
-
-def _children(node: Any) -> list[Any]:
-    import yaml
-
-    if isinstance(node, yaml.MappingNode):
-        return [x for pair in node.value for x in pair]
-    if isinstance(node, yaml.SequenceNode):
-        return list(node.value)
-    return []
-
-
 def parse_upload(contents: str | Sequence[str] | None,
                  filenames: str | Sequence[str] | None) -> UploadResult:
     """Validate an uploaded scenario (one file, or the files of a scenario directory).
@@ -118,19 +78,43 @@ def parse_upload(contents: str | Sequence[str] | None,
     Returns
     -------
     UploadResult
-        The knowledge graph, or every problem as ``file:line: field: message``.
+        The knowledge graph, or every problem as ``file:line: field: message``. A failure
+        that is not a problem of the scenario (a bug, memory) is one line naming the files
+        and the error; its traceback goes to the server's log.
     """
-    import yaml
+    items = _as_list(contents)
+    names = _as_list(filenames) or []
+    if items is None or not all(isinstance(c, str) for c in items):
+        return UploadResult(None, ["the upload is not a list of files (data: URLs)"])
+    labels = [_label(str(names[i]) if i < len(names) and names[i] else None, i)
+              for i in range(len(items))]
+    if not items:
+        return UploadResult(None, ["no file received"])
+    try:
+        return _parse(items, labels)
+    except Exception as exc:  # every upload gets a readable answer, never HTTP 500
+        _log.exception("scenario upload failed")
+        what = "not enough memory" if isinstance(exc, MemoryError) else \
+            f"{type(exc).__name__}: {str(exc)[:200]}"
+        return UploadResult(None, [f"{', '.join(labels)}: the upload could not be read "
+                                   f"({what})"])
 
+
+def _as_list(value: Any) -> list[Any] | None:
+    """One value or a list of them as a list (None for anything else: the browser's data)."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    return list(value) if isinstance(value, list | tuple) else None
+
+
+def _parse(items: list[str], labels: list[str]) -> UploadResult:
+    """Check sizes and suffixes, decode, and validate (see :func:`parse_upload`)."""
     from armednet.errors import ValidationFailed
     from armednet.kb import KnowledgeGraph
     from armednet.kb.loader import parse_documents
 
-    items = [contents] if isinstance(contents, str) else list(contents or [])
-    names = [filenames] if isinstance(filenames, str) else list(filenames or [])
-    labels = [_label(names[i] if i < len(names) else None, i) for i in range(len(items))]
-    if not items:
-        return UploadResult(None, ["no file received"])
     total = sum(_payload_size(c) for c in items)
     if total > MAX_UPLOAD_BYTES:
         return UploadResult(None, [f"{', '.join(labels)}: {total:,} bytes, more than the "
@@ -148,13 +132,6 @@ def parse_upload(contents: str | Sequence[str] | None,
         except (binascii.Error, ValueError):
             errors.append(f"{label}: not a UTF-8 text file")
             continue
-        try:
-            if _expanded_nodes(text) > MAX_NODES_EXPANDED:
-                errors.append(f"{label}: too many aliases (the document would expand to more "
-                              f"than {MAX_NODES_EXPANDED:,} values)")
-                continue
-        except yaml.YAMLError:
-            pass  # the loader reports malformed YAML with its line
         docs.append((label, text))
     if errors:
         return UploadResult(None, errors)
@@ -223,7 +200,9 @@ def register(app: Any, ctx: AppContext) -> None:
     def _upload(payload: dict[str, Any] | None) -> tuple[Any, Any, Any]:
         if not payload:
             raise dash.exceptions.PreventUpdate
-        if payload.get("error"):
+        if not isinstance(payload, dict):
+            res = UploadResult(None, ["the upload is not a list of files (data: URLs)"])
+        elif payload.get("error"):
             res = UploadResult(None, [str(payload["error"])])
         else:
             res = parse_upload(payload.get("contents"), payload.get("names"))
