@@ -92,7 +92,10 @@ class ScenarioWarning(UserWarning):
         The warning as an :class:`~armednet.errors.Issue`.
     """
 
-    def __init__(self, issue: Issue) -> None:
+    def __init__(self, issue: Issue | str) -> None:
+        # pytest-xdist rebuilds warnings from their text alone: accept it
+        if isinstance(issue, str):
+            issue = Issue("", None, "", issue)
         super().__init__(f"{issue.path}: {issue.message}" if issue.path else issue.message)
         self.issue = issue
 
