@@ -121,13 +121,16 @@ def test_run_lab_matches_simulate_and_caches_the_status_quo(kg: KnowledgeGraph) 
     from armednet.report.figures import fan_quantiles
     from armednet.sim.engine import simulate
     from armednet.sim.output import summary_table
+    from armednet.sim.params import UNCERTAINTY, draw_prior
     from armednet.sim.policy import Policy, Strikes
 
     seen: list[float] = []
+    # the default: parameter ranges and random draws, the experiment's kind of interval
     res = run_lab(kg, {"strikes": 1.5}, runs=64, weeks=20, seed=11, progress=seen.append)
     assert seen == sorted(seen) and seen[-1] == 1.0
+    assert res.uncertainty == "prior" and res.covers == UNCERTAINTY["prior"]
     ref = simulate(kg, Policy(name="x", levers=[Strikes(intensity=1.5)]), runs=64, weeks=20,
-                   seed=11, record=["attacks", "capture"])
+                   seed=11, record=["attacks", "capture"], params=draw_prior(np.arange(64), 11))
     assert ref.weekly is not None
     for var in ("attacks", "capture"):
         q = fan_quantiles(np.asarray(ref.weekly[var].values))
@@ -145,6 +148,54 @@ def test_run_lab_matches_simulate_and_caches_the_status_quo(kg: KnowledgeGraph) 
     alone = run_lab(kg, {}, runs=64, weeks=20, seed=11)
     assert list(alone.bands["attacks"]) == ["status-quo"]
     assert "policy median" not in alone.table[0]
+    # random draws at default parameters: what `armednet simulate` gives by default
+    fixed = run_lab(kg, {}, runs=64, weeks=20, seed=11, uncertainty="none")
+    assert not fixed.baseline_cached and fixed.covers == UNCERTAINTY["none"]
+    plain = simulate(kg, "status-quo", runs=64, weeks=20, seed=11, record=["attacks"])
+    assert plain.weekly is not None
+    np.testing.assert_allclose(fixed.bands["attacks"]["status-quo"]["median"],
+                               fan_quantiles(np.asarray(plain.weekly["attacks"].values))[
+                                   "median"])
+    with pytest.raises(InputError, match="posterior"):
+        run_lab(kg, {}, runs=8, weeks=5, uncertainty="posterior")
+    with pytest.raises(InputError, match="uncertainty must be"):
+        run_lab(kg, {}, runs=8, weeks=5, uncertainty="wild")
+
+
+def test_run_lab_says_when_a_lever_has_nothing_to_act_on(kg: KnowledgeGraph) -> None:
+    from armednet.app.lab import run_lab
+    from armednet.kb import KnowledgeGraph as KG
+    from armednet.sim.init import TRIGGER_SERIES
+
+    calm = KG(kg.scenario.model_copy(update={"series": [
+        s for s in kg.scenario.series if s.id not in TRIGGER_SERIES]}))
+    res = run_lab(calm, {"diplomacy": 0.8}, runs=4, weeks=5, seed=1)
+    assert any("diplomacy lever" in w for w in res.warnings)
+    assert not run_lab(kg, {"diplomacy": 0.8}, runs=4, weeks=5, seed=1).warnings
+
+
+def test_lab_offers_a_posterior_when_the_database_has_one(tmp_path: Path) -> None:
+    import pandas as pd
+
+    from armednet.app.lab import find_posterior, run_lab, uncertainty_options
+    from armednet.app.state import AppContext, ScenarioRegistry
+    from armednet.experiments.store import open_store
+    from armednet.kb import KnowledgeGraph as KG
+
+    db = tmp_path / "r.duckdb"
+    kg = KG.load()
+    ctx = AppContext(scenarios=ScenarioRegistry(kg), db=db)
+    assert [o["value"] for o in uncertainty_options(ctx)] == ["prior", "none"]
+    pd.DataFrame({"attack_base_rate": [0.1, 0.2], "weight": [0.5, 0.5]}).to_parquet(
+        tmp_path / "posterior.parquet")
+    with open_store(db) as store:
+        store.save_analysis("calibration", "latest", {"posterior_file": "posterior.parquet"})
+    assert [o["value"] for o in uncertainty_options(ctx)] == ["prior", "none", "posterior"]
+    found = find_posterior(db)
+    assert found is not None
+    res = run_lab(kg, {}, runs=8, weeks=5, seed=2, uncertainty="posterior",
+                  posterior=found[1])
+    assert res.uncertainty == "posterior" and "posterior" in res.covers
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
@@ -298,7 +349,7 @@ def test_experiment_data(results_db: tuple[Path, str]) -> None:
     data = load_experiment(db, eid)
     assert data.policies == ["status-quo", "strikes", "diplomacy"]
     assert list(data.bands) == data.policies
-    assert len(data.dates) == 26 and data.dates[0] == "2023-10-02"
+    assert len(data.dates) == data.meta["weeks"] and data.dates[0] == "2023-10-02"
     comp = _comparison_rows(data)
     from armednet.experiments.claims import CLAIM_OUTCOMES
 

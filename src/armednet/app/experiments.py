@@ -1,5 +1,7 @@
 """Experiments page: browse the experiments of a results database with their policy
-comparison, claims, PRIM boxes and sensitivity indices.
+comparison, claims, PRIM boxes, sensitivity indices above the noise floor and, for
+experiments with network uncertainty, the network's share of variance and the ties that
+matter. Every table and figure says which uncertainty it shows.
 
 Data come from :mod:`armednet.experiments.store` (opened read-only for each read, so an
 experiment can run meanwhile); the saved analysis is used when present, else computed
@@ -159,26 +161,35 @@ def _view(data: ExperimentData) -> Any:
 
     m = data.meta
     a = data.analysis
+    covers = (a.get("uncertainty") or {}).get("label", "")
+    over = f" over {covers}" if covers else ""
     parts: list[Any] = [html.P(
         f"{m['name']}: {m['design_method']} design, {m['n_points']} points x "
         f"{m['replications']} replications x {m['n_policies']} policies, {m['weeks']} weeks, "
         f"seed {m['seed']}; armednet {m['package_version']}; scenario "
         f"{m['scenario_id']} ({str(m['scenario_hash'])[:12]}).", className="muted",
         id="experiment-meta")]
+    if covers:
+        parts.append(html.P(f"Intervals and shares on this page are{over}.",
+                            id="experiment-uncertainty"))
+    for policy, messages in (a.get("warnings") or {}).items():
+        parts += [note(f"{policy}: {msg}", kind="note") for msg in messages]
     if not a.get("complete", True):
         parts.append(note("The experiment is not complete: claims and sensitivity need every "
                           "run.", kind="note"))
     if data.bands:
         parts.append(dcc.Graph(id="experiment-fan", figure=fan_chart(
-            data.bands, data.dates or None), config={"displaylogo": False}))
-    parts += [html.H4("Outcomes by policy: median [90% interval]"),
+            data.bands, data.dates or None,
+            title=f"Attacks on foreign forces per week{over}"),
+            config={"displaylogo": False}))
+    parts += [html.H4(f"Outcomes by policy: median [90% interval]{over}"),
               table(_comparison_rows(data), "experiment-comparison")]
     versus = _versus_rows(data)
     if versus:
         parts += [html.H4(f"Probability of doing better than {a.get('baseline')} in the same "
-                          "world [90% interval]"), table(versus, "experiment-versus")]
+                          f"world [90% interval]{over}"), table(versus, "experiment-versus")]
     if a.get("regret"):
-        parts += [html.H4("Regret (distance to the best policy of each world)"),
+        parts += [html.H4(f"Regret (distance to the best policy of each world){over}"),
                   table(a["regret"], "experiment-regret")]
     claims = _claim_rows(data)
     parts += [html.H4("The essay's claims"),
@@ -187,6 +198,8 @@ def _view(data: ExperimentData) -> Any:
     boxes = prim_rows(a.get("claims") or [])
     if boxes:
         parts += [html.H4("Where the claims fail (PRIM boxes)"), table(boxes, "experiment-prim")]
+    if a.get("network"):
+        parts += _network_view(a)
     names = list(dict.fromkeys(r["outcome"] for r in a.get("comparison", [])))
     if names:
         parts += [html.H4("One outcome: distribution and sensitivity"),
@@ -196,25 +209,58 @@ def _view(data: ExperimentData) -> Any:
     return parts
 
 
+def _network_view(a: dict[str, Any]) -> list[Any]:
+    """The network's share of each outcome's variance and the ties that matter most."""
+    from dash import html
+
+    from armednet.app.layout import note, table
+    from armednet.report.html import network_caveat, network_share_text, ties_text
+
+    net = a["network"]
+    head = html.H4(f"Uncertainty about the network itself ({net.get('variants')} plausible "
+                   f"networks, {net.get('uncertain_ties', '?')} uncertain ties)")
+    if net.get("note"):
+        return [head, note(net["note"])]
+    rows = [{"outcome": name, "network's share of variance (ST [95%])":
+             network_share_text(rec["share"]), "ties that matter most": ties_text(rec),
+             "ties tested / significant*": f"{rec.get('tested', 0)} / {rec.get('flagged', 0)}"}
+            for name, rec in net.get("outcomes", {}).items()]
+    return [head, table(rows, "experiment-network"),
+            html.P(f"Ties: {net.get('method', '')}; {network_caveat()}. * significant after "
+                   "the Bonferroni correction.", className="muted")]
+
+
 def _outcome_view(data: ExperimentData, outcome: str) -> Any:
     from dash import dcc, html
 
     from armednet.app.layout import note, table
     from armednet.report.figures import outcome_distributions, sobol_bars
 
+    covers = (data.analysis.get("uncertainty") or {}).get("label", "")
     parts: list[Any] = [dcc.Graph(id="experiment-dist", figure=outcome_distributions(
         data.outcomes, [outcome], cols=1, policies=data.policies),
         config={"displaylogo": False})]
+    if covers:
+        parts.append(html.P(f"Boxes: 25%-75% of runs, whiskers 5%-95%, over {covers}.",
+                            className="muted"))
     sob = (data.analysis.get("sobol") or {}).get("outcomes", {}).get(outcome)
     mor = (data.analysis.get("morris") or {}).get("outcomes", {}).get(outcome)
     if sob and sob.get("indices"):
-        conv = "converged" if sob.get("converged") else "not converged"
+        floor = (sob.get("floor") or {}).get("ST")
         parts.append(dcc.Graph(id="experiment-sobol", figure=sobol_bars(
-            sob["indices"], f"Sobol indices of {outcome} "
-            f"({data.analysis['sobol']['policy']}; {conv})"), config={"displaylogo": False}))
+            sob["indices"], f"Sobol indices of {outcome} above the noise floor "
+            f"({data.analysis['sobol']['policy']})", floor=floor),
+            config={"displaylogo": False}))
+        parts.append(html.P(
+            "Noise floor (the dummy's upper bound): "
+            + ("-" if floor is None else f"{floor:.3g}") + ". Shown: "
+            + str(data.analysis["sobol"].get("rule", "")) + ".", className="muted",
+            id="experiment-sobol-rule"))
     elif mor and mor.get("indices"):
-        parts += [html.H4(f"Morris elementary effects on {outcome}"),
-                  table(mor["indices"], "experiment-morris")]
+        shown = [r for r in mor["indices"] if r.get("shown", True)]
+        parts += [html.H4(f"Morris elementary effects on {outcome} above the noise floor"),
+                  table(shown, "experiment-morris",
+                        empty="No effect is distinguishable from the noise floor.")]
     else:
         reason = (sob or mor or {}).get("note") or ("no sensitivity indices: the design is "
                                                    "not a Sobol or Morris design")

@@ -4,22 +4,33 @@ it with the status quo (fan charts and a summary table).
 The computation (:func:`build_policy`, :func:`run_lab`) is plain Python over
 :func:`armednet.sim.engine.simulate`; ensembles run in a :class:`JobRunner` thread while the
 page polls their progress (a ``dcc.Interval``), so the server stays responsive. Both
-ensembles use the same seed, hence the same random numbers run by run (common random
-numbers): "lower in 80% of runs" is a paired comparison. The status quo of a given scenario,
-size, horizon and seed is computed once and cached.
+ensembles use the same seed, hence the same parameters and random numbers run by run
+(common random numbers): "lower in 80% of runs" is a paired comparison. The status quo of a
+given scenario, size, horizon, seed and kind of uncertainty is computed once and cached.
+
+Every interval says what it covers (:data:`armednet.sim.params.UNCERTAINTY`): ``prior``,
+the default, draws each run's parameters from their documented ranges, as an experiment
+does, so the lab's intervals are the experiment's kind; ``none`` keeps every parameter at
+its default (random draws only, as ``armednet simulate`` does by default); ``posterior``
+draws calibrated parameter sets, when the results database holds a calibration whose
+posterior file exists. Levers with nothing to act on in the scenario are said, not run
+silently.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import threading
 import time
 import uuid
+import warnings
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -34,14 +45,18 @@ if TYPE_CHECKING:
     from armednet.kb import KnowledgeGraph
     from armednet.sim.policy import Policy
 
-__all__ = ["BASELINE", "DEFAULT_RUNS", "LAB_OUTCOMES", "LAB_VARIABLES", "LEVERS", "MAX_RUNS",
-           "MAX_WEEKS", "Job", "JobRunner", "LabResult", "build_policy", "layout",
-           "preset_levers", "register", "run_lab"]
+__all__ = ["BASELINE", "DEFAULT_RUNS", "DEFAULT_UNCERTAINTY", "LAB_OUTCOMES", "LAB_VARIABLES",
+           "LEVERS", "MAX_RUNS", "MAX_WEEKS", "Job", "JobRunner", "LabResult", "build_policy",
+           "find_posterior", "layout", "preset_levers", "register", "run_lab",
+           "uncertainty_options"]
 
 log = logging.getLogger(__name__)
 
 BASELINE = "status-quo"
 DEFAULT_RUNS = 1000
+DEFAULT_UNCERTAINTY = "prior"
+"""The lab's default: the kind of interval an experiment shows (parameter ranges and
+random draws)."""
 MAX_RUNS = 20_000
 MAX_WEEKS = 520
 
@@ -129,6 +144,12 @@ class LabResult:
         Wall time.
     baseline_cached : bool
         Whether the status quo came from the cache.
+    uncertainty : str
+        ``none``, ``prior`` or ``posterior``.
+    covers : str
+        What the intervals cover, in words (:data:`armednet.sim.params.UNCERTAINTY`).
+    warnings : list of str
+        Levers of the policy with nothing to act on in the scenario.
     """
 
     policy: str
@@ -140,6 +161,9 @@ class LabResult:
     table: list[dict[str, Any]]
     seconds: float
     baseline_cached: bool = False
+    uncertainty: str = "none"
+    covers: str = ""
+    warnings: list[str] = field(default_factory=list)
 
 
 _BaselineEntry = tuple["pd.DataFrame", dict[str, dict[str, list[float]]]]
@@ -166,7 +190,7 @@ class _BaselineCache:
 
 
 BASELINE_CACHE = _BaselineCache()
-"""Status-quo ensembles by (scenario hash, runs, weeks, seed)."""
+"""Status-quo ensembles by (scenario hash, runs, weeks, seed, uncertainty, posterior)."""
 
 
 def _bands(weekly: Any) -> dict[str, dict[str, list[float]]]:
@@ -191,10 +215,31 @@ def _check(name: str, value: Any, low: int, high: int) -> int:
     return int(value)
 
 
+def _params(uncertainty: str, runs: int, seed: int,
+            posterior: pd.DataFrame | None) -> dict[str, np.ndarray] | None:
+    """Each run's parameters for the kind of uncertainty (None: every default)."""
+    from armednet.sim.params import UNCERTAINTY, draw_parameter_sets, draw_prior
+
+    if uncertainty not in UNCERTAINTY:
+        raise InputError(f"uncertainty must be one of {', '.join(UNCERTAINTY)}, got "
+                         f"{uncertainty!r}")
+    if uncertainty == "prior":
+        return draw_prior(np.arange(runs), seed)
+    if uncertainty == "posterior":
+        if posterior is None:
+            raise InputError("posterior uncertainty needs a calibration's posterior (run "
+                             "`armednet calibrate` into the results database)")
+        return draw_parameter_sets(posterior, np.arange(runs), seed)
+    return None
+
+
 def run_lab(kg: KnowledgeGraph, levers: Mapping[str, float], runs: int = DEFAULT_RUNS,
             weeks: int = 104, seed: int = 0, start_week: int = 0,
-            progress: Callable[[float], None] | None = None) -> LabResult:
-    """Run the status quo and the policy of ``levers`` with the same random numbers.
+            progress: Callable[[float], None] | None = None,
+            uncertainty: str = DEFAULT_UNCERTAINTY,
+            posterior: pd.DataFrame | None = None) -> LabResult:
+    """Run the status quo and the policy of ``levers`` with the same parameters and random
+    numbers.
 
     Parameters
     ----------
@@ -208,6 +253,12 @@ def run_lab(kg: KnowledgeGraph, levers: Mapping[str, float], runs: int = DEFAULT
         Weeks after the scenario's start when the levers start.
     progress : callable, optional
         Called with the fraction done (0..1) as the runs advance.
+    uncertainty : {"prior", "none", "posterior"}
+        What the intervals cover: parameter ranges and random draws (the default, as in an
+        experiment), random draws at default parameters, or calibrated parameter sets and
+        random draws (needs ``posterior``).
+    posterior : pandas.DataFrame, optional
+        Weighted parameter sets (:func:`armednet.sim.params.load_parameter_sets`).
 
     Returns
     -------
@@ -216,22 +267,26 @@ def run_lab(kg: KnowledgeGraph, levers: Mapping[str, float], runs: int = DEFAULT
     Raises
     ------
     InputError
-        Bad sizes, levers, or a scenario the engine cannot simulate.
+        Bad sizes, levers or uncertainty, or a scenario the engine cannot simulate.
     """
     from armednet.kb.dates import earliest
     from armednet.sim.engine import simulate
     from armednet.sim.output import summary_table
+    from armednet.sim.params import UNCERTAINTY
+    from armednet.sim.policy import LeverWarning
 
     runs = _check("runs", runs, 1, MAX_RUNS)
     weeks = _check("weeks", weeks, 1, MAX_WEEKS)
     seed = _check("seed", seed, 0, 2**31 - 1)
     start_week = _check("start week", start_week, 0, weeks - 1)
+    params = _params(uncertainty, runs, seed, posterior)
     start = None
     if start_week:
         start = earliest(kg.scenario.scenario.start) + dt.timedelta(days=7 * start_week)
     policy = build_policy(levers, start)
     t0 = time.perf_counter()
-    key = (kg.hash, runs, weeks, seed)
+    key = (kg.hash, runs, weeks, seed, uncertainty,
+           None if posterior is None or uncertainty != "posterior" else id(posterior))
     base = BASELINE_CACHE.get(key)
     cached = base is not None
     n_sims = (0 if cached else 1) + (1 if policy.levers else 0)
@@ -245,7 +300,7 @@ def run_lab(kg: KnowledgeGraph, levers: Mapping[str, float], runs: int = DEFAULT
     dates: list[str] | None = None
     if base is None:
         res = simulate(kg, BASELINE, runs=runs, weeks=weeks, seed=seed, record=record,
-                       progress=tick)
+                       progress=tick, params=params)
         assert res.weekly is not None
         base = (res.summary, _bands(res.weekly))
         dates = [str(d)[:10] for d in np.asarray(res.weekly["date"].values)]
@@ -253,9 +308,13 @@ def run_lab(kg: KnowledgeGraph, levers: Mapping[str, float], runs: int = DEFAULT
         done[0] += 1
     summaries = {BASELINE: base[0]}
     bands = {v: {BASELINE: b} for v, b in base[1].items()}
+    notes: list[str] = []
     if policy.levers:
-        res = simulate(kg, policy, runs=runs, weeks=weeks, seed=seed, record=record,
-                       progress=tick)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", LeverWarning)  # said in the result instead
+            res = simulate(kg, policy, runs=runs, weeks=weeks, seed=seed, record=record,
+                           progress=tick, params=params)
+        notes = [str(w) for w in res.metadata.get("warnings", [])]
         summaries[policy.name] = res.summary
         assert res.weekly is not None
         for v, b in _bands(res.weekly).items():
@@ -268,7 +327,47 @@ def run_lab(kg: KnowledgeGraph, levers: Mapping[str, float], runs: int = DEFAULT
         progress(1.0)
     return LabResult(policy=policy.name, runs=runs, weeks=weeks, seed=seed, dates=dates,
                      bands=bands, table=_table(summaries, policy.name, summary_table),
-                     seconds=time.perf_counter() - t0, baseline_cached=cached)
+                     seconds=time.perf_counter() - t0, baseline_cached=cached,
+                     uncertainty=uncertainty, covers=UNCERTAINTY[uncertainty],
+                     warnings=notes)
+
+
+def find_posterior(db: Path | None) -> tuple[str, pd.DataFrame] | None:
+    """The posterior of the latest calibration in a results database, if its file exists.
+
+    Returns
+    -------
+    (str, pandas.DataFrame) or None
+        The file's path and its parameter sets.
+    """
+    from armednet.experiments.store import open_store
+
+    if db is None or not Path(db).is_file():
+        return None
+    try:
+        with open_store(db, read_only=True) as store:
+            cal = store.analysis("calibration", "latest") or {}
+    except InputError:
+        return None
+    name = cal.get("posterior_file")
+    if not name:
+        return None
+    path = Path(str(name))
+    if not path.is_absolute():
+        path = Path(db).parent / path
+    if not path.is_file():
+        return None
+    try:
+        return str(path), _load_posterior(str(path), path.stat().st_mtime_ns)
+    except InputError:
+        return None
+
+
+@functools.lru_cache(maxsize=2)
+def _load_posterior(path: str, _mtime: int) -> pd.DataFrame:
+    from armednet.sim.params import load_parameter_sets
+
+    return load_parameter_sets(path)
 
 
 def _table(summaries: Mapping[str, pd.DataFrame], name: str,
@@ -396,10 +495,11 @@ def figure(result: LabResult, variable: str = "attacks") -> Any:
 
     bands = {p: {k: np.asarray(v) for k, v in q.items()}
              for p, q in result.bands[variable].items()}
+    covers = f"; {result.covers}" if result.covers else ""
     title = (f"{variable.replace('_', ' ')} per week: {result.policy} against the status quo "
-             f"({result.runs:,} runs each)" if len(bands) > 1 else
+             f"({result.runs:,} runs each{covers})" if len(bands) > 1 else
              f"{variable.replace('_', ' ')} per week under the status quo "
-             f"({result.runs:,} runs)")
+             f"({result.runs:,} runs{covers})")
     return fan_chart(bands, result.dates, title=title, yaxis=variable.replace("_", " "))
 
 
@@ -409,6 +509,19 @@ def _number(label: str, ident: str, value: int, low: int, high: int) -> Any:
     return html.Div([html.Label(label, className="head"),
                      dcc.Input(id=ident, type="number", value=value, min=low, max=high,
                                step=1, debounce=True, style={"width": "90px"})])
+
+
+def uncertainty_options(ctx: AppContext) -> list[dict[str, str]]:
+    """The lab's choices of what intervals cover: ``prior`` (the default) and ``none``,
+    and ``posterior`` when the results database holds a calibration with its posterior."""
+    opts = [{"label": " parameter ranges and random draws (as in an experiment)",
+             "value": "prior"},
+            {"label": " random draws at default parameters", "value": "none"}]
+    found = find_posterior(ctx.db)
+    if found is not None:
+        opts.append({"label": f" calibrated posterior and random draws ({Path(found[0]).name})",
+                     "value": "posterior"})
+    return opts
 
 
 def layout(ctx: AppContext) -> Any:
@@ -440,12 +553,15 @@ def layout(ctx: AppContext) -> Any:
                 _number("Start week", "lab-start", 0, 0, MAX_WEEKS),
                 _number("Seed", "lab-seed", 0, 0, 2**31 - 1),
             ]),
+            html.Label("Intervals cover", className="head"),
+            dcc.RadioItems(id="lab-uncertainty", options=uncertainty_options(ctx),
+                           value=DEFAULT_UNCERTAINTY, labelStyle={"display": "block"}),
             html.Div(style={"marginTop": "12px"}, children=[
                 html.Button("Run ensemble", id="lab-run", n_clicks=0)]),
             html.Div(className="progress", children=html.Div(id="lab-progress-bar",
                                                               style={"width": "0%"})),
-            html.Div("Pick levers, then run: the status quo runs with the same random "
-                     "numbers.", id="lab-status", className="muted"),
+            html.Div("Pick levers, then run: the status quo runs with the same parameters "
+                     "and random numbers.", id="lab-status", className="muted"),
             dcc.Interval(id="lab-poll", interval=150, disabled=True),
             dcc.Store(id="lab-job"), dcc.Store(id="lab-done"),
         ]),
@@ -492,10 +608,12 @@ def register(app: Any, ctx: AppContext) -> None:
         *[State(f"lab-on-{k}", "value") for k in kinds],
         *[State(f"lab-int-{k}", "value") for k in kinds],
         State("lab-runs", "value"), State("lab-weeks", "value"), State("lab-start", "value"),
-        State("lab-seed", "value"), State("scenario", "value"), prevent_initial_call=True)
+        State("lab-seed", "value"), State("scenario", "value"),
+        State("lab-uncertainty", "value"), prevent_initial_call=True)
     def _run(_: int, *args: Any) -> tuple[Any, ...]:
         on, intensity = args[:len(kinds)], args[len(kinds):2 * len(kinds)]
-        runs, weeks, start, seed, key = args[2 * len(kinds):]
+        runs, weeks, start, seed, key, kind = args[2 * len(kinds):]
+        kind = kind or DEFAULT_UNCERTAINTY
         levers = {k: float(v if v is not None else LEVERS[k].default)
                   for k, flag, v in zip(kinds, on, intensity, strict=True) if flag}
         kg = ctx.scenarios.get(key)
@@ -506,12 +624,17 @@ def register(app: Any, ctx: AppContext) -> None:
                                            ("start week", start, 0, MAX_WEEKS)):
                 _check(name, value, low, high)
             build_policy(levers)
+            found = find_posterior(ctx.db) if kind == "posterior" else None
+            if kind == "posterior" and found is None:
+                raise InputError("no calibrated posterior in the results database")
         except InputError as exc:
             return (dash.no_update, True, False,
                     html.Span(f"error: {exc}", className="error", id="lab-error"))
+        posterior = found[1] if found is not None else None
         job = ctx.jobs.submit(lambda report: run_lab(
             kg, levers, runs=int(runs), weeks=int(weeks), seed=int(seed),
-            start_week=int(start or 0), progress=report))
+            start_week=int(start or 0), progress=report, uncertainty=kind,
+            posterior=posterior))
         return job, False, True, "queued…"
 
     @app.callback(
@@ -545,5 +668,10 @@ def register(app: Any, ctx: AppContext) -> None:
             return dash.no_update, dash.no_update
         res: LabResult = job.result
         var = variable if variable in res.bands else "attacks"
-        return figure(res, var), table(res.table, "lab-summary")
+        head = [html.P(f"Intervals over {res.covers}; {res.runs:,} runs of each policy with the "
+                       "same parameters and random numbers.", id="lab-covers",
+                       className="muted")]
+        head += [html.P(f"{res.policy}: {w}", className="note lab-warning")
+                 for w in res.warnings]
+        return figure(res, var), html.Div([*head, table(res.table, "lab-summary")])
 

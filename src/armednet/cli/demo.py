@@ -2,8 +2,11 @@
 
 Summarise the scenario and its key actors, run the built-in experiment (every policy
 preset across the plausible ranges of the mechanisms' parameters), print the policy
-comparison and the claims table, and write the HTML report. Running it again reuses the
-stored experiment (it is resumed, not repeated).
+comparison, the claims table and the sensitivity indices that lie above the noise floor,
+run the network-uncertainty experiment (the same parameters and plausible networks of the
+scenario, under the status quo) and print how much of each outcome's variance the network
+carries and which ties matter, and write the HTML report. Running it again reuses the
+stored experiments (they are resumed, not repeated).
 """
 
 from __future__ import annotations
@@ -28,26 +31,31 @@ def demo(
     workers: int | None = typer.Option(None, "--workers", min=1,
                                        help="Worker processes (default: all cores)."),
     top: int = typer.Option(5, "--top", min=1, help="Rows in the key-actor table."),
+    variants: int = typer.Option(128, "--variants", min=0, help="Plausible networks in the "
+                                 "network-uncertainty experiment (0 skips it)."),
 ) -> None:
     """Run the main job on a scenario (default: the bundled one).
 
     Scenario summary, key actors, every policy preset under uncertainty, the essay's claims,
-    and an HTML report.
+    sensitivity above the noise floor, uncertainty about the network itself, and an HTML
+    report.
     """
     from rich.console import Console
 
     from armednet.analysis import key_actor_report
     from armednet.cli.analyze import _print_report
-    from armednet.cli.experiment import print_analysis, run_with_progress
+    from armednet.cli.experiment import print_analysis, print_network, run_with_progress
     from armednet.errors import InputError
     from armednet.experiments.analyze import analyze_experiment
-    from armednet.experiments.builtin import presets_experiment
+    from armednet.experiments.builtin import network_experiment, presets_experiment
     from armednet.experiments.store import open_store
     from armednet.kb import KnowledgeGraph
     from armednet.report.html import build_report
 
     if n & (n - 1):
         raise InputError(f"--n must be a power of two, got {n}")
+    if variants == 1:
+        raise InputError("--variants must be 0 (no network experiment) or at least 2")
     console = Console()
     t0 = time.perf_counter()
     kg = KnowledgeGraph.load(scenario)
@@ -62,10 +70,21 @@ def demo(
     spec = presets_experiment(scenario=scenario, n=n, seed=seed)
     out.mkdir(parents=True, exist_ok=True)
     db = out / "demo.duckdb"
+    # The network experiment runs first, so that the presets experiment is the latest in
+    # the database: the one `armednet report` and the dashboard show first.
+    net_eid = None
+    if variants:
+        net = network_experiment(scenario=scenario, n=n, seed=seed, variants=variants)
+        net_eid = run_with_progress(net, db, workers=workers)
     eid = run_with_progress(spec, db, workers=workers)
     with open_store(db) as store:
         result = analyze_experiment(store, eid)
+        net_result = analyze_experiment(store, net_eid) if net_eid else {}
     print_analysis(result)
-    report = build_report(out / "report.html", db=db, experiment_id=eid, scenario=scenario)
-    console.print(f"report: {report}  (results: {db}, experiment {eid}; "
+    if net_result.get("network"):
+        print_network(Console(width=max(console.width, 120)), net_result)
+    report = build_report(out / "report.html", db=db, experiment_id=eid, scenario=scenario,
+                          network_experiment=net_eid)
+    console.print(f"report: {report}  (results: {db}, experiment {eid}"
+                  + (f" and {net_eid}" if net_eid else "") + "; "
                   f"{time.perf_counter() - t0:.0f} s)", highlight=False)

@@ -57,6 +57,9 @@ def run_with_progress(spec: Any, db: Path, evaluator: str = "local",
             msg += f"; resuming, {done} chunks already stored"
         if not quiet:
             console.print(msg, highlight=False)
+            for policy, messages in plan.warnings.items():
+                for m in messages:
+                    console.print(f"[yellow]warning: {policy}: {m}[/yellow]", highlight=False)
         task_id.append(bar.add_task("simulating", total=plan.runs_total))
 
     def on_progress(p: RunProgress) -> None:
@@ -202,9 +205,15 @@ def print_analysis(result: dict[str, Any]) -> None:
     if not result.get("complete"):
         console.print(f"[yellow]experiment incomplete ({result.get('chunks_done')} chunks); "
                       "showing what is stored[/yellow]")
+    covers = (result.get("uncertainty") or {}).get("label")
+    over = f" over {covers}" if covers else ""
+    for policy, messages in (result.get("warnings") or {}).items():
+        for m in messages:
+            console.print(f"[yellow]warning: {policy}: {m}[/yellow]", highlight=False)
     comp = result.get("comparison", [])
     if comp:
-        table = Table(title="Policy comparison: median [90% interval]", title_justify="left")
+        table = Table(title=f"Policy comparison: median [90% interval]{over}",
+                      title_justify="left")
         outcomes = _shown(list(dict.fromkeys(r["outcome"] for r in comp)))
         policies = list(dict.fromkeys(r["policy"] for r in comp))
         table.add_column("policy")
@@ -217,7 +226,7 @@ def print_analysis(result: dict[str, Any]) -> None:
     versus = result.get("versus", [])
     if versus:
         table = Table(title=f"Probability of doing better than {result.get('baseline')} "
-                      "in the same worlds", title_justify="left")
+                      f"in the same worlds{over}", title_justify="left")
         outcomes = _shown(list(dict.fromkeys(r["outcome"] for r in versus)))
         policies = list(dict.fromkeys(r["policy"] for r in versus))
         table.add_column("policy")
@@ -230,25 +239,78 @@ def print_analysis(result: dict[str, Any]) -> None:
     claims = result.get("claims")
     if claims:
         _print_claims(console, claims)
+    print_sensitivity(console, result)
+    if result.get("network"):
+        print_network(console, result)
+
+
+def print_sensitivity(console: Any, result: dict[str, Any]) -> None:
+    """Sobol (or Morris) indices of every outcome, only those above the noise floor."""
+    from rich.table import Table
+
+    from armednet.report.html import sensitivity_cell
+
     for method in ("sobol", "morris"):
         sens = result.get(method)
         if not sens:
             continue
+        key = "ST" if method == "sobol" else "mu_star"
+        what = "total index" if method == "sobol" else "mu*"
+        table = Table(title=f"{method.title()} indices under {sens['policy']}, only those "
+                      f"above the noise floor ({sens.get('uncertainty', '')})",
+                      title_justify="left")
+        table.add_column("outcome")
+        table.add_column(f"noise floor ({what})", justify="right")
+        noise = any(b.get("noise_share") is not None for b in sens["outcomes"].values())
+        if noise:
+            table.add_column("noise share", justify="right")
+        table.add_column(f"{what} [95% interval] of the inputs that are findings")
         for name, block in sens["outcomes"].items():
-            table = Table(title=f"{method.title()} indices of {name} ({sens['policy']})",
-                          title_justify="left")
-            rows = block["indices"]
-            if not rows:
-                console.print(f"{method.title()} indices of {name}: {block.get('note', '-')}")
-                continue
-            cols = [k for k in rows[0] if k != "parameter"]
-            table.add_column("parameter")
-            for c in cols:
-                table.add_column(c, justify="right")
-            key = "ST" if method == "sobol" else "mu_star"
-            for r in sorted(rows, key=lambda r: -abs(r[key]))[:10]:
-                table.add_row(r["parameter"], *(f"{r[c]:.3f}" for c in cols))
-            console.print(table)
+            floor = (block.get("floor") or {}).get(key)
+            cells = [name, "-" if floor is None else f"{floor:.3f}"]
+            if noise:
+                ns = block.get("noise_share")
+                cells.append("-" if ns is None else f"{ns:.0%}")
+            table.add_row(*cells, sensitivity_cell(block, key))
+        console.print(table)
+        console.print(f"[dim]Rule: {sens.get('rule', '')}.[/dim]", highlight=False)
+
+
+def print_network(console: Any, result: dict[str, Any]) -> None:
+    """How much of each outcome's variance the network carries, the ties that matter, and
+    (with replications) the share that is random noise, from an analysis with network
+    uncertainty."""
+    from rich.table import Table
+
+    from armednet.report.html import network_caveat, network_share_text, ties_text
+
+    network = result["network"]
+    if network.get("note"):
+        console.print(f"Network uncertainty: {network['note']}")
+        return
+    sens = (result.get("sobol") or {}).get("outcomes", {})
+    noise = {k: b.get("noise_share") for k, b in sens.items()}
+    covers = (result.get("uncertainty") or {}).get("label", "")
+    table = Table(title=f"Network uncertainty under {network['policy']} ({covers}; "
+                  f"{network.get('uncertain_ties', '?')} uncertain ties)",
+                  title_justify="left")
+    table.add_column("outcome")
+    table.add_column("network's share of variance (total index [95%])")
+    has_noise = any(v is not None for v in noise.values())
+    if has_noise:
+        table.add_column("noise share", justify="right")
+    table.add_column("ties that matter most: change with the tie ± s.e. (* significant "
+                     "after Bonferroni)")
+    for name, rec in network["outcomes"].items():
+        cells = [name, network_share_text(rec["share"])]
+        if has_noise:
+            ns = noise.get(name)
+            cells.append("-" if ns is None else f"{ns:.0%}")
+        table.add_row(*cells, ties_text(rec))
+    console.print(table)
+    console.print(f"[dim]Ties: {network.get('method', '')}; {network_caveat()}. Noise share: "
+                  "variance between replications of a world over the variance of single "
+                  "runs.[/dim]", highlight=False)
 
 
 def _print_claims(console: Any, claims: list[dict[str, Any]]) -> None:

@@ -148,28 +148,48 @@ def outcome_distributions(outcomes: pd.DataFrame, names: Sequence[str], cols: in
     return fig
 
 
-def sobol_bars(indices: Sequence[Mapping[str, Any]], title: str, top: int = 15) -> Any:
+def sobol_bars(indices: Sequence[Mapping[str, Any]], title: str, top: int = 15,
+               floor: float | None = None) -> Any:
     """First-order and total Sobol indices with their confidence intervals.
+
+    Only rows marked ``shown`` (above the noise floor and converged, see
+    :func:`armednet.experiments.sensitivity.screen_indices`) are drawn when the rows carry
+    that mark; a first-order bar only when its ``S1_shown`` is true. With nothing to show
+    the figure says so instead of drawing bars.
 
     Parameters
     ----------
     indices : sequence of mapping
-        Rows with ``parameter, S1, S1_conf, ST, ST_conf``.
+        Rows with ``parameter, S1, S1_conf, ST, ST_conf`` (and ``shown``, ``S1_shown``).
     title : str
         Figure title.
     top : int
         Show the parameters with the largest total index only.
+    floor : float, optional
+        The noise floor of the total index, drawn as a dashed line.
     """
     import plotly.graph_objects as go
 
-    rows = sorted(indices, key=lambda r: -float(r["ST"]))[:top]
+    rows = [r for r in indices if r.get("shown", True)]
+    rows = sorted(rows, key=lambda r: -float(r["ST"]))[:top]
     names = [r["parameter"] for r in rows]
+    s1 = [r["S1"] if r.get("S1_shown", True) else None for r in rows]
+    s1_conf = [r["S1_conf"] if r.get("S1_shown", True) else None for r in rows]
     fig = go.Figure([
-        go.Bar(name="S1 (first order)", x=names, y=[r["S1"] for r in rows],
-               error_y={"type": "data", "array": [r["S1_conf"] for r in rows]}),
+        go.Bar(name="S1 (first order)", x=names, y=s1,
+               error_y={"type": "data", "array": s1_conf}),
         go.Bar(name="ST (total)", x=names, y=[r["ST"] for r in rows],
                error_y={"type": "data", "array": [r["ST_conf"] for r in rows]}),
     ])
+    if floor is not None and rows:
+        fig.add_hline(y=floor, line_dash="dash", line_color="#777",
+                      annotation_text="noise floor", annotation_position="top right")
+    if not rows:
+        fig.add_annotation(text="No index is distinguishable from the noise floor and "
+                           "converged", showarrow=False, xref="paper", yref="paper",
+                           x=0.5, y=0.5, font={"size": 14})
+        fig.update_xaxes(visible=False)
+        fig.update_yaxes(visible=False)
     fig.update_layout(barmode="group", title=title, template="plotly_white", height=360,
                       margin={"l": 40, "r": 20, "t": 50, "b": 110})
     return fig

@@ -11,7 +11,10 @@ an analyst can mail it. Sections appear when their data exist:
 4. the essay's claims: tested ones (share of worlds) apart from assumed ones (the
    mechanisms that carry them), each with what the data say, and the PRIM boxes where the
    tested ones fail;
-5. Sobol (or Morris) sensitivity indices;
+5. Sobol (or Morris) sensitivity indices, only those above the noise floor (a dummy input
+   no mechanism reads) that have converged, and uncertainty about the network itself: the
+   share of each outcome's variance the network carries and the ties that matter most
+   (from the experiment, or a network-uncertainty experiment in the same database);
 6. calibration fit and forecast (from the ``("calibration", "latest")`` analysis record),
    and the forecast skill of a rolling-origin backtest against naive baselines (from the
    ``("validation", "backtest")`` record);
@@ -32,7 +35,8 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["SECTIONS", "build_report", "calibration_summary", "claim_tables", "data_says",
-           "load_report_data", "policy_order", "prim_rows", "render_report", "skill_sentences"]
+           "load_report_data", "network_caveat", "network_share_text", "policy_order",
+           "prim_rows", "render_report", "sensitivity_cell", "skill_sentences", "ties_text"]
 
 SECTIONS = ("scenario", "key-actors", "comparison", "claims", "prim", "sensitivity",
             "calibration", "appendix")
@@ -153,16 +157,24 @@ def _comparison_section(analysis: Mapping[str, Any], outcomes: pd.DataFrame,
     if analysis.get("complete") is False:
         parts.append("<p class='note'>The experiment is not complete: figures use the runs "
                      "stored so far; claims and sensitivity need every run.</p>")
+    covers = (analysis.get("uncertainty") or {}).get("label")
+    if covers:
+        parts.append(f"<p id='comparison-uncertainty'>Every interval and share in this "
+                     f"section is over <b>{_esc(covers)}</b>.</p>")
+    for policy, messages in (analysis.get("warnings") or {}).items():
+        for m in messages:
+            parts.append(f"<p class='note lever-warning'>{_esc(policy)}: {_esc(m)}</p>")
     comp = pd.DataFrame(analysis.get("comparison", []))
     policies = policy_order(analysis, list(outcomes["policy"]))
+    over = f" ({_esc(covers)})" if covers else ""
     if traj is not None and len(traj):
         groups = {str(p): g for p, g in traj.groupby("policy", sort=False)}
         order = [p for p in policies if p in groups] + [p for p in groups if p not in policies]
         bands = {p: fan_quantiles(np.stack(groups[p]["values"].to_list())) for p in order}
         parts.append(_fig(fan_chart(bands, dates), "fan-attacks"))
         parts.append("<p class='muted'>Lines: weekly median across runs; bands: the central "
-                     "50% and 90% of runs. Every policy runs in the same worlds with the same "
-                     "random numbers.</p>")
+                     f"50% and 90% of runs{over}. Every policy runs in the same worlds with "
+                     "the same random numbers.</p>")
     if len(comp):
         comp["cell"] = [_interval(m, lo, hi) for m, lo, hi in
                         zip(comp["median"], comp["low"], comp["high"], strict=True)]
@@ -170,14 +182,14 @@ def _comparison_section(analysis: Mapping[str, Any], outcomes: pd.DataFrame,
         wide = wide.reindex(index=list(dict.fromkeys(comp["outcome"])),
                             columns=policies).reset_index()
         wide.columns.name = None
-        parts.append("<h3>Outcomes by policy: median [90% interval] across runs</h3>"
+        parts.append(f"<h3>Outcomes by policy: median [90% interval] across runs{over}</h3>"
                      + _table(wide, table_id="comparison-table"))
         names = list(dict.fromkeys(comp["outcome"]))
         parts.append("<h3>Distributions of the outcomes</h3>"
                      + _fig(outcome_distributions(outcomes, names, policies=policies),
                             "distributions")
                      + "<p class='muted'>Boxes: 25%-75% of runs; whiskers: 5%-95%; line: "
-                     "median.</p>")
+                     f"median{over}.</p>")
     versus = pd.DataFrame(analysis.get("versus", []))
     if len(versus):
         versus["cell"] = [f"{p:.0%} [{lo:.0%}, {hi:.0%}]" for p, lo, hi in
@@ -187,10 +199,14 @@ def _comparison_section(analysis: Mapping[str, Any], outcomes: pd.DataFrame,
                       columns=list(dict.fromkeys(versus["policy"]))).reset_index()
         w.columns.name = None
         parts.append(f"<h3>Probability of doing better than {_esc(analysis.get('baseline'))} "
-                     "in the same world [90% Wilson interval]</h3>" + _table(w))
+                     f"in the same world [90% Wilson interval]{over}</h3>" + _table(w)
+                     + "<p class='muted'>The interval counts independent worlds only: in a "
+                     "Saltelli design the A and B rows of each base sample (the other rows "
+                     "repeat them but for one input and share their random numbers), and "
+                     "one replication per point.</p>")
     regret = pd.DataFrame(analysis.get("regret", []))
     if len(regret):
-        parts.append("<h3>Regret: distance to the best policy of each world</h3>"
+        parts.append(f"<h3>Regret: distance to the best policy of each world{over}</h3>"
                      + _table(regret, max_rows=120))
     return "".join(parts)
 
@@ -337,28 +353,165 @@ def _prim_section(analysis: Mapping[str, Any]) -> str:
             + _table(pd.DataFrame(rows), table_id="prim"))
 
 
-def _sensitivity_section(analysis: Mapping[str, Any]) -> str:
+def sensitivity_cell(block: Mapping[str, Any], key: str = "ST", top: int = 5) -> str:
+    """The indices of one outcome that are findings, as text.
+
+    ``parameter value [low, high]`` for each index above the noise floor that has
+    converged (with ``alone S1`` when the first-order index is one too), largest first;
+    else a plain statement that none is (for the report, the terminal and the dashboard).
+
+    Parameters
+    ----------
+    block : mapping
+        One outcome of an analysis' ``sobol`` or ``morris`` record.
+    key : str
+        ``ST`` (Sobol) or ``mu_star`` (Morris).
+    top : int
+        Indices listed.
+    """
+    if not block.get("indices"):
+        return str(block.get("note", "no indices"))
+    rows = sorted((r for r in block["indices"] if r.get("shown")),
+                  key=lambda r: -float(r[key]))
+    if not rows:
+        return "none: every index is within the noise floor or has not converged"
+    parts = []
+    for r in rows[:top]:
+        v, c = float(r[key]), float(r[f"{key}_conf"])
+        text = f"{r['parameter']} {v:.2g} [{v - c:.2g}, {v + c:.2g}]"
+        if r.get("S1_shown"):
+            text += f" (alone {float(r['S1']):.2g})"
+        parts.append(text)
+    return "; ".join(parts) + (f"; {len(rows) - top} more" if len(rows) > top else "")
+
+
+def network_share_text(share: Mapping[str, Any]) -> str:
+    """The network's share of an outcome's variance, or why it is not given."""
+    est = share.get("estimate")
+    if est is None:
+        return str(share.get("note") or "-")
+    if share.get("kind") == "first-order":
+        return f"{float(est):.2f} (first-order estimate)"
+    if not share.get("shown"):
+        return "not distinguishable from the noise floor, or not converged"
+    return f"{float(est):.2g} [{float(share['low']):.2g}, {float(share['high']):.2g}]"
+
+
+def ties_text(rec: Mapping[str, Any], top: int = 2) -> str:
+    """The ties that move one outcome most (nominal p below 0.05), as text; ``*`` marks
+    those significant after the Bonferroni correction for every tie tested."""
+    ties = [t for t in rec.get("ties", []) if float(t["p"]) < 0.05][:top]
+    if not ties:
+        return "no tie distinguishable from noise"
+    return "; ".join(f"{t['tie']} {float(t['effect']):+.3g} ± {float(t['se']):.2g} "
+                     f"(p {float(t['p']):.2g})" + ("*" if t.get("flag") else "")
+                     for t in ties)
+
+
+def network_caveat() -> str:
+    """What a tie's effect means (said beside every table of tie effects)."""
+    return ("an effect is the average change in the outcome when the tie is present, over "
+            "the other ties and the parameters; ties absent together by chance share it")
+
+
+def _sobol_part(sob: Mapping[str, Any]) -> list[str]:
     from armednet.report.figures import sobol_bars
 
+    parts = [f"<p>Sobol indices of each outcome under {_esc(sob['policy'])}, over "
+             f"{_esc(sob.get('uncertainty', 'the experiment'))}: S1 is the share of the "
+             "outcome's variance due to a parameter alone, ST including its interactions "
+             "(bootstrap 95% intervals). The runs are stochastic: rows that the estimators "
+             "compare share their random numbers, replications are averaged per world, and "
+             "the design carries a <i>dummy</i> input that no mechanism reads, whose upper "
+             "bound is the noise floor. Shown: " + _esc(sob.get("rule", "")) + ".</p>"]
+    rows = []
+    for name, block in sob["outcomes"].items():
+        floor = (block.get("floor") or {}).get("ST")
+        rows.append({"outcome": name,
+                     "noise floor (ST)": "-" if floor is None else f"{floor:.3g}",
+                     "noise share": ("-" if block.get("noise_share") is None
+                                     else f"{block['noise_share']:.0%}"),
+                     "indices above the floor: ST [95%]": sensitivity_cell(block)})
+    table = pd.DataFrame(rows)
+    if (table["noise share"] == "-").all():
+        table = table.drop(columns="noise share")
+    parts.append(_table(table, table_id="sensitivity-table"))
+    for i, (name, block) in enumerate(sob["outcomes"].items()):
+        shown = [r for r in block.get("indices", []) if r.get("shown")]
+        if shown:
+            floor = (block.get("floor") or {}).get("ST")
+            parts.append(_fig(sobol_bars(shown, f"{name}: indices above the noise floor",
+                                         floor=floor), f"sobol-{i}"))
+        else:
+            why = block.get("note") or ("no index is distinguishable from the noise floor "
+                                        "and converged")
+            parts.append(f'<p class="muted" id="sobol-{i}">{_esc(name)}: {_esc(why)}.</p>')
+    return parts
+
+
+def _network_part(net: Mapping[str, Any]) -> list[str]:
+    network = net.get("network") or {}
+    parts = ["<h3 id='network-uncertainty'>Uncertainty about the network itself</h3>"]
+    if network.get("note"):
+        return [*parts, f"<p class='note'>{_esc(network['note'])}</p>"]
+    presence = ", ".join(f"{k} {float(v):.0%}" for k, v in
+                         (network.get("presence") or {}).items())
+    covers = (net.get("uncertainty") or {}).get("label", "")
+    parts.append(
+        f"<p>Experiment <code>{_esc(net.get('experiment_id', ''))}</code> under "
+        f"{_esc(network.get('policy'))}, over {_esc(covers)}: each world runs on one of "
+        f"{network.get('variants')} plausible networks of the scenario, in which every tie "
+        f"is kept with a probability set by its confidence ({_esc(presence)}) and every "
+        f"estimate is drawn in its range ({network.get('uncertain_ties', '?')} ties are "
+        "present in some variants and absent from others). In the Saltelli design the "
+        "network is one input, a group of all those ties and estimates: its total index is "
+        "the share of an outcome's variance that the network carries. The ties that matter "
+        f"most come from {_esc(network.get('method', ''))}; {network_caveat()}.</p>")
+    noise = {k: b.get("noise_share") for k, b in
+             ((net.get("sobol") or {}).get("outcomes") or {}).items()}
+    rows = []
+    for name, rec in network.get("outcomes", {}).items():
+        row = {"outcome": name, "network's share of variance (ST [95%])":
+               network_share_text(rec["share"])}
+        if any(v is not None for v in noise.values()):
+            ns = noise.get(name)
+            row["noise share"] = "-" if ns is None else f"{ns:.0%}"
+        row["ties that matter most (change with the tie ± s.e.)"] = ties_text(rec)
+        row["ties tested / significant*"] = f"{rec.get('tested', 0)} / {rec.get('flagged', 0)}"
+        rows.append(row)
+    if rows:
+        parts.append(_table(pd.DataFrame(rows), table_id="network-table"))
+        parts.append("<p class='muted'>* significant after the Bonferroni correction for "
+                     "every tie tested. Noise share: the variance between replications of a "
+                     "world over the variance of single runs.</p>")
+    return parts
+
+
+def _sensitivity_section(analysis: Mapping[str, Any],
+                         network: Mapping[str, Any] | None = None) -> str:
     parts = []
     sob = analysis.get("sobol")
     if sob:
-        parts.append(f"<p>Sobol indices of each outcome under {_esc(sob['policy'])}: S1 is "
-                     "the share of the outcome's variance due to a parameter alone, ST "
-                     "including its interactions (bootstrap 95% intervals as error bars).</p>")
-        for i, (name, block) in enumerate(sob["outcomes"].items()):
-            if not block.get("indices"):
-                parts.append(f"<p class='muted'>{_esc(name)}: {_esc(block.get('note', ''))}"
-                             "</p>")
-                continue
-            conv = "converged" if block.get("converged") else "not converged"
-            parts.append(_fig(sobol_bars(block["indices"], f"{name} ({conv})"), f"sobol-{i}"))
+        parts += _sobol_part(sob)
     mor = analysis.get("morris")
     if mor:
+        parts.append(f"<p>Morris elementary effects under {_esc(mor['policy'])}, over "
+                     f"{_esc(mor.get('uncertainty', 'the experiment'))}; only effects whose "
+                     "lower 95% bound lies above the dummy's upper bound are listed.</p>")
         for name, block in mor["outcomes"].items():
-            if block.get("indices"):
+            shown = [r for r in block.get("indices", []) if r.get("shown")]
+            if shown:
+                cols = ["parameter", "mu", "mu_star", "mu_star_conf", "sigma"]
                 parts.append(f"<h3>Morris elementary effects on {_esc(name)}</h3>"
-                             + _table(pd.DataFrame(block["indices"])))
+                             + _table(pd.DataFrame(shown)[cols]))
+            else:
+                parts.append(f"<p class='muted'>{_esc(name)}: "
+                             f"{_esc(sensitivity_cell(block, 'mu_star'))}.</p>")
+    net = network if network is not None else (
+        {**analysis, "experiment_id": (analysis.get("experiment") or {}).get("experiment_id")}
+        if analysis.get("network") else None)
+    if net:
+        parts += _network_part(net)
     return "".join(parts)
 
 
@@ -552,7 +705,8 @@ def render_report(kg: Any, analysis: Mapping[str, Any] | None = None,
                   size_by: Mapping[str, float] | None = None,
                   calibration: Mapping[str, Any] | None = None,
                   title: str = "armednet report",
-                  backtest: Mapping[str, Any] | None = None) -> str:
+                  backtest: Mapping[str, Any] | None = None,
+                  network: Mapping[str, Any] | None = None) -> str:
     """Render the report as one HTML string (see :func:`build_report` for the file).
 
     Parameters
@@ -576,6 +730,9 @@ def render_report(kg: Any, analysis: Mapping[str, Any] | None = None,
     backtest : mapping, optional
         The rolling-origin backtest record (``("validation", "backtest")``; see
         ``docs/validation.md``), shown as the forecast skill after the calibration.
+    network : mapping, optional
+        The analysis of a network-uncertainty experiment (with ``network``), shown in the
+        sensitivity section when ``analysis`` has no network analysis of its own.
 
     Returns
     -------
@@ -601,7 +758,7 @@ def render_report(kg: Any, analysis: Mapping[str, Any] | None = None,
                                 _comparison_section(analysis, outcomes, trajectories, dates))
     bodies["claims"] = ("The essay's claims", _claims_section(analysis))
     bodies["prim"] = ("Where the claims fail (PRIM boxes)", _prim_section(analysis))
-    bodies["sensitivity"] = ("Sensitivity", _sensitivity_section(analysis))
+    bodies["sensitivity"] = ("Sensitivity", _sensitivity_section(analysis, network))
     bodies["calibration"] = ("Calibration and forecast", _calibration_section(calibration, kg)
                              + _skill_section(backtest, kg))
     bodies["appendix"] = ("Appendix: parameters and provenance",
@@ -620,7 +777,8 @@ def render_report(kg: Any, analysis: Mapping[str, Any] | None = None,
             f"<nav>{nav}</nav>{body}</main></body></html>")
 
 
-def load_report_data(db: str | Path, experiment_id: str | None = None) -> dict[str, Any]:
+def load_report_data(db: str | Path, experiment_id: str | None = None,
+                     network_experiment: str | None = None) -> dict[str, Any]:
     """Read what the report needs from a results database, without writing to it.
 
     Parameters
@@ -630,12 +788,15 @@ def load_report_data(db: str | Path, experiment_id: str | None = None) -> dict[s
     experiment_id : str, optional
         The experiment (default: the latest); ``None`` in a database that holds only a
         calibration.
+    network_experiment : str, optional
+        A network-uncertainty experiment to show beside it (default: the latest complete
+        one on the same scenario, unless the experiment has network uncertainty itself).
 
     Returns
     -------
     dict
-        ``meta, analysis, outcomes, trajectories, calibration, backtest`` (each ``None``
-        when absent).
+        ``meta, analysis, outcomes, trajectories, calibration, backtest, network`` (each
+        ``None`` when absent).
 
     Raises
     ------
@@ -649,7 +810,7 @@ def load_report_data(db: str | Path, experiment_id: str | None = None) -> dict[s
     if not path.is_file():
         raise InputError(f"{path}: no such results database")
     out: dict[str, Any] = dict.fromkeys(("meta", "analysis", "outcomes", "trajectories",
-                                         "calibration", "backtest"))
+                                         "calibration", "backtest", "network"))
     with open_store(path, read_only=True) as store:
         out["calibration"] = store.analysis("calibration", "latest")
         out["backtest"] = store.analysis("validation", "backtest")
@@ -666,11 +827,37 @@ def load_report_data(db: str | Path, experiment_id: str | None = None) -> dict[s
             analysis = analyze_experiment(store, eid, save=False)
         out.update(meta=meta, analysis=analysis, outcomes=store.outcomes(eid),
                    trajectories=store.trajectories(eid, "attacks"))
+        if not analysis.get("network"):
+            out["network"] = _network_analysis(store, meta, network_experiment)
     return out
 
 
+def _network_analysis(store: Any, meta: Mapping[str, Any],
+                      experiment_id: str | None) -> dict[str, Any] | None:
+    """The analysis of a network-uncertainty experiment: ``experiment_id``, else the latest
+    complete one on the same scenario (None when there is none)."""
+    if experiment_id is None:
+        listing = store.experiments()
+        for row in listing.iloc[::-1].itertuples():
+            if (row.scenario_hash == meta["scenario_hash"] and row.chunks_done == row.n_chunks
+                    and (store.meta(row.experiment_id).get("spec") or {}).get("network")):
+                experiment_id = str(row.experiment_id)
+                break
+    if experiment_id is None:
+        return None
+    analysis = store.analysis(experiment_id, "summary")
+    if analysis is None:
+        from armednet.experiments.analyze import analyze_experiment
+
+        analysis = analyze_experiment(store, experiment_id, save=False)
+    if not analysis.get("network"):
+        return None
+    return {**analysis, "experiment_id": experiment_id}
+
+
 def build_report(out: str | Path, db: str | Path | None = None,
-                 experiment_id: str | None = None, scenario: str | None = None) -> Path:
+                 experiment_id: str | None = None, scenario: str | None = None,
+                 network_experiment: str | None = None) -> Path:
     """Write the report of a stored experiment (or of a scenario alone) to ``out``.
 
     Parameters
@@ -684,6 +871,9 @@ def build_report(out: str | Path, db: str | Path | None = None,
         Experiment to report (default: the latest in ``db``).
     scenario : str, optional
         Scenario name or path (default: the experiment's, else the bundled one).
+    network_experiment : str, optional
+        A network-uncertainty experiment in ``db`` to show in the sensitivity section
+        (default: the latest complete one on the same scenario, if any).
 
     Returns
     -------
@@ -700,7 +890,7 @@ def build_report(out: str | Path, db: str | Path | None = None,
 
     data: dict[str, Any] = {}
     if db is not None:
-        data = load_report_data(db, experiment_id)
+        data = load_report_data(db, experiment_id, network_experiment)
     meta = data.get("meta")
     if scenario is None and meta is not None:
         scenario = (meta.get("spec") or {}).get("scenario")
@@ -713,7 +903,7 @@ def build_report(out: str | Path, db: str | Path | None = None,
     key_actors, size_by = _key_actors(kg)
     text = render_report(kg, analysis, data.get("outcomes"), data.get("trajectories"), meta,
                          key_actors, size_by, data.get("calibration"),
-                         backtest=data.get("backtest"))
+                         backtest=data.get("backtest"), network=data.get("network"))
     target = Path(out)
     with atomic_path(target) as tmp:
         tmp.write_text(text, encoding="utf-8")
