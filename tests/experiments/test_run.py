@@ -206,3 +206,31 @@ def test_cli_run_status_analyze(tmp_path: Path) -> None:
     assert analysis["versus"][0]["versus"] == "status-quo"
     listing = run_cli("experiment", "list", "--db", str(db))
     assert "small" in listing.stdout
+
+
+def test_levers_with_nothing_to_act_on_are_stored_and_independent_worlds_counted(
+        tmp_path: Path) -> None:
+    from armednet.experiments.runner import _design_long, _metadata
+    from armednet.kb import KnowledgeGraph
+    from armednet.sim.init import TRIGGER_SERIES
+
+    kg = KnowledgeGraph.load()
+    calm = KnowledgeGraph(kg.scenario.model_copy(update={"series": [
+        s for s in kg.scenario.series if s.id not in TRIGGER_SERIES]}))
+    plan = plan_experiment(small(levers=["status-quo", "diplomacy"]), kg=calm)
+    assert list(plan.warnings) == ["diplomacy"]
+    assert "diplomacy lever" in plan.warnings["diplomacy"][0]
+    db = tmp_path / "w.duckdb"
+    with open_store(db) as s:
+        s.register(_metadata(plan), _design_long(plan.design))
+        assert s.meta()["warnings"] == plan.warnings
+    # a Saltelli design with replications: only the A and B rows of replication 0 are
+    # independent worlds for an interval
+    spec = small(design={"method": "sobol", "n": 4}, chunk_points=None)
+    eid = run_experiment(spec, tmp_path / "s.duckdb", evaluator="sequential")
+    with open_store(tmp_path / "s.duckdb") as s:
+        res = analyze_experiment(s, eid)
+    v = res["versus"][0]
+    n_points = 4 * (2 + 1 + 2)  # base 4, blocks of A, 2 uncertainties, the dummy, B
+    assert v["n"] == n_points * 2 and v["n_independent"] == 4 * 2
+    assert res["uncertainty"]["kind"] == "prior" and res["warnings"] == {}

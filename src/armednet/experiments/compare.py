@@ -3,7 +3,8 @@
 Every policy of an experiment runs on the same design points and replications with common
 random numbers, so runs pair up: world ``(point, replication)`` under policy A against the
 same world under policy B. That pairing gives the probability that one policy beats another
-and each policy's regret.
+and each policy's regret. Shares are over every world; their intervals count only the
+worlds that are independent draws (:func:`armednet.experiments.design.independent_worlds`).
 
 References
 ----------
@@ -93,14 +94,18 @@ def beats(df: pd.DataFrame, outcome: str, a: str, b: str,
     Parameters
     ----------
     n_independent : int, optional
-        How many of the worlds are independent draws, for the interval (a Saltelli
-        design's rows repeat values); default: all of them.
+        How many of the worlds are independent draws, for the interval; default: all of
+        them. A Saltelli design's ``AB_j`` rows repeat its ``A`` rows but for one input and
+        share their random numbers, and replications of a point share its parameters, so
+        only the ``A`` and ``B`` rows of replication 0 count
+        (:func:`armednet.experiments.design.independent_worlds`).
 
     Returns
     -------
     dict
-        ``p_better`` (ties counted half), ``p_strictly_better``, ``p_tie``, ``n`` and a
-        Wilson 90% interval for ``p_better`` (``low``, ``high``).
+        ``p_better`` (ties counted half), ``p_strictly_better``, ``p_tie``, ``n``,
+        ``n_independent`` and a Wilson 90% interval for ``p_better`` (``low``, ``high``)
+        over the independent worlds.
     """
     w = worlds(df, outcome)
     for name in (a, b):
@@ -115,9 +120,10 @@ def beats(df: pd.DataFrame, outcome: str, a: str, b: str,
         raise InputError(f"no worlds where both {a!r} and {b!r} were run")
     better, tie = float(np.mean(diff < 0)), float(np.mean(diff == 0))
     p = better + tie / 2
-    lo, hi = wilson_interval(p, min(n, n_independent) if n_independent else n)
+    n_ind = min(n, n_independent) if n_independent else n
+    lo, hi = wilson_interval(p, n_ind)
     return {"p_better": p, "p_strictly_better": better, "p_tie": tie, "n": float(n),
-            "low": lo, "high": hi}
+            "n_independent": float(n_ind), "low": lo, "high": hi}
 
 
 def regret(df: pd.DataFrame, outcome: str, lower_is_better: bool = True) -> pd.DataFrame:
