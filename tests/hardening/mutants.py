@@ -42,6 +42,10 @@ NASTY: tuple[Any, ...] = (
 )
 """Values a structural mutation puts in place of a field."""
 
+PLAUSIBLE: tuple[Any, ...] = (0.3, 2, 0.0, 1, 50, "2024-01-15", "2023", "2023-11",
+                              "group-a", "src-a", "attacks", "strikes", [])
+"""Values that often fit, so that more mutants load and their invariants are checked."""
+
 SNIPPETS: tuple[str, ...] = (
     "&r [*r]", "*undefined", "!!python/object/apply:os.system ['true']", "!!binary xyz",
     "'unclosed", '"\\u00', "{a: 1, a: 2}", "[" * 80 + "]" * 80, "1" * 80, "1:2:3:4:5:6:7",
@@ -135,8 +139,10 @@ def mutate_structure(doc: Any, pick: Pick) -> Any:
         return doc
     path = paths[pick(len(paths))]
     parent, key = _parent(doc, path), path[-1]
-    kind = pick(5)
-    if kind == 0:
+    kind = pick(6)
+    if kind == 5:
+        parent[key] = copy.deepcopy(PLAUSIBLE[pick(len(PLAUSIBLE))])
+    elif kind == 0:
         parent[key] = copy.deepcopy(NASTY[pick(len(NASTY))])
     elif kind == 1:
         del parent[key]
@@ -144,7 +150,7 @@ def mutate_structure(doc: Any, pick: Pick) -> Any:
         parent[f"unknown_{pick(3)}"] = copy.deepcopy(NASTY[pick(len(NASTY))])
     elif kind == 3 and isinstance(parent, list):
         parent.insert(pick(len(parent) + 1), copy.deepcopy(parent[key]))
-    elif isinstance(parent, list) and len(parent) > 1:
+    elif kind == 4 and isinstance(parent, list) and len(parent) > 1:
         j = pick(len(parent))
         parent[key], parent[j] = parent[j], parent[key]
     else:
@@ -183,12 +189,13 @@ def mutate_text(text: str, pick: Pick) -> str:
 
 
 def mutant_yaml(seed: Any, pick: Pick) -> str:
-    """The seed document with one to three structural or textual mutations, as YAML."""
+    """The seed document with one or two structural mutations and, half of the time, a
+    textual one, as YAML."""
     doc = seed
     for _ in range(1 + pick(2)):
         doc = mutate_structure(doc, pick)
     text = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)
-    for _ in range(pick(3)):
+    for _ in range(pick(4) // 2):  # half of the mutants get their text corrupted too
         text = mutate_text(text, pick)
     return text
 
