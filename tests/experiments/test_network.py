@@ -95,3 +95,22 @@ def test_uncertainty_labels() -> None:
                                     "label": "random draws at fixed parameters"}
     post = ExperimentSpec.model_validate({**base, "posterior": "p.parquet"})
     assert uncertainty_of(post)["kind"] == "posterior"
+
+
+def test_a_variant_can_draw_ties_or_estimates_alone() -> None:
+    from armednet.experiments.evaluate import _variant_graph
+    from armednet.kb import KnowledgeGraph
+    from armednet.kb.uncertainty import network_variant
+
+    kg = KnowledgeGraph.load()
+    js = kg.scenario.model_dump_json(by_alias=True)
+    both = network_variant(kg, 2, 9)
+    ties = _variant_graph(kg.hash, js, 2, 9, "ties")
+    est = _variant_graph(kg.hash, js, 2, 9, "estimates")
+    assert [t.model_dump() for t in ties.scenario.ties] != [t.model_dump() for t in
+                                                            kg.scenario.ties]
+    assert len(ties.scenario.ties) == len(both.scenario.ties) < len(kg.scenario.ties)
+    assert ties.scenario.nodes == kg.scenario.nodes  # estimates as stated
+    assert len(est.scenario.ties) == len(kg.scenario.ties)
+    assert est.scenario.nodes == both.scenario.nodes  # the same draws of the estimates
+    assert _variant_graph(kg.hash, js, 2, 9, "both").hash == both.hash

@@ -55,6 +55,8 @@ def uncertainty_of(spec: ExperimentSpec) -> dict[str, str]:
         kind, label = "none", UNCERTAINTY["none"]
     if spec.network is not None and spec.design.method != "baseline":
         label += f", on {spec.network.variants} plausible networks"
+        if spec.network.draw != "both":
+            label += f" ({spec.network.draw} drawn)"
     return {"kind": kind, "label": label}
 
 
@@ -225,7 +227,8 @@ def network_analysis(store: ResultStore, eid: str, spec: ExperimentSpec,
     Returns
     -------
     dict
-        ``variants``, ``policy``, ``presence`` (probability of a tie by confidence),
+        ``variants``, ``draw``, ``policy``, ``presence`` (probability of a tie by
+        confidence), ``method`` (how tie effects were estimated),
         ``uncertain_ties`` and per outcome ``share`` and ``ties`` (the top rows of
         :func:`~armednet.experiments.sensitivity.tie_effects`, with ``tested`` and
         ``threshold``); ``note`` when the scenario changed since the run.
@@ -255,7 +258,10 @@ def network_analysis(store: ResultStore, eid: str, spec: ExperimentSpec,
         info["note"] = ("the scenario has changed since the experiment ran: its ties cannot "
                         "be matched to the variants")
         return info
-    presence = tie_presence(kg, np.arange(variants), spec.seed)
+    draw = spec.network.draw
+    info["draw"] = draw
+    presence = tie_presence(kg, np.arange(variants), spec.seed,
+                            dict.fromkeys(PRESENCE, 1.0) if draw == "estimates" else None)
     labels = tie_labels(kg)
     info["uncertain_ties"] = int((~presence.all(axis=0) & presence.any(axis=0)).sum())
     variant = store.design(eid)[NETWORK].to_numpy(dtype=np.int64)

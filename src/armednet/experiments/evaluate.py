@@ -78,6 +78,9 @@ class ChunkTask:
         streams are the global run indices).
     variant : numpy.ndarray, optional
         Network variant of each of the chunk's points (default: the scenario as written).
+    draw : str
+        What a network variant draws: ``both`` ties and estimates, ``ties`` or
+        ``estimates``.
     """
 
     chunk: int
@@ -99,6 +102,7 @@ class ChunkTask:
     point_index: np.ndarray | None = None
     groups: np.ndarray | None = None
     variant: np.ndarray | None = None
+    draw: str = "both"
 
     def point_ids(self) -> np.ndarray:
         """The chunk's design points, in order."""
@@ -128,11 +132,21 @@ def _graph(scenario_hash: str, scenario_json: str) -> Any:
 
 
 @functools.lru_cache(maxsize=256)
-def _variant_graph(scenario_hash: str, scenario_json: str, variant: int, seed: int) -> Any:
-    """Network variant ``variant`` of the scenario, built once per worker."""
-    from armednet.kb.uncertainty import network_variant
+def _variant_graph(scenario_hash: str, scenario_json: str, variant: int, seed: int,
+                   draw: str = "both") -> Any:
+    """Network variant ``variant`` of the scenario, built once per worker: ties kept by
+    confidence and estimates drawn (``both``), ties only, or estimates only."""
+    from armednet.kb import KnowledgeGraph
+    from armednet.kb.uncertainty import PRESENCE, network_variant, tie_presence
 
-    return network_variant(_graph(scenario_hash, scenario_json), variant, seed)
+    kg = _graph(scenario_hash, scenario_json)
+    if draw == "estimates":  # every tie kept
+        return network_variant(kg, variant, seed, presence=dict.fromkeys(PRESENCE, 1.0))
+    if draw == "ties":  # the ties network_variant keeps, estimates as stated
+        keep = tie_presence(kg, [variant], seed)[0]
+        ties = [t for t, k in zip(kg.scenario.ties, keep, strict=True) if k]
+        return KnowledgeGraph(kg.scenario.model_copy(update={"ties": ties}))
+    return network_variant(kg, variant, seed)
 
 
 def _select(weekly: Any, variable: str) -> np.ndarray:
@@ -249,7 +263,8 @@ def evaluate_chunk(task: ChunkTask) -> ChunkRows:
             at = np.flatnonzero(variant == v)
             sub = {k: (x[at] if isinstance(x, np.ndarray) and x.shape[:1] == variant.shape
                        else x) for k, x in params.items()}
-            kg = _variant_graph(task.scenario_hash, task.scenario_json, int(v), task.seed)
+            kg = _variant_graph(task.scenario_hash, task.scenario_json, int(v), task.seed,
+                                task.draw)
             vals, ser = _run(task, kg, sub, streams[at], record)
             for name, x in vals.items():
                 values.setdefault(name, np.empty(len(variant)))[at] = x

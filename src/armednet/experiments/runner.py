@@ -195,7 +195,8 @@ def _tasks(spec: ExperimentSpec, kg: Any, design: DesignMatrix, policies: dict[s
                 mechanisms=dict(spec.mechanisms), outcomes=tuple(spec.outcomes),
                 record=tuple(spec.record), posterior=posterior,
                 point_index=None if contiguous else ids, groups=groups[ids],
-                variant=None if variant is None else variant[ids]))
+                variant=None if variant is None else variant[ids],
+                draw=spec.network.draw if spec.network is not None else "both"))
     return tasks
 
 

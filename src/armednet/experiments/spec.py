@@ -174,10 +174,13 @@ class NetworkUncertainty(_Strict):
     the experiment's seed: every tie kept with a probability set by its confidence, every
     estimate drawn in its range. In the design the variant is one input (column
     ``network``, a Sobol group of all the ties and estimates), so its total index is the
-    share of an outcome's variance that uncertainty about the network carries.
+    share of an outcome's variance that uncertainty about the network carries. ``draw``
+    narrows the group to the ties alone (estimates at their stated values) or to the
+    estimates alone (every tie kept).
     """
 
     variants: Annotated[int, Field(ge=2, le=4096)] = 32
+    draw: Literal["both", "ties", "estimates"] = "both"
 
 
 class ExperimentSpec(_Strict):

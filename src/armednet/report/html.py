@@ -457,16 +457,24 @@ def _network_part(net: Mapping[str, Any]) -> list[str]:
     presence = ", ".join(f"{k} {float(v):.0%}" for k, v in
                          (network.get("presence") or {}).items())
     covers = (net.get("uncertainty") or {}).get("label", "")
+    draw = network.get("draw", "both")
+    what = {"both": f"every tie is kept with a probability set by its confidence "
+                    f"({_esc(presence)}) and every estimate of the scenario (fighters, "
+                    "revenues, shares) is drawn in its range",
+            "ties": f"every tie is kept with a probability set by its confidence "
+                    f"({_esc(presence)}); estimates keep their stated values",
+            "estimates": "every tie is kept and every estimate of the scenario (fighters, "
+                         "revenues, shares) is drawn in its range"}[draw]
     parts.append(
         f"<p>Experiment <code>{_esc(net.get('experiment_id', ''))}</code> under "
         f"{_esc(network.get('policy'))}, over {_esc(covers)}: each world runs on one of "
-        f"{network.get('variants')} plausible networks of the scenario, in which every tie "
-        f"is kept with a probability set by its confidence ({_esc(presence)}) and every "
-        f"estimate is drawn in its range ({network.get('uncertain_ties', '?')} ties are "
-        "present in some variants and absent from others). In the Saltelli design the "
-        "network is one input, a group of all those ties and estimates: its total index is "
-        "the share of an outcome's variance that the network carries. The ties that matter "
-        f"most come from {_esc(network.get('method', ''))}; {network_caveat()}.</p>")
+        f"{network.get('variants')} plausible networks of the scenario, in which {what} "
+        f"({network.get('uncertain_ties', '?')} ties are present in some variants and "
+        "absent from others). In the Saltelli design the network is one input, a group of "
+        "all those ties and estimates: its total index is the share of an outcome's "
+        "variance that the network carries, estimates included (they set stocks such as "
+        "fighters and money directly). The ties that matter most come from "
+        f"{_esc(network.get('method', ''))}; {network_caveat()}.</p>")
     noise = {k: b.get("noise_share") for k, b in
              ((net.get("sobol") or {}).get("outcomes") or {}).items()}
     rows = []
