@@ -160,6 +160,7 @@ def test_policy_lab_medians_equal_the_python_api(page: Any, live: Any) -> None:
     from armednet.report.figures import fan_quantiles
     from armednet.sim.engine import simulate
     from armednet.sim.output import summary_table
+    from armednet.sim.params import draw_prior
     from armednet.sim.policy import Diplomacy, Policy
 
     kg = KnowledgeGraph.load()
@@ -176,8 +177,13 @@ def test_policy_lab_medians_equal_the_python_api(page: Any, live: Any) -> None:
                            " return g && g.data && g.data.length === 6; }")
     plotted = _traces(page, "lab-fan")
     policy = Policy(name="mine", levers=[Diplomacy(intensity=0.8)])
+    # by default the lab's intervals cover parameter ranges and random draws, as an
+    # experiment's do, and say so
+    assert "parameter ranges" in page.locator("#lab-covers").inner_text()
+    drawn = draw_prior(np.arange(runs), seed)
     for name, pol in (("status-quo", "status-quo"), ("diplomacy 0.8", policy)):
-        res = simulate(kg, pol, runs=runs, weeks=weeks, seed=seed, record=["attacks"])
+        res = simulate(kg, pol, runs=runs, weeks=weeks, seed=seed, record=["attacks"],
+                       params=drawn)
         assert res.weekly is not None
         median = fan_quantiles(np.asarray(res.weekly["attacks"].values))["median"]
         np.testing.assert_allclose(plotted[name], median)
@@ -207,9 +213,13 @@ def test_experiments_page(page: Any, live: Any) -> None:
     assert live.experiment in page.locator("#experiment-pick").inner_text()
     claims = page.locator("#experiment-claims tbody tr")
     assert claims.count() == len(analysis["claims"])
-    c7 = next(c for c in analysis["claims"] if c["id"] == "C7")
-    row = page.locator("#experiment-claims tbody tr", has_text="C7")
-    assert f"{c7['share']:.0%}" in row.inner_text()
+    tested = next(c for c in analysis["claims"]
+                  if c.get("kind") == "tested" and c.get("share") is not None)
+    row = page.locator("#experiment-claims tbody tr", has_text=tested["title"])
+    assert f"{tested['share']:.0%}" in row.inner_text()
+    assumed = next(c for c in analysis["claims"] if c.get("kind") == "assumed")
+    row = page.locator("#experiment-claims tbody tr", has_text=assumed["title"])
+    assert "assumed by the model" in row.inner_text()
     comp = page.locator("#experiment-comparison tbody tr", has_text="attacks").first
     sq = next(r for r in analysis["comparison"]
               if r["outcome"] == "attacks" and r["policy"] == "status-quo")

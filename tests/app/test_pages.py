@@ -418,3 +418,36 @@ def test_create_app_refuses_bad_databases(tmp_path: Path) -> None:
         create_app(db=tmp_path / "notes.txt")
     with pytest.raises(InputError, match="no such events database"):
         create_app(events=tmp_path / "missing.duckdb")
+
+
+def _walk(node: Any) -> list[Any]:
+    """Every Dash component under ``node`` (itself included)."""
+    out = [node]
+    children = getattr(node, "children", None)
+    for child in children if isinstance(children, list) else [children]:
+        if child is not None and not isinstance(child, str | int | float):
+            out += _walk(child)
+    return out
+
+
+def test_experiment_views_say_what_they_cover_and_screen_indices(
+        results_db: tuple[Path, str]) -> None:
+    from dash import html
+
+    from armednet.app.experiments import _outcome_view, _view, load_experiment
+
+    db, eid = results_db
+    data = load_experiment(db, eid)
+    parts = _walk(html.Div(_view(data)))
+    covers = next(p for p in parts if getattr(p, "id", None) == "experiment-uncertainty")
+    assert "parameter ranges" in covers.children
+    heads = [p.children for p in parts if isinstance(p, html.H4)]
+    assert any("90% interval] over parameter ranges" in h for h in heads)
+    view = _walk(html.Div(_outcome_view(data, "attacks")))
+    graph = next(p for p in view if getattr(p, "id", None) == "experiment-sobol")
+    bars = [t for t in graph.figure.data if t.type == "bar"]
+    shown = {r["parameter"] for r in data.analysis["sobol"]["outcomes"]["attacks"]["indices"]
+             if r["shown"]}
+    assert set(bars[1].x or ()) == shown and "dummy" not in shown  # only findings drawn
+    rule = next(p for p in view if getattr(p, "id", None) == "experiment-sobol-rule")
+    assert "noise floor" in rule.children

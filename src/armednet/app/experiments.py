@@ -141,14 +141,25 @@ def _versus_rows(data: ExperimentData) -> list[dict[str, Any]]:
 
 
 def _claim_rows(data: ExperimentData) -> list[dict[str, Any]]:
+    """One row per claim: tested ones with the share of worlds where they hold, assumed
+    ones marked as such (a mechanism encodes them: never a share)."""
     out = []
     for c in data.analysis.get("claims") or []:
         share = c.get("share")
-        out.append({"claim": c["id"], "statement": c["title"],
-                    "holds in": (f"n/a ({c['note']})" if c.get("note") else "n/a")
-                    if share is None else f"{share:.0%}",
+        assumed = c.get("kind") == "assumed"
+        given = c.get("assumes") or {}
+        if assumed:
+            holds = "assumed by the model"
+        elif share is None:
+            holds = f"n/a ({c['note']})" if c.get("note") else "n/a"
+        else:
+            holds = f"{share:.0%}"
+        out.append({"claim": c["id"], "kind": c.get("kind", "tested"),
+                    "statement": c["title"], "holds in": holds,
                     "90% interval": "" if share is None else f"{c['low']:.0%} - {c['high']:.0%}",
-                    "exact test": c.get("definition") or c.get("missing") or ""})
+                    "exact test or what carries it": (
+                        ", ".join(given.get("mechanisms", [])) if assumed else
+                        c.get("definition") or c.get("missing") or "")})
     return out
 
 
@@ -192,7 +203,7 @@ def _view(data: ExperimentData) -> Any:
         parts += [html.H4(f"Regret (distance to the best policy of each world){over}"),
                   table(a["regret"], "experiment-regret")]
     claims = _claim_rows(data)
-    parts += [html.H4("The essay's claims"),
+    parts += [html.H4(f"The essay's claims: share of worlds where each tested one holds{over}"),
               table(claims, "experiment-claims",
                     empty="No claims: they need every run and the policies they compare.")]
     boxes = prim_rows(a.get("claims") or [])
