@@ -30,6 +30,7 @@ ACLED_BAD = {
     "time_precision = 7": {"time_precision": "7"},
     "geo_precision = -1": {"geo_precision": "-1"},
     "geo_precision = 0": {"geo_precision": "0"},
+    "geo_precision = 2147483648": {"geo_precision": "2147483648"},  # past a 32-bit integer
 }
 """ACLED patches, by the part of the reject reason that names the value."""
 
@@ -65,7 +66,7 @@ def test_acled_codes_outside_the_codebook_are_rejected(tmp_path: Path, classic: 
     assert reasons[-1] == "year contradicts the date: 2023, date 2024-01-05"
     assert res.reasons == {"outside the codebook": len(ACLED_BAD),
                            "year contradicts the date": 1}
-    assert "outside the codebook: 6; year contradicts the date: 1" in res.summary()
+    assert "outside the codebook: 7; year contradicts the date: 1" in res.summary()
 
 
 def test_acled_json_numbers_are_checked_like_text(tmp_path: Path) -> None:
@@ -130,9 +131,9 @@ def test_cli_summary_counts_rejects_and_flags(tmp_path: Path) -> None:
     db = tmp_path / "s.duckdb"
     proc = run_cli("events", "import", str(acled), str(ged), "--db", str(db))
     assert proc.returncode == 0, proc.stderr
-    assert "rejected 7 (outside the codebook: 6; year contradicts the date: 1)" in proc.stdout
+    assert "rejected 8 (outside the codebook: 7; year contradicts the date: 1)" in proc.stdout
     assert "flagged 3 of the loaded (best below low: 2; best above high: 2)" in proc.stdout
-    assert "total: read 25 = loaded 11 + rejected 14; flagged 3 (2 files)" in proc.stdout
+    assert "total: read 26 = loaded 11 + rejected 15; flagged 3 (2 files)" in proc.stdout
     log = json.loads(run_cli("events", "rejects", "--db", str(db), "--json").stdout)
     assert [i["rows_flagged"] for i in log["imports"]] == [0, 3]
     again = json.loads(run_cli("events", "import", str(ged), "--db", str(db), "--json").stdout)
