@@ -198,9 +198,11 @@ def test_report_renders_offline_in_chromium(page: Any, report: Path) -> None:  #
     page.wait_for_function("(n) => document.querySelectorAll('.js-plotly-plot').length === n "
                            "&& Array.from(document.querySelectorAll('.js-plotly-plot'))"
                            ".every(g => g._fullLayout)", arg=n_figures)
-    assert n_figures >= 8
+    # network, fan chart, distributions, calibration fit, forecast; a sensitivity figure only
+    # for an outcome with indices above the noise floor (the small experiment has none)
+    assert n_figures >= 5
     assert all(u.startswith("file://") for u in page.recorder.requests), page.recorder.requests
     assert not page.recorder.errors
     medians = page.evaluate("() => document.getElementById('fan-attacks')._fullData"
                             ".filter(t => t.name === 'status-quo').map(t => Array.from(t.y))")
-    assert len(medians) == 1 and len(medians[0]) == 26
+    assert len(medians) == 1 and len(medians[0]) == 104  # the small experiment's weeks
