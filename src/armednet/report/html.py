@@ -399,13 +399,17 @@ def network_share_text(share: Mapping[str, Any]) -> str:
 
 def ties_text(rec: Mapping[str, Any], top: int = 2) -> str:
     """The ties that move one outcome most (nominal p below 0.05), as text; ``*`` marks
-    those significant after the Bonferroni correction for every tie tested."""
+    those significant after the Bonferroni correction for every tie tested, and when none
+    is the text says so first."""
     ties = [t for t in rec.get("ties", []) if float(t["p"]) < 0.05][:top]
     if not ties:
         return "no tie distinguishable from noise"
-    return "; ".join(f"{t['tie']} {float(t['effect']):+.3g} ± {float(t['se']):.2g} "
+    text = "; ".join(f"{t['tie']} {float(t['effect']):+.3g} ± {float(t['se']):.2g} "
                      f"(p {float(t['p']):.2g})" + ("*" if t.get("flag") else "")
                      for t in ties)
+    if not any(t.get("flag") for t in ties):
+        return f"none significant after correction; strongest: {text}"
+    return text
 
 
 def network_caveat() -> str:
