@@ -97,3 +97,12 @@ def test_prim_recovers_a_box() -> None:
     assert box["limits"]["b"][1] == pytest.approx(0.4, abs=0.05)
     assert box["density"] > 0.9 and box["coverage"] >= 0.5
     assert prim_box(x, np.zeros(1000, bool)) is None
+
+
+def test_prim_leaves_out_the_dummy_and_the_network_variant() -> None:
+    rng = np.random.default_rng(2)
+    x = pd.DataFrame(rng.random((600, 3)), columns=["a", "dummy", "network"])
+    x["network"] = np.floor(x["network"] * 8)
+    y = (x["network"] < 2).to_numpy()  # a pattern in variant labels is not a region
+    box = prim_box(x, y)
+    assert box is not None and set(box["limits"]) <= {"a"}

@@ -36,7 +36,9 @@ def prim_box(x: pd.DataFrame, y: np.ndarray, min_coverage: float = 0.5,
     Parameters
     ----------
     x : pandas.DataFrame
-        Parameter values, one row per world.
+        Parameter values, one row per world. A design's ``dummy`` column (no mechanism
+        reads it) and ``network`` column (variant numbers are labels, not an order) are
+        left out.
     y : numpy.ndarray of bool
         Case of interest per world.
     min_coverage : float
@@ -56,6 +58,9 @@ def prim_box(x: pd.DataFrame, y: np.ndarray, min_coverage: float = 0.5,
         ``base_density``. With no significant restriction, ``limits`` is empty: the cases of
         interest are spread over the whole space.
     """
+    from armednet.experiments.design import DUMMY, NETWORK
+
+    x = x.drop(columns=[c for c in (DUMMY, NETWORK) if c in x.columns])
     y = np.asarray(y, dtype=bool)
     if x.shape[1] == 0 or not y.any():
         return None
