@@ -423,7 +423,8 @@ def _sobol_part(sob: Mapping[str, Any]) -> list[str]:
 
     parts = [f"<p>Sobol indices of each outcome under {_esc(sob['policy'])}, over "
              f"{_esc(sob.get('uncertainty', 'the experiment'))}: S1 is the share of the "
-             "outcome's variance due to a parameter alone, ST including its interactions "
+             "outcome's variance due to a parameter alone (its effect on the mean), ST "
+             "including its interactions, also with the random numbers "
              "(bootstrap 95% intervals). The runs are stochastic: rows that the estimators "
              "compare share their random numbers, replications are averaged per world, and "
              "the design carries a <i>dummy</i> input that no mechanism reads, whose upper "
