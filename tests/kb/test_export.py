@@ -73,7 +73,18 @@ def test_gexf_has_date_spells(kg: KnowledgeGraph, tmp_path: Path) -> None:
     leader = next(n for n in root.iter(f"{{{ns['g']}}}node") if n.get("id") == "leader-a")
     spell = leader.find("g:spells/g:spell", ns)
     assert spell is not None and spell.get("end") == "2024-02-07"
-    assert nx.read_gexf(out).number_of_nodes() == 7
+    g = nx.read_gexf(out)
+    assert g.number_of_nodes() == 7
+    # the tie type is an attribute of its own (GEXF reserves an edge's "type")
+    types = {d["tie_type"] for _, _, d in g.edges(data=True)}
+    assert "leads" in types
+    assert all(d["label"] == d["tie_type"] for _, _, d in g.edges(data=True))
+
+
+def test_repr_is_one_short_line(kg: KnowledgeGraph) -> None:
+    text = repr(kg)
+    assert "\n" not in text and len(text) < 160
+    assert kg.scenario.scenario.id in text and "nodes" in text and kg.hash[:12] in text
 
 
 def test_csv_writes_three_tables(kg: KnowledgeGraph, tmp_path: Path) -> None:

@@ -220,3 +220,15 @@ def test_streams_give_common_random_numbers_across_rows(kg: KnowledgeGraph) -> N
     assert res["attacks"].iloc[3] != res["attacks"].iloc[2]
     with pytest.raises(InputError, match="streams"):
         simulate(kg, runs=2, weeks=4, streams=np.array([0, -1]))
+
+
+def test_weekly_results_carry_units_dates_and_provenance(kg: KnowledgeGraph) -> None:
+    res = simulate(kg, "strikes", runs=3, weeks=12, seed=4, record="weekly")
+    ds = res.weekly
+    assert ds is not None
+    assert ds["attacks"].attrs["units"] == "attacks / week"
+    assert all(ds[v].attrs.get("units") for v in ds.data_vars)
+    assert ds.attrs["policy"] == "strikes" and ds.attrs["seed"] == 4
+    assert ds.attrs["scenario_hash"] == kg.hash
+    first = ds.sel(date=str(ds["date"].values[2])[:10])
+    assert int(first["week"]) == 2

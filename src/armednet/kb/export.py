@@ -80,7 +80,10 @@ def _write_gexf(kg: KnowledgeGraph, path: Path) -> None:
         data["label"] = data.get("name", "")
     for _, _, data in g.edges(data=True):
         data["spells"] = _spell(data)
-        data["label"] = data.get("type", "")
+        # GEXF reserves an edge's "type" (directed / undirected): the tie type is an
+        # attribute of its own, and the label too for Gephi's display
+        data["tie_type"] = data.pop("type", "")
+        data["label"] = data["tie_type"]
     g.graph["mode"] = "dynamic"
     nx.write_gexf(g, path)
 

@@ -82,6 +82,20 @@ class KnowledgeGraph:
     scenario: Scenario
     at: dt.date | None = field(default=None)
 
+    def __repr__(self) -> str:
+        """One line: the scenario, its size, its window (or the snapshot date), its hash.
+
+        Examples
+        --------
+        >>> repr(KnowledgeGraph.load()).startswith("<KnowledgeGraph iraq-2024: ")
+        True
+        """
+        meta = self.scenario.scenario
+        when = (f"at {self.at}" if self.at is not None
+                else f"{meta.start} .. {meta.end or 'open'}")
+        return (f"<KnowledgeGraph {meta.id}: {len(self.scenario.nodes)} nodes, "
+                f"{len(self.scenario.ties)} ties, {when}, hash {self.hash[:12]}>")
+
     @classmethod
     def load(cls, path_or_name: str | None = None) -> KnowledgeGraph:
         """Load a scenario (path or bundled name; default ``iraq-2024``)."""

@@ -113,7 +113,10 @@ class SimulationResult:
     summary : pandas.DataFrame
         One row per run (column ``run`` = global run index); see ``docs/model.md``.
     weekly : xarray.Dataset or None
-        With ``record="weekly"``: (run, week) and (run, week, group) variables.
+        With ``record="weekly"``: (run, week) and (run, week, group) variables, each with
+        its ``units`` attribute (:data:`UNITS`); ``date`` is an index besides ``week``
+        (``.sel(date="2024-02-05")``), and the attributes say the scenario and its hash,
+        the policy, the seed, the runs and the parameters (JSON).
     metadata : dict
         Scenario id and hash, policy, seed, runs, weeks, run offset, enabled mechanisms,
         parameter values (scalars, or ``"array"`` with min/max), package version.
@@ -534,7 +537,7 @@ def simulate(
         if chunk.weekly is not None:
             weeklies.append(chunk.weekly)
     summary = pd.concat(summaries, ignore_index=True)
-    ds = (_to_dataset(ens.inputs, weeklies, summary["run"].to_numpy())
+    ds = (_to_dataset(ens.inputs, weeklies, summary["run"].to_numpy(), ens.metadata)
           if ens.record else None)
     return SimulationResult(summary=summary, weekly=ds, metadata=ens.metadata,
                             inputs=ens.inputs)
@@ -672,19 +675,44 @@ def _describe_params(p: dict[str, np.ndarray]) -> dict[str, Any]:
     return out
 
 
+UNITS = {
+    "attacks": "attacks / week", "attacks_undisciplined": "attacks / week",
+    "casualties": "people / week", "civilian_harm": "people / week",
+    "capture": "share of the budget (0..1)", "accountability": "index (0..1)",
+    "protest": "index (0..1)", "backing": "index (0..1)", "tau": "index (0..1)",
+    "ceasefires": "groups", "factions": "groups", "threat": "units of strike intensity",
+    "groups_alive": "group slots", "host_pressure": "index (0..1)",
+    "presence": "share of the initial presence",
+    "group_attacks": "attacks / week", "military": "1000 fighters", "funds": "USD million",
+    "cohesion": "share (0..1)", "legitimacy": "index (0..1)", "hostility": "index (0..1)",
+    "ceasefire": "1 if declared", "power": "index",
+}
+"""Units of the weekly variables (``attrs["units"]`` in the xarray results)."""
+
+
 def _to_dataset(inputs: ModelInputs, parts: list[dict[str, np.ndarray]],
-                runs: np.ndarray) -> xr.Dataset:
+                runs: np.ndarray, metadata: dict[str, Any] | None = None) -> xr.Dataset:
+    import json
+
     import xarray as xr
 
     data: dict[str, Any] = {}
     for k in (*WEEKLY_VARIABLES, *WEEKLY_GROUP_VARIABLES):
         if k in parts[0]:
             dims = ("run", "week") if k in WEEKLY_VARIABLES else ("run", "week", "group")
-            data[k] = (dims, np.concatenate([w[k] for w in parts]))
+            data[k] = xr.Variable(dims, np.concatenate([w[k] for w in parts]),
+                                  attrs={"units": UNITS.get(k, "")})
     dates = [np.datetime64(inputs.start) + np.timedelta64(7 * w, "D")
              for w in range(inputs.weeks)]
-    return xr.Dataset(data, coords={"run": runs, "week": np.arange(inputs.weeks),
-                                    "date": ("week", np.array(dates)),
-                                    "group": inputs.group_ids},
-                      attrs={"scenario": inputs.scenario_id,
-                             "scenario_hash": inputs.scenario_hash})
+    meta = metadata or {}
+    attrs = {"scenario": inputs.scenario_id, "scenario_hash": inputs.scenario_hash}
+    attrs.update({k: meta[k] for k in ("policy", "seed", "runs", "weeks", "run_offset",
+                                       "package_version") if k in meta})
+    if meta:  # nested values as JSON (netCDF attributes are flat)
+        attrs["params"] = json.dumps(meta.get("params", {}), sort_keys=True)
+        attrs["mechanisms"] = ",".join(meta.get("mechanisms", []))
+    ds = xr.Dataset(data, coords={"run": runs, "week": np.arange(inputs.weeks),
+                                  "date": ("week", np.array(dates)),
+                                  "group": inputs.group_ids}, attrs=attrs)
+    # select by date as well as by week: ds.sel(date="2024-02-05")
+    return ds.set_xindex("date")
