@@ -33,3 +33,16 @@ def shared_data() -> Path:
 def tiny_path(tmp_path: Path) -> Path:
     """A valid scenario written as one YAML file."""
     return write_yaml(tmp_path / "tiny.yaml", tiny_document())
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say loudly, at the end, when browser tests were skipped for want of Chromium."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    chromium = [r for r in skipped if "Chromium not found" in str(getattr(r, "longrepr", ""))]
+    if chromium:
+        terminalreporter.write_sep("!", f"{len(chromium)} BROWSER TESTS SKIPPED", red=True,
+                                   bold=True)
+        terminalreporter.write_line(
+            "Chromium is missing, so the dashboard and report were not tested in a browser. "
+            "Install Debian's chromium (sudo apt-get install chromium) or set "
+            "ARMEDNET_CHROMIUM to its path, then run make test again.", red=True)
