@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from armednet.analysis import detect_communities, diff, measures_over_time, synthetic_graph
+from armednet.analysis.period import OutsideWindowWarning
 from armednet.analysis.synthetic import TYPE_MIX, synthetic_document
 from armednet.errors import InputError
 from armednet.kb import KnowledgeGraph, load_scenario
@@ -16,10 +17,12 @@ from tests.factories import write_yaml
 
 def test_measures_over_time_and_diff(tiny_path: Path) -> None:
     kg = KnowledgeGraph.load(str(tiny_path))
-    over = measures_over_time(kg, ["2023-01-01", "2024-03-01"])
+    with pytest.warns(OutsideWindowWarning, match="2023-01-01"):  # before the scenario
+        over = measures_over_time(kg, ["2023-01-01", "2024-03-01"])
     assert list(over.index) == [dt.date(2023, 1, 1), dt.date(2024, 3, 1)]
     assert over["command_reach"].tolist() == [1.0, 0.0]  # leader-a gone after 2024-02-07
-    d = diff(kg, "2023-01-01", "2024-03-01")
+    with pytest.warns(OutsideWindowWarning):
+        d = diff(kg, "2023-01-01", "2024-03-01")
     assert d.removed_nodes == ("leader-a",)
     assert d.added_ties == ("bank--sanctioned_by--us",)
     assert d.removed_ties == ("leader-a--leads--group-a",)  # the attacks span is inside

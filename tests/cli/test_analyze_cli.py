@@ -80,3 +80,38 @@ def test_bundled_scenario_report() -> None:
     assert report
     ids = {row["node"] for row in report}
     assert "kataib-hezbollah" in ids or "popular-mobilization-forces" in ids
+
+
+# -- time: the scenario's window by default ------------------------------------------------
+def test_default_covers_the_window_and_says_so() -> None:
+    proc = run_cli("analyze", "--top", "3")
+    assert proc.returncode == 0, proc.stderr
+    first = proc.stdout.splitlines()[0]
+    assert first.startswith("iraq-2024: covers the window 2023-10-02 to 2024-12-31 as a whole")
+    assert proc.stderr == ""
+    window = _json("--top", "3")
+    assert window["period"]["kind"] == "window"
+    assert window["period"]["start"] == "2023-10-02" and window["period"]["end"] == "2024-12-31"
+    people = {r["node"] for r in window["report"] if r["scope"] == "person"}
+    assert people and not people & {"qasem-soleimani", "abu-mahdi-al-muhandis"}  # killed 2020
+    record = _json("--top", "3", "--at", "all")
+    assert record["period"]["kind"] == "record"
+    people = {r["node"] for r in record["report"] if r["scope"] == "person"}
+    assert {"qasem-soleimani", "abu-mahdi-al-muhandis"} <= people
+
+
+def test_date_outside_the_window_warns_in_one_line() -> None:
+    proc = run_cli("analyze", "--at", "2020-01-02", "--top", "2")
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("warning: --at 2020-01-02 lies outside")
+    assert proc.stdout.splitlines()[0] == (
+        "iraq-2024: covers the snapshot on 2020-01-02 (facts active that day; 2 actors and 55 "
+        "ties left out)")
+
+
+def test_errors_speak_of_flags() -> None:
+    proc = run_cli("analyze", "--remove", "qasem-soleimani")
+    assert_clean_usage_error(proc)
+    assert "not active in the window" in proc.stderr and "--at all" in proc.stderr
+    assert "at=" not in proc.stderr

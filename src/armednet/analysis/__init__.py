@@ -3,7 +3,9 @@ removing them would change.
 
 Every function takes a graph first (a :class:`~armednet.kb.KnowledgeGraph`, a NetworkX
 graph or a prepared :class:`Net` from :func:`as_net`) and returns plain data (a pandas
-Series or DataFrame, a float, or a small dataclass). Submodules are imported on first use,
+Series or DataFrame, a float, or a small dataclass). On a knowledge graph every measure
+covers the scenario's window unless told otherwise (``at=`` a date, a span or ``"all"``;
+see :mod:`armednet.analysis.period`). Submodules are imported on first use,
 so ``import armednet.analysis`` is cheap. See ``docs/analysis.md``.
 """
 
@@ -15,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 __all__ = [
     "GraphDiff",
     "Net",
+    "OutsideWindowWarning",
+    "Period",
     "WhatIf",
     "as_net",
     "betweenness",
@@ -38,12 +42,15 @@ __all__ = [
     "node_measure_over_time",
     "pagerank",
     "resilience_curve",
+    "resolve_period",
     "revenue_channels",
     "sanction_exposure",
+    "scenario_window",
     "state_capture",
     "state_embeddedness",
     "synthetic_graph",
     "what_if",
+    "window_view",
 ]
 
 _WHERE = {
@@ -62,6 +69,8 @@ _WHERE = {
     "GraphDiff": "temporal", "diff": "temporal", "measures_over_time": "temporal",
     "node_measure_over_time": "temporal",
     "synthetic_graph": "synthetic",
+    "OutsideWindowWarning": "period", "Period": "period", "scenario_window": "period",
+    "window_view": "period", "resolve_period": "period",
 }
 
 if TYPE_CHECKING:
@@ -79,6 +88,8 @@ if TYPE_CHECKING:
     from armednet.analysis.communities import detect_communities, modularity
     from armednet.analysis.embeddedness import state_embeddedness
     from armednet.analysis.keyactors import key_actor_report, measure_table
+    from armednet.analysis.period import OutsideWindowWarning, Period, scenario_window, window_view
+    from armednet.analysis.period import resolve as resolve_period
     from armednet.analysis.resilience import resilience_curve
     from armednet.analysis.sanctions import revenue_channels, sanction_exposure
     from armednet.analysis.synthetic import synthetic_graph
@@ -100,7 +111,7 @@ if TYPE_CHECKING:
 def __getattr__(name: str) -> Any:
     if name in _WHERE:
         module = importlib.import_module(f"armednet.analysis.{_WHERE[name]}")
-        value = getattr(module, name)
+        value = getattr(module, "resolve" if name == "resolve_period" else name)
         globals()[name] = value
         return value
     raise AttributeError(f"module 'armednet.analysis' has no attribute {name!r}")

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     import pandas as pd
     from scipy import sparse
 
+    from armednet.analysis.period import DateArg, Period
     from armednet.kb.graph import KnowledgeGraph
 
 __all__ = [
@@ -107,6 +108,12 @@ def check_node_ids(net: Net, ids: Iterable[str]) -> list[str]:
     out = []
     for nid in ids:
         if nid not in net.index:
+            period = net.period
+            if period is not None and nid in period.left_out_ids:
+                raise InputError(
+                    f"node {nid!r} is not active in the {period.label()} (its dates do not "
+                    "meet it); choose a date when it was (at=...) or the whole record "
+                    "(at='all')")
             raise closest(nid, net.ids, "node id")
         out.append(nid)
     return out
@@ -137,6 +144,9 @@ class Net:
         when unset).
     at : datetime.date or None
         The snapshot date, when the graph is a snapshot.
+    period : Period or None
+        The time the graph covers (the scenario's window, a snapshot, a span or the whole
+        record; see :mod:`armednet.analysis.period`); None for graphs that carry no dates.
     """
 
     ids: tuple[str, ...]
@@ -156,6 +166,7 @@ class Net:
     amount: FloatArray
     channel: ObjArray
     at: dt.date | None = field(default=None)
+    period: Period | None = field(default=None)
 
     # -- sizes and lookup ------------------------------------------------------------------
     @property
@@ -199,7 +210,7 @@ class Net:
             tie_id=self.tie_id[keep_t], tie_type=self.tie_type[keep_t],
             tie_layer=self.tie_layer[keep_t], weight=self.weight[keep_t],
             share=self.share[keep_t], amount=self.amount[keep_t], channel=self.channel[keep_t],
-            at=self.at,
+            at=self.at, period=self.period,
         )
 
     def without(self, node_ids: Iterable[str]) -> Net:
@@ -290,8 +301,8 @@ class Net:
 
 # -- conversion -----------------------------------------------------------------------------------
 def as_net(graph: GraphLike, *, layer: str | Iterable[str] | None = None,
-           at: str | dt.date | None = None) -> Net:
-    """Prepare any supported graph for analysis, optionally cut to a date and layers.
+           at: DateArg = None) -> Net:
+    """Prepare any supported graph for analysis, cut to a time and optionally to layers.
 
     Parameters
     ----------
@@ -300,33 +311,57 @@ def as_net(graph: GraphLike, *, layer: str | Iterable[str] | None = None,
         node attributes ``type``, ``layer``, ``name``, ``institution`` (``budget_share``,
         ``kind``), ``business`` (``sanctionable``); edge attributes ``type``, ``layer``,
         ``weight`` (default 1), ``share``, ``amount`` (a number or ``{"value": ...}``),
-        ``channel``. Undirected graphs count each edge in both directions.
+        ``channel``. Undirected graphs count each edge in both directions. A prepared
+        :class:`Net` is used as it is.
     layer : str or list of str, optional
         Keep only these layers (see :meth:`Net.layer_view`).
-    at : str or date, optional
-        Snapshot date (knowledge graphs only: they carry the time spans).
+    at : None, "window", str, date, (start, end) or "all"
+        Knowledge graphs only (they carry the time spans). By default the scenario's window
+        as a whole: the nodes and ties active at some point in it (people and ties whose
+        life ended before it are left out). A date gives the snapshot on that day, a
+        ``(start, end)`` pair another span, ``"all"`` every fact on record (see
+        :func:`armednet.analysis.period.resolve`). A knowledge graph that is already a
+        snapshot is kept as it is.
 
     Returns
     -------
     Net
+        With ``period`` saying what time it covers (None for networkx input).
 
     Raises
     ------
     InputError
-        On unknown layers, a bad date, or a date given with a graph that has no dates.
+        On unknown layers, a bad date, or ``at`` given with a graph that has no dates.
+
+    Warns
+    -----
+    OutsideWindowWarning
+        If ``at`` is a date outside the scenario's window.
+
+    Examples
+    --------
+    >>> from armednet.kb import KnowledgeGraph
+    >>> net = as_net(KnowledgeGraph.load())
+    >>> net.period.kind, "qasem-soleimani" in net.index
+    ('window', False)
+    >>> "qasem-soleimani" in as_net(KnowledgeGraph.load(), at="all").index
+    True
     """
+    from armednet.analysis.period import resolve
     from armednet.kb.graph import KnowledgeGraph
 
     if isinstance(graph, Net):
         if at is not None:
-            raise InputError("a date (--at) needs a knowledge graph, not a prepared Net")
+            raise InputError("at: a time needs a knowledge graph; a prepared Net is already "
+                             "cut (pass at= to as_net instead)")
         net = graph
     elif isinstance(graph, KnowledgeGraph):
-        kg = graph.snapshot(at) if at is not None else graph
-        net = _from_kg(kg)
+        kg, period = resolve(graph, at)
+        net = _from_kg(kg, period)
     else:
         if at is not None:
-            raise InputError("a date (--at) needs a knowledge graph; networkx graphs carry none")
+            raise InputError("at: a time needs a knowledge graph; networkx graphs carry no "
+                             "dates")
         net = _from_networkx(graph)
     if layer is not None:
         layers = [layer] if isinstance(layer, str) else list(layer)
@@ -334,7 +369,7 @@ def as_net(graph: GraphLike, *, layer: str | Iterable[str] | None = None,
     return net
 
 
-def _from_kg(kg: KnowledgeGraph) -> Net:
+def _from_kg(kg: KnowledgeGraph, period: Period | None = None) -> Net:
     from armednet.kb.graph import node_layer, tie_layer
 
     nodes = kg.scenario.nodes
@@ -361,7 +396,7 @@ def _from_kg(kg: KnowledgeGraph) -> Net:
         amount=np.array([np.nan if t.amount is None else t.amount.value for t in ties],
                         dtype=float),
         channel=_obj(t.channel or "" for t in ties),
-        at=kg.at,
+        at=kg.at, period=period,
     )
 
 

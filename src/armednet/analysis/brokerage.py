@@ -34,13 +34,13 @@ within-group ties. Cost O(m + number of closed triads).
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
 
 from armednet.analysis._backend import GraphLike, Net, as_net, check_layers
+from armednet.analysis.period import DateArg
 
 __all__ = ["ROLES", "brokerage_roles", "layer_brokerage"]
 
@@ -50,7 +50,7 @@ ROLES = ("coordinator", "itinerant", "representative", "gatekeeper", "liaison")
 
 def brokerage_roles(graph: GraphLike, partition: Sequence[str] | str | None = None, *,
                     layer: str | Iterable[str] | None = None,
-                    at: str | dt.date | None = None) -> pd.DataFrame:
+                    at: DateArg = None) -> pd.DataFrame:
     """Gould-Fernandez brokerage role counts of every node.
 
     Parameters
@@ -60,7 +60,9 @@ def brokerage_roles(graph: GraphLike, partition: Sequence[str] | str | None = No
         The group of each node (same order as the graph's nodes), or the name of a node
         attribute to use. Default: the node's layer.
     layer, at : optional
-        Measure one or more layers only, or the snapshot at a date.
+        Measure one or more layers only; the time covered (default: the scenario's window
+        as a whole; a date for the snapshot on that day, ``"all"`` for the whole record;
+        see :func:`~armednet.analysis.as_net`).
 
     Returns
     -------
@@ -92,7 +94,7 @@ def brokerage_roles(graph: GraphLike, partition: Sequence[str] | str | None = No
 
 def layer_brokerage(graph: GraphLike, source_layer: str = "military", *,
                     layer: str | Iterable[str] | None = None,
-                    at: str | dt.date | None = None) -> pd.Series:
+                    at: DateArg = None) -> pd.Series:
     """Open two-paths through each node that join ``source_layer`` to any other layer.
 
     Parameters
@@ -102,7 +104,9 @@ def layer_brokerage(graph: GraphLike, source_layer: str = "military", *,
         The layer on one side (default ``military``): counts ``a -> b -> c`` (open) with
         exactly one of ``a``, ``c`` in it, whatever ``b``'s layer.
     layer, at : optional
-        Measure one or more layers only, or the snapshot at a date.
+        Measure one or more layers only; the time covered (default: the scenario's window
+        as a whole; a date for the snapshot on that day, ``"all"`` for the whole record;
+        see :func:`~armednet.analysis.as_net`).
 
     Returns
     -------

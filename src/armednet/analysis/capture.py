@@ -8,7 +8,6 @@ share of the national budget gives the state-level index (brief, outcome "state 
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable
 
 import numpy as np
@@ -16,6 +15,7 @@ import pandas as pd
 
 from armednet.analysis._backend import GraphLike, Net, as_net
 from armednet.analysis.embeddedness import group_actors
+from armednet.analysis.period import DateArg
 
 __all__ = ["CAPTURE_TIES", "capture_index", "group_capture", "state_capture"]
 
@@ -40,7 +40,7 @@ def _capture_ties(net: Net, alive: np.ndarray | None,
 
 def capture_index(graph: GraphLike, unspecified_share: float | None = None, *,
                   layer: str | Iterable[str] | None = None,
-                  at: str | dt.date | None = None) -> pd.DataFrame:
+                  at: DateArg = None) -> pd.DataFrame:
     """Share of each state institution under armed-group influence.
 
     Parameters
@@ -49,7 +49,9 @@ def capture_index(graph: GraphLike, unspecified_share: float | None = None, *,
     unspecified_share : float, optional
         Share to assume for a capture tie without ``share``; default: the tie's weight.
     layer, at : optional
-        Measure one or more layers only, or the snapshot at a date.
+        Measure one or more layers only; the time covered (default: the scenario's window
+        as a whole; a date for the snapshot on that day, ``"all"`` for the whole record;
+        see :func:`~armednet.analysis.as_net`).
 
     Returns
     -------
@@ -91,7 +93,7 @@ def capture_index(graph: GraphLike, unspecified_share: float | None = None, *,
 
 def state_capture(graph: GraphLike, unspecified_share: float | None = None, *,
                   layer: str | Iterable[str] | None = None,
-                  at: str | dt.date | None = None) -> float:
+                  at: DateArg = None) -> float:
     """The state capture index: budget-weighted share of institutions under group influence.
 
     Parameters
@@ -100,7 +102,9 @@ def state_capture(graph: GraphLike, unspecified_share: float | None = None, *,
     unspecified_share : float, optional
         As in :func:`capture_index`.
     layer, at : optional
-        Measure one or more layers only, or the snapshot at a date.
+        Measure one or more layers only; the time covered (default: the scenario's window
+        as a whole; a date for the snapshot on that day, ``"all"`` for the whole record;
+        see :func:`~armednet.analysis.as_net`).
 
     Returns
     -------
@@ -129,7 +133,7 @@ def _state_capture(net: Net, alive: np.ndarray | None, unspecified_share: float 
 
 def group_capture(graph: GraphLike, unspecified_share: float | None = None, *,
                   layer: str | Iterable[str] | None = None,
-                  at: str | dt.date | None = None) -> pd.Series:
+                  at: DateArg = None) -> pd.Series:
     """Budget share each armed group holds: :math:`\\sum_I b_I \\min(1, s_{gI})`.
 
     Parameters
@@ -138,7 +142,9 @@ def group_capture(graph: GraphLike, unspecified_share: float | None = None, *,
     unspecified_share : float, optional
         As in :func:`capture_index`.
     layer, at : optional
-        Measure one or more layers only, or the snapshot at a date.
+        Measure one or more layers only; the time covered (default: the scenario's window
+        as a whole; a date for the snapshot on that day, ``"all"`` for the whole record;
+        see :func:`~armednet.analysis.as_net`).
 
     Returns
     -------

@@ -10,7 +10,6 @@ NetworkX function named in its Notes to 1e-9 on simple digraphs (``tests/analysi
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable
 from typing import Any, Literal
 
@@ -18,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from armednet.analysis._backend import GraphLike, Net, as_net
+from armednet.analysis.period import DateArg
 
 __all__ = [
     "betweenness",
@@ -31,7 +31,6 @@ __all__ = [
 
 Mode = Literal["in", "out", "all"]
 LayerArg = str | Iterable[str] | None
-DateArg = str | dt.date | None
 
 
 _SHARED: list[Any] = []
@@ -88,7 +87,9 @@ def degree(graph: GraphLike, mode: Mode = "all", weighted: bool = False, *,
     weighted : bool
         Sum tie weights (strength) instead of counting ties.
     layer, at : optional
-        Measure one or more layers only, or the snapshot at a date.
+        Measure one or more layers only; the time covered (default: the scenario's window
+        as a whole; a date for the snapshot on that day, ``"all"`` for the whole record;
+        see :func:`~armednet.analysis.as_net`).
 
     Returns
     -------
@@ -127,7 +128,9 @@ def betweenness(graph: GraphLike, weighted: bool = False, normalized: bool = Tru
     normalized : bool
         Divide by ``(n - 1)(n - 2)``, the number of ordered pairs excluding the node.
     layer, at : optional
-        Measure one or more layers only, or the snapshot at a date.
+        Measure one or more layers only; the time covered (default: the scenario's window
+        as a whole; a date for the snapshot on that day, ``"all"`` for the whole record;
+        see :func:`~armednet.analysis.as_net`).
     workers : int
         Split the source nodes over this many forked processes (contributions of sources
         add up exactly); 1 (default) stays in this process.
@@ -196,7 +199,9 @@ def closeness(graph: GraphLike, weighted: bool = False, mode: Mode = "in", *,
         ``"in"``: distances *to* the node from those that reach it (NetworkX's
         convention on digraphs); ``"out"``: distances from it; ``"all"``: ignore direction.
     layer, at : optional
-        Measure one or more layers only, or the snapshot at a date.
+        Measure one or more layers only; the time covered (default: the scenario's window
+        as a whole; a date for the snapshot on that day, ``"all"`` for the whole record;
+        see :func:`~armednet.analysis.as_net`).
 
     Returns
     -------
@@ -259,7 +264,9 @@ def pagerank(graph: GraphLike, damping: float = 0.85, weighted: bool = True, *,
     weighted : bool
         Follow ties in proportion to their (summed) weight.
     layer, at : optional
-        Measure one or more layers only, or the snapshot at a date.
+        Measure one or more layers only; the time covered (default: the scenario's window
+        as a whole; a date for the snapshot on that day, ``"all"`` for the whole record;
+        see :func:`~armednet.analysis.as_net`).
 
     Returns
     -------
@@ -303,7 +310,9 @@ def eigenvector(graph: GraphLike, weighted: bool = True, directed: bool = True, 
         on strongly connected graphs. ``False``: on the symmetrised graph ``A + A^T``,
         well defined on any connected graph (the key-actor report uses this).
     layer, at : optional
-        Measure one or more layers only, or the snapshot at a date.
+        Measure one or more layers only; the time covered (default: the scenario's window
+        as a whole; a date for the snapshot on that day, ``"all"`` for the whole record;
+        see :func:`~armednet.analysis.as_net`).
 
     Returns
     -------
@@ -364,7 +373,9 @@ def kcore(graph: GraphLike, mode: Mode = "all", *, layer: LayerArg = None,
     mode : {"all", "in", "out"}
         Degree used to peel the graph (``"all"`` = in + out, NetworkX's convention).
     layer, at : optional
-        Measure one or more layers only, or the snapshot at a date.
+        Measure one or more layers only; the time covered (default: the scenario's window
+        as a whole; a date for the snapshot on that day, ``"all"`` for the whole record;
+        see :func:`~armednet.analysis.as_net`).
 
     Returns
     -------

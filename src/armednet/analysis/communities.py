@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import random
 from collections.abc import Iterable
 from typing import Literal
@@ -11,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from armednet.analysis._backend import GraphLike, as_net
+from armednet.analysis.period import DateArg
 
 __all__ = ["detect_communities", "modularity"]
 
@@ -18,7 +18,7 @@ __all__ = ["detect_communities", "modularity"]
 def detect_communities(graph: GraphLike, method: Literal["leiden", "louvain"] = "leiden",
                 resolution: float = 1.0, seed: int = 0, weighted: bool = True, *,
                 layer: str | Iterable[str] | None = None,
-                at: str | dt.date | None = None) -> pd.Series:
+                at: DateArg = None) -> pd.Series:
     """Partition the nodes into communities by modularity optimisation.
 
     Parameters
@@ -36,7 +36,9 @@ def detect_communities(graph: GraphLike, method: Literal["leiden", "louvain"] = 
     weighted : bool
         Use summed tie weights (both directions added).
     layer, at : optional
-        Measure one or more layers only, or the snapshot at a date.
+        Measure one or more layers only; the time covered (default: the scenario's window
+        as a whole; a date for the snapshot on that day, ``"all"`` for the whole record;
+        see :func:`~armednet.analysis.as_net`).
 
     Returns
     -------

@@ -8,13 +8,13 @@ on the graph, so that an analyst can check whether removing military assets touc
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
 
 from armednet.analysis._backend import GraphLike, Net, as_net, check_node_ids
+from armednet.analysis.period import DateArg
 
 __all__ = ["STATE_TARGETS", "group_actors", "state_embeddedness"]
 
@@ -60,7 +60,7 @@ def group_actors(net: Net, tie_alive: np.ndarray | None = None,
 
 def state_embeddedness(graph: GraphLike, groups: Iterable[str] | None = None, *,
                  layer: str | Iterable[str] | None = None,
-                 at: str | dt.date | None = None) -> pd.DataFrame:
+                 at: DateArg = None) -> pd.DataFrame:
     """Share and weight of each armed group's ties that reach the state.
 
     Parameters
@@ -69,7 +69,9 @@ def state_embeddedness(graph: GraphLike, groups: Iterable[str] | None = None, *,
     groups : iterable of str, optional
         Group ids to report (default: every ``armed_group``).
     layer, at : optional
-        Measure one or more layers only, or the snapshot at a date.
+        Measure one or more layers only; the time covered (default: the scenario's window
+        as a whole; a date for the snapshot on that day, ``"all"`` for the whole record;
+        see :func:`~armednet.analysis.as_net`).
 
     Returns
     -------

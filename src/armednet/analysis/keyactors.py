@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
 
 from armednet.analysis._backend import GraphLike, Net, as_net, closest
+from armednet.analysis.period import DateArg
 
 __all__ = ["MEASURES", "key_actor_report", "measure_table"]
 
@@ -46,7 +46,7 @@ Gould-Fernandez brokerage (all roles, and the cross-layer ones) with layers as g
 
 def measure_table(graph: GraphLike, measures: Sequence[str] | None = None, *,
                   layer: str | Iterable[str] | None = None,
-                  at: str | dt.date | None = None, workers: int = 1) -> pd.DataFrame:
+                  at: DateArg = None, workers: int = 1) -> pd.DataFrame:
     """Every node with every report measure, one column per measure.
 
     Parameters
@@ -55,7 +55,9 @@ def measure_table(graph: GraphLike, measures: Sequence[str] | None = None, *,
     measures : sequence of str, optional
         Subset of :data:`MEASURES` (default all).
     layer, at : optional
-        Measure one or more layers only, or the snapshot at a date.
+        Measure one or more layers only; the time covered (default: the scenario's window
+        as a whole; a date for the snapshot on that day, ``"all"`` for the whole record;
+        see :func:`~armednet.analysis.as_net`).
     workers : int
         Run betweenness (split by sources) and closeness in this many forked processes
         (see :func:`~armednet.analysis.centrality.igraph_calls`); 1 stays in-process.
@@ -93,7 +95,7 @@ def measure_table(graph: GraphLike, measures: Sequence[str] | None = None, *,
 
 def key_actor_report(graph: GraphLike, top: int = 10, measures: Sequence[str] | None = None,
                      by_type: bool = True, *, layer: str | Iterable[str] | None = None,
-                     at: str | dt.date | None = None, workers: int = 1) -> pd.DataFrame:
+                     at: DateArg = None, workers: int = 1) -> pd.DataFrame:
     """The top actors by each measure, overall and within each node type (ORA's key-entity
     report), as one tidy table.
 
@@ -107,7 +109,9 @@ def key_actor_report(graph: GraphLike, top: int = 10, measures: Sequence[str] | 
     by_type : bool
         Also rank within each node type.
     layer, at : optional
-        Measure one or more layers only, or the snapshot at a date.
+        Measure one or more layers only; the time covered (default: the scenario's window
+        as a whole; a date for the snapshot on that day, ``"all"`` for the whole record;
+        see :func:`~armednet.analysis.as_net`).
     workers : int
         Processes for the path-based measures (see :func:`measure_table`).
 

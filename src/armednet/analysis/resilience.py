@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from armednet.analysis._backend import GraphLike, Net, as_net, closest
+from armednet.analysis.period import DateArg
 from armednet.analysis.whatif import IMPACT_MEASURES, _impact
 
 __all__ = ["STRATEGIES", "resilience_curve"]
@@ -62,7 +63,8 @@ def _betweenness_alive(net: Net, alive: np.ndarray, workers: int) -> np.ndarray:
 def resilience_curve(graph: GraphLike, strategy: Strategy | str = "degree",
                      steps: int | None = None, seed: int = 0,
                      recompute_every: int | None = None,
-                     measures: Iterable[str] | None = None, workers: int = 1
+                     measures: Iterable[str] | None = None, workers: int = 1, *,
+                     layer: str | Iterable[str] | None = None, at: DateArg = None
                      ) -> pd.DataFrame:
     """Remove nodes one at a time by a strategy and record the impact measures.
 
@@ -86,6 +88,10 @@ def resilience_curve(graph: GraphLike, strategy: Strategy | str = "degree",
     workers : int
         Processes for the betweenness recomputations (see
         :func:`~armednet.analysis.centrality.betweenness`).
+    layer, at : optional
+        Measure one or more layers only; the time covered (default: the scenario's window
+        as a whole; a date for the snapshot on that day, ``"all"`` for the whole record;
+        see :func:`~armednet.analysis.as_net`).
 
     Returns
     -------
@@ -118,7 +124,7 @@ def resilience_curve(graph: GraphLike, strategy: Strategy | str = "degree",
     for m in keep:
         if m not in IMPACT_MEASURES:
             raise closest(m, IMPACT_MEASURES, "measure")
-    net = as_net(graph)
+    net = as_net(graph, layer=layer, at=at)
     cand = _candidates(net, strategy)
     n_steps = int(min(cand.sum(), 100 if steps is None else steps))
     if recompute_every is None:

@@ -14,7 +14,6 @@ into a group or one of its wings is a revenue channel, classified by its payer a
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable
 
 import numpy as np
@@ -22,6 +21,7 @@ import pandas as pd
 
 from armednet.analysis._backend import GraphLike, Net, as_net
 from armednet.analysis.embeddedness import group_actors
+from armednet.analysis.period import DateArg
 
 __all__ = ["CHANNEL_CLASSES", "revenue_channels", "sanction_exposure"]
 
@@ -30,14 +30,16 @@ CHANNEL_CLASSES = ("sanctionable", "state_budget", "patron", "other")
 
 
 def revenue_channels(graph: GraphLike, *, layer: str | Iterable[str] | None = None,
-                     at: str | dt.date | None = None) -> pd.DataFrame:
+                     at: DateArg = None) -> pd.DataFrame:
     """Every revenue channel of every armed group, classified.
 
     Parameters
     ----------
     graph : KnowledgeGraph, networkx graph or Net
     layer, at : optional
-        Measure one or more layers only, or the snapshot at a date.
+        Measure one or more layers only; the time covered (default: the scenario's window
+        as a whole; a date for the snapshot on that day, ``"all"`` for the whole record;
+        see :func:`~armednet.analysis.as_net`).
 
     Returns
     -------
@@ -92,14 +94,16 @@ def _channels(net: Net, alive: np.ndarray | None) -> pd.DataFrame:
 
 
 def sanction_exposure(graph: GraphLike, *, layer: str | Iterable[str] | None = None,
-                      at: str | dt.date | None = None) -> pd.DataFrame:
+                      at: DateArg = None) -> pd.DataFrame:
     """Per group: revenue by channel class and the share that sanctions can reach.
 
     Parameters
     ----------
     graph : KnowledgeGraph, networkx graph or Net
     layer, at : optional
-        Measure one or more layers only, or the snapshot at a date.
+        Measure one or more layers only; the time covered (default: the scenario's window
+        as a whole; a date for the snapshot on that day, ``"all"`` for the whole record;
+        see :func:`~armednet.analysis.as_net`).
 
     Returns
     -------

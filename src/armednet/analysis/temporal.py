@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from armednet.analysis._backend import as_net
+from armednet.analysis.period import check_dates
 from armednet.analysis.whatif import _impact
 
 if TYPE_CHECKING:
@@ -18,10 +19,10 @@ if TYPE_CHECKING:
 __all__ = ["GraphDiff", "diff", "measures_over_time", "node_measure_over_time"]
 
 
-def _network_row(kg: KnowledgeGraph, at: str | dt.date) -> dict[str, float]:
+def _network_row(kg: KnowledgeGraph) -> dict[str, float]:
     import numpy as np
 
-    net = as_net(kg, at=at)
+    net = as_net(kg)
     row = _impact(net, np.ones(net.n, dtype=bool), np.ones(net.m, dtype=bool))
     out: dict[str, float] = {"nodes": float(net.n), "ties": float(net.m)}
     values = row.loc["network"].to_numpy(dtype=float)
@@ -49,16 +50,19 @@ def measures_over_time(kg: KnowledgeGraph, dates: Iterable[str | dt.date]) -> pd
     InputError
         On a bad date.
 
+    Warns
+    -----
+    OutsideWindowWarning
+        Once, naming the dates outside the scenario's window.
+
     References
     ----------
     Carley, K. M. (2003). Dynamic network analysis. In *Dynamic Social Network Modeling
     and Analysis*, National Academies Press, 133-145.
     """
     rows = {}
-    for d in dates:
-        snap = kg.snapshot(d)
-        assert snap.at is not None
-        rows[snap.at] = _network_row(kg, d)
+    for day in check_dates(kg, dates):
+        rows[day] = _network_row(kg.snapshot(day))
     out = pd.DataFrame.from_dict(rows, orient="index")
     out.index.name = "date"
     return out
@@ -79,13 +83,22 @@ def node_measure_over_time(kg: KnowledgeGraph, dates: Iterable[str | dt.date],
     -------
     pandas.DataFrame
         Dates as rows, node ids as columns; NaN where a node is not active at a date.
+
+    Raises
+    ------
+    InputError
+        On a bad date or an unknown measure.
+
+    Warns
+    -----
+    OutsideWindowWarning
+        Once, naming the dates outside the scenario's window.
     """
     from armednet.analysis.keyactors import measure_table
 
     cols = {}
-    for d in dates:
-        snap = kg.snapshot(d)
-        cols[snap.at] = measure_table(snap, [measure])[measure]
+    for day in check_dates(kg, dates):
+        cols[day] = measure_table(kg.snapshot(day), [measure])[measure]
     out = pd.DataFrame(cols).T
     out.index.name = "date"
     return out
@@ -133,13 +146,19 @@ def diff(kg: KnowledgeGraph, start: str | dt.date, end: str | dt.date) -> GraphD
     InputError
         On a bad date.
 
+    Warns
+    -----
+    OutsideWindowWarning
+        If either date lies outside the scenario's window.
+
     References
     ----------
     Carley (2003), see :func:`measures_over_time`.
     """
     import numpy as np
 
-    a, b = kg.snapshot(start), kg.snapshot(end)
+    day_a, day_b = check_dates(kg, [start, end])
+    a, b = kg.snapshot(day_a), kg.snapshot(day_b)
     na, nb = as_net(a), as_net(b)
     ia = _impact(na, np.ones(na.n, dtype=bool), np.ones(na.m, dtype=bool))
     ib = _impact(nb, np.ones(nb.n, dtype=bool), np.ones(nb.m, dtype=bool))

@@ -27,6 +27,7 @@ import pandas as pd
 from armednet.analysis._backend import GraphLike, Net, as_net, check_node_ids, check_tie_types
 from armednet.analysis.capture import _group_capture, _state_capture
 from armednet.analysis.embeddedness import _embeddedness, group_actors
+from armednet.analysis.period import DateArg, Period
 
 __all__ = ["IMPACT_MEASURES", "WhatIf", "command_reach", "fragmentation", "impact_measures",
            "what_if"]
@@ -55,12 +56,17 @@ def _fragmentation(sizes: np.ndarray) -> float:
     return float(1.0 - (s * (s - 1)).sum() / (n * (n - 1)))
 
 
-def fragmentation(graph: GraphLike) -> float:
+def fragmentation(graph: GraphLike, *, layer: str | Iterable[str] | None = None,
+                  at: DateArg = None) -> float:
     """Borgatti's fragmentation: share of ordered node pairs in different weak components.
 
     Parameters
     ----------
     graph : KnowledgeGraph, networkx graph or Net
+    layer, at : optional
+        Measure one or more layers only; the time covered (default: the scenario's window
+        as a whole; a date for the snapshot on that day, ``"all"`` for the whole record;
+        see :func:`~armednet.analysis.as_net`).
 
     Returns
     -------
@@ -72,7 +78,7 @@ def fragmentation(graph: GraphLike) -> float:
     Borgatti, S. P. (2006). Identifying sets of key players in a social network.
     *Computational and Mathematical Organization Theory* 12(1), 21-34.
     """
-    net = as_net(graph)
+    net = as_net(graph, layer=layer, at=at)
     return _fragmentation(_components(net, np.ones(net.n, bool), np.ones(net.m, bool)))
 
 
@@ -109,12 +115,17 @@ def _command_reach(net: Net, tie_alive: np.ndarray) -> tuple[int, pd.Series]:
     return int(per_leader.sum()), per_group.reindex(gidx, fill_value=0).astype(np.int64)
 
 
-def command_reach(graph: GraphLike) -> pd.Series:
+def command_reach(graph: GraphLike, *, layer: str | Iterable[str] | None = None,
+                  at: DateArg = None) -> pd.Series:
     """Units each armed group's leaders reach along ``leads``/``commands`` ties.
 
     Parameters
     ----------
     graph : KnowledgeGraph, networkx graph or Net
+    layer, at : optional
+        Measure one or more layers only; the time covered (default: the scenario's window
+        as a whole; a date for the snapshot on that day, ``"all"`` for the whole record;
+        see :func:`~armednet.analysis.as_net`).
 
     Returns
     -------
@@ -131,7 +142,7 @@ def command_reach(graph: GraphLike) -> pd.Series:
     Mansour, R. (2024), Foreign Affairs essay (brief claim C2: decapitation splinters
     command).
     """
-    net = as_net(graph)
+    net = as_net(graph, layer=layer, at=at)
     _, per_group = _command_reach(net, np.ones(net.m, dtype=bool))
     return pd.Series(per_group.to_numpy(), name="command_reach",
                      index=pd.Index([net.ids[i] for i in per_group.index], name="group"))
@@ -171,12 +182,17 @@ def _impact(net: Net, node_alive: np.ndarray, tie_alive: np.ndarray) -> pd.DataF
     return out[list(IMPACT_MEASURES)]
 
 
-def impact_measures(graph: GraphLike) -> pd.DataFrame:
+def impact_measures(graph: GraphLike, *, layer: str | Iterable[str] | None = None,
+                    at: DateArg = None) -> pd.DataFrame:
     """The what-if measures of a graph (row ``network`` and one row per armed group).
 
     Parameters
     ----------
     graph : KnowledgeGraph, networkx graph or Net
+    layer, at : optional
+        Measure one or more layers only; the time covered (default: the scenario's window
+        as a whole; a date for the snapshot on that day, ``"all"`` for the whole record;
+        see :func:`~armednet.analysis.as_net`).
 
     Returns
     -------
@@ -190,7 +206,7 @@ def impact_measures(graph: GraphLike) -> pd.DataFrame:
     ----------
     Borgatti (2006), see :func:`fragmentation`.
     """
-    net = as_net(graph)
+    net = as_net(graph, layer=layer, at=at)
     return _impact(net, np.ones(net.n, dtype=bool), np.ones(net.m, dtype=bool))
 
 
@@ -207,6 +223,8 @@ class WhatIf:
     before, after, delta : pandas.DataFrame
         As :func:`impact_measures`; ``delta = after - before``. A removed group's row is 0
         after.
+    period : Period or None
+        The time the measures cover (:mod:`armednet.analysis.period`).
     """
 
     removed: tuple[str, ...]
@@ -214,6 +232,7 @@ class WhatIf:
     before: pd.DataFrame
     after: pd.DataFrame
     delta: pd.DataFrame
+    period: Period | None = None
 
     def summary(self) -> pd.DataFrame:
         """Network-level measures as rows, with columns before, after, delta."""
@@ -222,8 +241,8 @@ class WhatIf:
                              "delta": self.delta.loc["network"]})
 
 
-def what_if(graph: GraphLike, remove: Iterable[str] = (), cut_ties: Iterable[str] = ()
-            ) -> WhatIf:
+def what_if(graph: GraphLike, remove: Iterable[str] = (), cut_ties: Iterable[str] = (), *,
+            layer: str | Iterable[str] | None = None, at: DateArg = None) -> WhatIf:
     """Remove nodes and/or cut every tie of some types, and report the immediate impact.
 
     Parameters
@@ -234,6 +253,10 @@ def what_if(graph: GraphLike, remove: Iterable[str] = (), cut_ties: Iterable[str
         minister dismissed).
     cut_ties : iterable of str
         Tie types to cut everywhere (e.g. ``funds``).
+    layer, at : optional
+        Measure one or more layers only; the time covered (default: the scenario's window
+        as a whole; a date for the snapshot on that day, ``"all"`` for the whole record;
+        see :func:`~armednet.analysis.as_net`).
 
     Returns
     -------
@@ -242,7 +265,22 @@ def what_if(graph: GraphLike, remove: Iterable[str] = (), cut_ties: Iterable[str
     Raises
     ------
     InputError
-        On an unknown node id or tie type (the message names the closest valid ones).
+        On an unknown node id or tie type (the message names the closest valid ones), or
+        a node not active in the time covered (a person killed before the window: pass
+        ``at=`` a date when they were).
+
+    Warns
+    -----
+    OutsideWindowWarning
+        If ``at`` is a date outside the scenario's window.
+
+    Examples
+    --------
+    >>> from armednet.kb import KnowledgeGraph
+    >>> kg = KnowledgeGraph.load()
+    >>> res = what_if(kg, remove=["kataib-hezbollah"])
+    >>> res.period.kind, float(res.delta.loc["kataib-hezbollah", "command_reach"]) < 0
+    ('window', True)
 
     Notes
     -----
@@ -255,7 +293,7 @@ def what_if(graph: GraphLike, remove: Iterable[str] = (), cut_ties: Iterable[str
     *Computational and Mathematical Organization Theory* 12(1), 21-34.
     Carley, K. M. (2017). ORA: a toolkit for dynamic network analysis and visualization.
     """
-    net = as_net(graph)
+    net = as_net(graph, layer=layer, at=at)
     removed = tuple(check_node_ids(net, remove))
     cut = tuple(check_tie_types(cut_ties))
     node_alive = np.ones(net.n, dtype=bool)
@@ -263,4 +301,4 @@ def what_if(graph: GraphLike, remove: Iterable[str] = (), cut_ties: Iterable[str
     tie_alive = ~net.tie_mask_type(*cut) if cut else np.ones(net.m, dtype=bool)
     before = _impact(net, np.ones(net.n, dtype=bool), np.ones(net.m, dtype=bool))
     after = _impact(net, node_alive, tie_alive)
-    return WhatIf(removed, cut, before, after, after - before)
+    return WhatIf(removed, cut, before, after, after - before, net.period)

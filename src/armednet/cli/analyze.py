@@ -1,14 +1,28 @@
-"""``armednet analyze``: key actors, what-if impact and resilience curves of a scenario."""
+"""``armednet analyze``: key actors, what-if impact and resilience curves of a scenario.
+
+Every analysis covers the scenario's window as a whole unless ``--at`` names a date (the
+snapshot that day) or ``all`` (every fact on record); the first line says which. A date
+outside the window gives a one-line warning on standard error.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 
-from armednet.cli._common import cli_errors, echo_json
+from armednet.cli._common import cli_errors, echo_json, err
+from armednet.errors import InputError
+
+if TYPE_CHECKING:
+    from armednet.analysis import Net
+    from armednet.kb import KnowledgeGraph
 
 __all__ = ["analyze"]
+
+T = TypeVar("T")
 
 
 def _split(values: list[str] | None) -> list[str]:
@@ -20,8 +34,10 @@ def analyze(
     scenario: str | None = typer.Argument(
         None, metavar="[PATH|NAME]",
         help="A scenario file or directory, or a bundled scenario name (default: iraq-2024)."),
-    at: str | None = typer.Option(None, "--at", help="Analyse the snapshot at a date "
-                                  "(YYYY[-MM[-DD]])."),
+    at: str | None = typer.Option(
+        None, "--at", metavar="DATE|all",
+        help="The snapshot on a date (YYYY[-MM[-DD]]), or 'all' for every fact on record. "
+        "Default: the scenario's window as a whole (facts active at some point in it)."),
     layer: list[str] | None = typer.Option(None, "--layer", help="Only this layer "
                                            "(repeatable)."),
     top: int = typer.Option(10, "--top", min=1, help="Actors per measure and node type."),
@@ -38,40 +54,88 @@ def analyze(
     json_out: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Print the key-actor report, the impact of a removal, or a resilience curve."""
-    from armednet.analysis import as_net, key_actor_report, resilience_curve, what_if
+    from armednet.analysis import key_actor_report, resilience_curve, what_if
     from armednet.analysis._backend import check_layers
     from armednet.kb import KnowledgeGraph
 
     layers = check_layers(_split(layer)) if layer else None
     kg = KnowledgeGraph.load(scenario)
-    net = as_net(kg, layer=layers, at=at)
+    net = _prepare(kg, at, layers)
+    assert net.period is not None
     title = kg.name + (f" at {net.at}" if net.at else "") + (
         f", layers {', '.join(layers)}" if layers else "")
+    header = f"{kg.name}: covers {net.period.describe()}"
+    period = net.period.as_dict()
     removed, cut = _split(remove), _split(cut_ties)
     if removed or cut:
-        res = what_if(net, remove=removed, cut_ties=cut)
+        res = _flags(lambda: what_if(net, remove=removed, cut_ties=cut))
         if json_out:
-            echo_json({"scenario": kg.name, "at": net.at, "removed": list(res.removed),
+            echo_json({"scenario": kg.name, "at": net.at, "period": period,
+                       "removed": list(res.removed),
                        "cut_ties": list(res.cut_ties),
                        "before": _records(res.before), "after": _records(res.after),
                        "delta": _records(res.delta)})
         else:
+            print(header)
             _print_whatif(title, res)
         return
     if resilience is not None:
         curve = resilience_curve(net, resilience, steps=steps, seed=seed)
         if json_out:
-            echo_json({"scenario": kg.name, "at": net.at, "strategy": resilience,
-                       "curve": curve.to_dict(orient="records")})
+            echo_json({"scenario": kg.name, "at": net.at, "period": period,
+                       "strategy": resilience, "curve": curve.to_dict(orient="records")})
         else:
+            print(header)
             _print_frame(f"Resilience of {title}: strategy {resilience}", curve)
         return
     report = key_actor_report(net, top=top)
     if json_out:
-        echo_json({"scenario": kg.name, "at": net.at, "layers": layers,
+        echo_json({"scenario": kg.name, "at": net.at, "period": period, "layers": layers,
                    "report": report.to_dict(orient="records")})
     else:
+        print(header)
         _print_report(title, report)
+
+
+def _prepare(kg: KnowledgeGraph, at: str | None, layers: list[str] | None) -> Net:
+    """The graph cut to ``--at`` (checked here, so errors name the flag); a date outside
+    the scenario's window gives a one-line warning on stderr."""
+    import warnings
+
+    from armednet.analysis import OutsideWindowWarning, as_net
+    from armednet.kb.dates import normalize_partial_date
+
+    if at is not None and at not in ("all", "window"):
+        try:
+            normalize_partial_date(at)
+        except ValueError as exc:
+            raise InputError(f"--at: {exc} (or 'all' for every fact on record)") from None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", OutsideWindowWarning)
+        net = as_net(kg, layer=layers, at=at)
+    for w in caught:
+        if issubclass(w.category, OutsideWindowWarning):
+            err(f"warning: {_flag_text(str(w.message))}")
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return net
+
+
+_AT = re.compile(r"\bat=(?:'([^']*)'|([^\s,;)]+))")
+
+
+def _flag_text(text: str) -> str:
+    """A library message in the CLI's terms: ``at=2020-01-02`` -> ``--at 2020-01-02``."""
+    return _AT.sub(lambda m: f"--at {m.group(1) if m.group(1) is not None else m.group(2)}",
+                   text)
+
+
+def _flags(call: Callable[[], T]) -> T:
+    """Run ``call``; an input error's ``at=`` becomes ``--at``."""
+    try:
+        return call()
+    except InputError as exc:
+        raise InputError(_flag_text(str(exc))) from None
 
 
 def _records(frame: Any) -> dict[str, dict[str, float | None]]:
