@@ -11,6 +11,7 @@ cause (:func:`io_failure`). Anything else is a bug and keeps its traceback.
 from __future__ import annotations
 
 import errno
+from collections.abc import Callable
 from dataclasses import dataclass
 
 __all__ = ["ArmednetError", "InputError", "Issue", "OutputError", "UnreadableFile",
@@ -25,7 +26,37 @@ class ArmednetError(Exception):
 
 
 class InputError(ArmednetError):
-    """A user-supplied input (file, name, option value) is not what was expected."""
+    """A user-supplied input (file, name, option value) is not what was expected.
+
+    Parameters
+    ----------
+    message : str
+        What was expected, in the API's own terms.
+    params : tuple of str
+        The API parameters the message names (``"at"``, ``"start"``): a front end
+        translates them into its own words (the CLI into its flags, ``--at``).
+    """
+
+    def __init__(self, message: str = "", *, params: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.params = params
+
+    def worded(self, word: Callable[[str], str]) -> str:
+        """The message with each named parameter ``p`` replaced by ``word(p)`` where it
+        stands as a word (``start: ...``, ``... before start 2024-01-01``).
+
+        Examples
+        --------
+        >>> InputError("end 2024-01-01 is before start 2024-02-01",
+        ...            params=("end", "start")).worded(lambda p: "--" + p)
+        '--end 2024-01-01 is before --start 2024-02-01'
+        """
+        import re
+
+        text = str(self)
+        for p in self.params:
+            text = re.sub(rf"(?<![\w-]){re.escape(p)}(?=[: ])", word(p), text)
+        return text
 
 
 class UnreadableFile(InputError):

@@ -109,9 +109,9 @@ def test_quiet_weeks_inside_the_data_are_zero(con: duckdb.DuckDBPyConnection,
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
-        ({"by": "colour"}, "--by: expected one of"),
-        ({"start": "17/10/2023"}, "--start: expected a date"),
-        ({"start": "2023-10-20", "end": "2023-10-01"}, "before --start"),
+        ({"by": "colour"}, "by: expected one of"),
+        ({"start": "17/10/2023"}, "start: expected a date"),
+        ({"start": "2023-10-20", "end": "2023-10-01"}, "before start"),
         ({"dataset": "ucdp-ged"}, "no events of dataset 'ucdp-ged'"),
         ({"weekday": "Funday"}, "weekday: expected one of"),
         ({"by": "actor"}, "run `armednet events match` first"),

@@ -19,7 +19,7 @@ from typing import Any, ParamSpec, TypeVar
 import click
 import typer
 
-from armednet.errors import ArmednetError, ValidationFailed, io_failure
+from armednet.errors import ArmednetError, InputError, ValidationFailed, io_failure
 
 __all__ = ["cli_errors", "echo_json", "err", "note_created_folder", "state"]
 
@@ -66,7 +66,9 @@ def cli_errors(fn: Callable[P, R]) -> Callable[P, R]:
         except ArmednetError as exc:
             if state.debug:
                 raise
-            err(f"error: {exc}")
+            text = (exc.worded(lambda p: "--" + p.replace("_", "-"))
+                    if isinstance(exc, InputError) else str(exc))
+            err(f"error: {text}")
             raise typer.Exit(exc.exit_code) from None
         except BrokenPipeError:
             # stdout closed early (``armednet ... | head``): stop quietly

@@ -62,7 +62,8 @@ def _as_date(value: str | dt.date | None, what: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(str(value))
     except ValueError:
-        raise InputError(f"{what}: expected a date YYYY-MM-DD, got {value!r}") from None
+        raise InputError(f"{what}: expected a date YYYY-MM-DD, got {value!r}",
+                         params=(what,)) from None
 
 
 def _dataset(con: duckdb.DuckDBPyConnection, dataset: str | None) -> str:
@@ -236,10 +237,11 @@ def weekly_counts(
         before matching.
     """
     if by not in BY_CHOICES:
-        raise InputError(f"--by: expected one of {', '.join(BY_CHOICES)}, got {by!r}")
-    start_d, end_d = _as_date(start, "--start"), _as_date(end, "--end")
+        raise InputError(f"by: expected one of {', '.join(BY_CHOICES)}, got {by!r}",
+                         params=("by",))
+    start_d, end_d = _as_date(start, "start"), _as_date(end, "end")
     if start_d is not None and end_d is not None and end_d < start_d:
-        raise InputError(f"--end {end_d} is before --start {start_d}")
+        raise InputError(f"end {end_d} is before start {start_d}", params=("end", "start"))
     ds = _dataset(con, dataset)
     where_sql, params = _event_filter(ds, start_d, end_d, country, event_types)
     anchor = _anchor(con, where_sql, params, start_d, weekday)
@@ -301,7 +303,7 @@ def foreign_force_attacks(
         date, country and type filters, so that quiet weeks count as zeros); weeks outside the
         dates the imported files cover are ``<NA>``, as in :func:`weekly_counts`.
     """
-    start_d, end_d = _as_date(start, "--start"), _as_date(end, "--end")
+    start_d, end_d = _as_date(start, "start"), _as_date(end, "end")
     ds = _dataset(con, dataset)
     sc = _scenario(con, scenario)
     if targets is None:

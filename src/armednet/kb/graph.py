@@ -194,7 +194,7 @@ class KnowledgeGraph:
         try:
             day = parse_date(at)
         except ValueError as exc:
-            raise InputError(f"--at: {exc}") from None
+            raise InputError(f"at: {exc}", params=("at",)) from None
         nodes = [n for n in self.scenario.nodes if _active(n.start, n.end, day)]
         ties = [t for t in self.scenario.ties if _active(t.start, t.end, day)]
         return self._subgraph(nodes, ties, day)
