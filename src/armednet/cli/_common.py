@@ -6,12 +6,18 @@ full, permission denied, an output path that is a folder:
 :class:`~armednet.errors.OutputError`, a stray :class:`OSError` or a database's I/O error,
 reported by its real cause). Every one is a message on standard error, never a traceback,
 unless ``armednet --debug`` is given.
+
+Output: results go to standard output; progress and notes go through :mod:`logging` (the
+``armednet`` logger, on standard error) or a progress bar on standard error when it is a
+terminal. ``armednet --quiet`` keeps warnings and errors only, ``--verbose`` adds debug
+messages (one line per committed chunk, for example).
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import logging
 import sys
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
@@ -21,7 +27,8 @@ import typer
 
 from armednet.errors import ArmednetError, InputError, ValidationFailed, io_failure
 
-__all__ = ["cli_errors", "echo_json", "err", "note_created_folder", "state"]
+__all__ = ["cli_errors", "echo_json", "err", "live_progress", "log", "note_created_folder",
+           "setup_logging", "state"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -29,9 +36,50 @@ R = TypeVar("R")
 
 class _State:
     debug: bool = False
+    quiet: bool = False
+    verbose: bool = False
 
 
 state = _State()
+
+log = logging.getLogger("armednet")
+"""The command line's logger: progress and notes on standard error."""
+
+
+def setup_logging(quiet: bool = False, verbose: bool = False) -> None:
+    """Send the ``armednet`` logger to standard error: warnings and errors only with
+    ``quiet``, debug messages too with ``verbose``, else informational ones."""
+    state.quiet, state.verbose = quiet, verbose
+    level = logging.WARNING if quiet else logging.DEBUG if verbose else logging.INFO
+    root = logging.getLogger("armednet")
+    for h in list(root.handlers):
+        if getattr(h, "_armednet_cli", False):
+            root.removeHandler(h)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_Formatter())
+    handler._armednet_cli = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    root.setLevel(level)
+    root.propagate = False
+
+
+class _Formatter(logging.Formatter):
+    """``message`` for information, ``warning: message`` and ``debug: message`` else."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = record.getMessage()
+        if record.levelno >= logging.ERROR:
+            return f"error: {text}"
+        if record.levelno >= logging.WARNING:
+            return f"warning: {text}"
+        if record.levelno < logging.INFO:
+            return f"debug: {text}"
+        return text
+
+
+def live_progress(quiet: bool = False) -> bool:
+    """Whether to draw a progress bar: standard error is a terminal and not ``--quiet``."""
+    return sys.stderr.isatty() and not quiet and not state.quiet
 
 
 def err(message: str) -> None:
@@ -96,7 +144,8 @@ def _silence_stdout() -> None:
 
 def note_created_folder(folder: Any) -> None:
     """Tell the user a missing folder was created for an output (``note: ...`` on stderr)."""
-    err(f"note: created folder {folder}")
+    if not state.quiet:
+        err(f"note: created folder {folder}")
 
 
 def echo_json(data: Any) -> None:

@@ -7,10 +7,27 @@ from pathlib import Path
 from typing import Any
 
 import typer
+import typer.core
 
-from armednet.cli._common import cli_errors, echo_json
+from armednet.cli._common import cli_errors, echo_json, live_progress
 
-__all__ = ["simulate"]
+__all__ = ["SimulateCommand", "simulate"]
+
+POLICY_HELP = "A preset ({presets}) or a YAML/JSON policy file."
+"""Help of ``--policy``; ``{presets}`` is filled from :data:`armednet.sim.policy.PRESETS`
+when the help is shown (importing the model for every command would slow them all)."""
+
+
+class SimulateCommand(typer.core.TyperCommand):
+    """``armednet simulate``: its help lists every preset of :mod:`armednet.sim.policy`."""
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        from armednet.sim.policy import PRESETS
+
+        for param in self.params:
+            if param.name == "policy" and hasattr(param, "help"):
+                param.help = POLICY_HELP.format(presets=", ".join(PRESETS))
+        super().format_help(ctx, formatter)
 
 #: Outcomes printed by default (the rest are in --json and the output file).
 MAIN_OUTCOMES = ("attacks", "final_year_attack_rate", "casualties", "civilian_harm",
@@ -68,10 +85,7 @@ def simulate(
     scenario: str | None = typer.Argument(
         None, metavar="[PATH|NAME]",
         help="A scenario file or directory, or a bundled scenario name (default: iraq-2024)."),
-    policy: str = typer.Option("status-quo", "--policy", "-p",
-                               help="A preset (status-quo, strikes, decapitation, sanctions, "
-                               "co-option, accountability, combined) or a YAML/JSON policy "
-                               "file."),
+    policy: str = typer.Option("status-quo", "--policy", "-p", help=POLICY_HELP),
     runs: int = typer.Option(1000, "--runs", "-n", min=1, help="Runs in the ensemble."),
     weeks: int = typer.Option(104, "--weeks", "-w", min=1, max=1040,
                               help="Weeks from the scenario's start."),
@@ -200,7 +214,7 @@ def _run(ens: Any, out: Path | None, weekly_out: Path | None, quiet: bool) -> An
 
     from armednet.sim.output import write_parquet
 
-    live = sys.stderr.isatty() and not quiet
+    live = live_progress(quiet)
     bar = Progress(TextColumn("[bold]simulating"), BarColumn(),
                    TextColumn("{task.percentage:>3.0f}%"), TimeRemainingColumn(),
                    console=Console(stderr=True), disable=not live)
