@@ -29,6 +29,7 @@ parent's pid is still reported there) and the pool's broken pipes end the worker
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import sys
@@ -259,8 +260,12 @@ class DaskEvaluator:
         else:
             self._term.__enter__()
             try:
+                # Task errors come back through their futures; what the workers log on
+                # their own is shutdown noise (heartbeats to a scheduler that is going),
+                # with tracebacks a user would take for a crash: keep only the critical.
                 self._cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1,
-                                             processes=True, dashboard_address=None)
+                                             processes=True, dashboard_address=None,
+                                             silence_logs=logging.CRITICAL)
                 self._client = Client(self._cluster)
                 # the workers started now (our children: the nannies run in this process); a
                 # worker restarted later watches from its first task
