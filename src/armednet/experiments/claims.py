@@ -276,20 +276,22 @@ def claim_worlds(outcomes: pd.DataFrame) -> pd.DataFrame:
 
 
 def independent_points(points: pd.Index, design: pd.DataFrame,
-                       spec: ExperimentSpec | None) -> np.ndarray:
-    """Mask of the design points PRIM should see.
+                       spec: ExperimentSpec | None,
+                       replication: pd.Index | None = None) -> np.ndarray:
+    """Mask of the worlds that count as independent (for intervals and PRIM).
 
-    A Saltelli design repeats each base point's values across its ``d + 2`` rows (``A``,
-    ``AB_1`` .. ``AB_d``, ``B``); PRIM's statistics assume independent draws, so only the
-    ``A`` and ``B`` rows are kept. Other designs keep every point.
+    A Saltelli design repeats each base point's values (and random numbers) across its
+    rows, a Morris trajectory its first point's, and replications of a point share its
+    parameters: :func:`armednet.experiments.design.independent_worlds` keeps the ``A`` and
+    ``B`` rows, each trajectory's first point, and replication 0 only.
     """
+    from armednet.experiments.design import independent_worlds
+
     pts = np.asarray(points, dtype=int)
-    if spec is None or spec.design.method != "sobol":
+    if spec is None:
         return np.ones(len(pts), dtype=bool)
-    d = design.shape[1]
-    block = 2 * d + 2 if spec.design.second_order else d + 2
-    pos = pts % block
-    return (pos == 0) | (pos == block - 1)
+    return independent_worlds(pts, spec.design.method, design.shape[1],
+                              bool(spec.design.second_order), replication)
 
 
 def _base(c: Claim) -> dict[str, Any]:
@@ -307,7 +309,9 @@ def _tested(c: Claim, w: pd.DataFrame, design: pd.DataFrame, spec: ExperimentSpe
     holds = np.asarray(c.test(w), dtype=bool)
     k, n = int(holds.sum()), len(holds)
     points = w.index.get_level_values("point")
-    keep = np.asarray(independent_points(points, design, spec), dtype=bool)
+    reps = (w.index.get_level_values("replication")
+            if "replication" in w.index.names else None)
+    keep = np.asarray(independent_points(points, design, spec, reps), dtype=bool)
     # The interval counts independent worlds only: a Saltelli design's rows repeat each
     # other's values, and counting them all would overstate the precision.
     n_ind = int(keep.sum())
