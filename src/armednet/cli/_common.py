@@ -27,8 +27,8 @@ import typer
 
 from armednet.errors import ArmednetError, InputError, ValidationFailed, io_failure
 
-__all__ = ["cli_errors", "echo_json", "err", "live_progress", "log", "note_created_folder",
-           "setup_logging", "state"]
+__all__ = ["cli_errors", "echo_json", "err", "fit_words", "live_progress", "log",
+           "note_created_folder", "setup_logging", "state"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -75,6 +75,18 @@ class _Formatter(logging.Formatter):
         if record.levelno < logging.INFO:
             return f"debug: {text}"
         return text
+
+
+def fit_words(table: Any, cap: int = 40) -> Any:
+    """Give each column of a rich table the width of its longest word (up to ``cap``), so
+    that cells wrap between words (parameter names and ids stay whole) while the table
+    still fits the terminal; return the table."""
+    for col in table.columns:
+        words = [w for cell in [col.header, *col.cells] if isinstance(cell, str)
+                 for w in cell.split()]
+        longest = min(max((len(w) for w in words), default=0), cap)
+        col.min_width = max(col.min_width or 0, longest)
+    return table
 
 
 def live_progress(quiet: bool = False) -> bool:

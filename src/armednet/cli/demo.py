@@ -1,22 +1,30 @@
 """``armednet demo``: the main job on the bundled default scenario.
 
 Summarise the scenario and its key actors, run the built-in experiment (every policy
-preset across the plausible ranges of the mechanisms' parameters), print the policy
-comparison, the claims table and the sensitivity indices that lie above the noise floor,
-run the network-uncertainty experiment (the same parameters and plausible networks of the
-scenario, under the status quo) and print how much of each outcome's variance the network
-carries and which ties matter, and write the HTML report. Running it again reuses the
-stored experiments (they are resumed, not repeated).
+preset across the plausible ranges of the mechanisms' parameters), run the
+network-uncertainty experiment (the same parameters and plausible networks of the
+scenario, under the status quo), write the HTML report, and print a summary of one screen
+(at most 60 lines at 100 columns): key actors, the policy comparison, the chance of doing
+better than the status quo, the essay's claims, the inputs that matter above the noise
+floor and the network's share of each outcome's variance. The report holds the rest
+(``armednet experiment analyze --db ...`` prints every table in the terminal). Running it
+again reuses the stored experiments (they are resumed, not repeated).
 """
 
 from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 import typer
 
-from armednet.cli._common import cli_errors
+from armednet.cli._common import cli_errors, log
+
+#: Outcomes of the summary's tables (the report and ``experiment analyze`` show them all).
+SUMMARY_OUTCOMES = ("attacks", "civilian_harm", "capture_final", "revenue_total")
+#: Measures of the summary's key-actor table (``armednet analyze`` shows them all).
+SUMMARY_MEASURES = ("betweenness", "cross_layer_brokerage", "pagerank")
 
 
 @cli_errors
@@ -38,13 +46,12 @@ def demo(
 
     Scenario summary, key actors, every policy preset under uncertainty, the essay's claims,
     sensitivity above the noise floor, uncertainty about the network itself, and an HTML
-    report.
+    report; the terminal gets a one-screen summary that points to the report.
     """
     from rich.console import Console
 
     from armednet.analysis import key_actor_report
-    from armednet.cli.analyze import _print_report
-    from armednet.cli.experiment import print_analysis, print_network, run_with_progress
+    from armednet.cli.experiment import run_with_progress
     from armednet.errors import InputError
     from armednet.experiments.analyze import analyze_experiment
     from armednet.experiments.builtin import network_experiment, presets_experiment
@@ -56,16 +63,15 @@ def demo(
         raise InputError(f"--n must be a power of two, got {n}")
     if variants == 1:
         raise InputError("--variants must be 0 (no network experiment) or at least 2")
-    console = Console()
+    console = Console(highlight=False)
     t0 = time.perf_counter()
     kg = KnowledgeGraph.load(scenario)
     s = kg.summary()
     console.print(f"[bold]{s['name']}[/bold] ({s['scenario']}): {s['nodes']} actors, "
                   f"{s['ties']} ties over {len(s['ties_by_layer'])} layers, {s['sources']} "
                   f"sources ({float(s['sourced_share']):.0%} of facts sourced), "
-                  f"{s['events']} scheduled events; hash {str(s['hash'])[:12]}",
-                  highlight=False)
-    _print_report(kg.name, key_actor_report(kg, top=top))
+                  f"{s['events']} scheduled events; hash {str(s['hash'])[:12]}")
+    print_key_actors(console, kg.name, key_actor_report(kg, top=top))
 
     spec = presets_experiment(scenario=scenario, n=n, seed=seed)
     out.mkdir(parents=True, exist_ok=True)
@@ -77,14 +83,151 @@ def demo(
         net = network_experiment(scenario=scenario, n=n, seed=seed, variants=variants)
         net_eid = run_with_progress(net, db, workers=workers)
     eid = run_with_progress(spec, db, workers=workers)
+    log.info("analysing the experiments and writing the report")
     with open_store(db) as store:
         result = analyze_experiment(store, eid)
         net_result = analyze_experiment(store, net_eid) if net_eid else {}
-    print_analysis(result)
-    if net_result.get("network"):
-        print_network(Console(width=max(console.width, 120)), net_result)
     report = build_report(out / "report.html", db=db, experiment_id=eid, scenario=scenario,
                           network_experiment=net_eid)
-    console.print(f"report: {report}  (results: {db}, experiment {eid}"
-                  + (f" and {net_eid}" if net_eid else "") + "; "
-                  f"{time.perf_counter() - t0:.0f} s)", highlight=False)
+    print_summary(console, result, net_result)
+    console.print(f"Full tables, charts, sources and methods: [bold]{report}[/bold]")
+    console.print(f"(results: {db}, experiment {eid}"
+                  + (f" and {net_eid}" if net_eid else "")
+                  + f"; every table in the terminal: armednet experiment analyze --db {db} "
+                  f"-e ID; {time.perf_counter() - t0:.0f} s)")
+
+
+def _table(title: str, *columns: str) -> Any:
+    """A compact table (no outer frame, no blank rows) with a left-aligned title."""
+    from rich import box
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, show_edge=False,
+                  pad_edge=False, title_style="bold")
+    for col in columns:
+        table.add_column(col)
+    return table
+
+
+def print_key_actors(console: Any, name: str, report: Any) -> None:
+    """The top actors by a few measures, one column each (ids are never cut)."""
+    if report.empty:
+        console.print(f"{name}: no actors")
+        return
+    overall = report[report["scope"] == "all"]
+    measures = [m for m in SUMMARY_MEASURES if m in set(overall["measure"])]
+    measures = measures or list(dict.fromkeys(overall["measure"]))[:3]
+    table = _table(f"Key actors of {name} (top by {len(measures)} of "
+                   f"{overall['measure'].nunique()} measures; all in the report and "
+                   "`armednet analyze`)", "rank")
+    table.columns[0].justify = "right"
+    for m in measures:
+        table.add_column(m.replace("_", " "), overflow="fold")
+    wide = overall.pivot(index="rank", columns="measure", values="node")
+    for rank, row in wide.iterrows():
+        table.add_row(str(rank), *(str(row.get(m, "")) if row.get(m) == row.get(m) else ""
+                                   for m in measures))
+    console.print(table)
+
+
+def print_summary(console: Any, result: dict[str, Any], net_result: dict[str, Any]) -> None:
+    """One screen of an analysis (and a network analysis): policies, claims, sensitivity,
+    network; every table is in the report and ``armednet experiment analyze``."""
+    if not result.get("complete"):
+        console.print(f"[yellow]experiment incomplete ({result.get('chunks_done')} chunks); "
+                      "showing what is stored[/yellow]")
+    covers = (result.get("uncertainty") or {}).get("label")
+    over = f" over {covers}" if covers else ""
+    comp = result.get("comparison", [])
+    if comp:
+        outcomes = _outcomes([r["outcome"] for r in comp])
+        table = _table(f"Policy comparison: median [90% interval]{over}", "policy",
+                       *outcomes)
+        for col in table.columns[1:]:
+            col.justify = "right"
+        cell = {(r["policy"], r["outcome"]): r for r in comp}
+        for p in dict.fromkeys(r["policy"] for r in comp):
+            table.add_row(p, *(_interval(cell[p, o]) if (p, o) in cell else ""
+                               for o in outcomes))
+        console.print(table)
+    versus = result.get("versus", [])
+    if versus:
+        outcomes = _outcomes([r["outcome"] for r in versus])
+        table = _table(f"Chance of doing better than {result.get('baseline')} in the same "
+                       "worlds", "policy", *outcomes)
+        for col in table.columns[1:]:
+            col.justify = "right"
+        cell = {(r["policy"], r["outcome"]): r for r in versus}
+        for p in dict.fromkeys(r["policy"] for r in versus):
+            table.add_row(p, *(f"{cell[p, o]['p_better']:.0%}" if (p, o) in cell else ""
+                               for o in outcomes))
+        console.print(table)
+    claims = result.get("claims")
+    if claims:
+        _print_claims(console, claims)
+    _print_sensitivity(console, result)
+    if net_result.get("network"):
+        _print_network(console, net_result)
+
+
+def _outcomes(names: list[str]) -> list[str]:
+    present = list(dict.fromkeys(names))
+    return [o for o in SUMMARY_OUTCOMES if o in present] or present[:4]
+
+
+def _interval(r: dict[str, Any]) -> str:
+    return f"{r['median']:.3g} [{r['low']:.3g}, {r['high']:.3g}]"
+
+
+def _print_claims(console: Any, claims: list[dict[str, Any]]) -> None:
+    from armednet.report.html import claim_tables
+
+    rows = claim_tables(claims)
+    console.print("[bold]The essay's claims[/bold], tested (the model can resolve them "
+                  "either way; share of worlds where each holds):")
+    for r in rows["tested"]:
+        ci = f" (90% CI {r['90% interval']})" if r["90% interval"] else ""
+        console.print(f"  {r['claim']} {r['statement']}: {r['holds in']}{ci}")
+    if rows["assumed"]:
+        console.print("  assumed, a mechanism encodes them (not findings): "
+                      + ", ".join(r["claim"] for r in rows["assumed"]))
+
+
+def _print_sensitivity(console: Any, result: dict[str, Any]) -> None:
+    """The largest index above the noise floor of each summary outcome."""
+    for method, key in (("sobol", "ST"), ("morris", "mu_star")):
+        sens = result.get(method)
+        if not sens:
+            continue
+        what = "total index" if method == "sobol" else "mu*"
+        console.print(f"[bold]What matters[/bold] under {sens['policy']} ({method.title()} "
+                      f"{what}, only those above the noise floor; largest first):")
+        blocks = sens["outcomes"]
+        for name in _outcomes(list(blocks)):
+            console.print(f"  {name}: {_top_indices(blocks[name], key)}")
+
+
+def _top_indices(block: dict[str, Any], key: str, top: int = 3) -> str:
+    if not block.get("indices"):
+        return str(block.get("note", "no indices"))
+    rows = sorted((r for r in block["indices"] if r.get("shown")),
+                  key=lambda r: -float(r[key]))
+    if not rows:
+        return "none above the noise floor"
+    text = ", ".join(f"{r['parameter']} {float(r[key]):.2g}" for r in rows[:top])
+    return text + (f" (+{len(rows) - top} more)" if len(rows) > top else "")
+
+
+def _print_network(console: Any, net_result: dict[str, Any]) -> None:
+    from armednet.report.html import network_share_text
+
+    network = net_result["network"]
+    if network.get("note"):
+        console.print(f"Network uncertainty: {network['note']}")
+        return
+    console.print(f"[bold]Network uncertainty under {network['policy']}[/bold] "
+                  f"({network.get('uncertain_ties', '?')} uncertain ties): the network's "
+                  "share of each outcome's variance (total index [95%]):")
+    outcomes = network["outcomes"]
+    for name in _outcomes(list(outcomes)):
+        console.print(f"  {name}: {network_share_text(outcomes[name]['share'])}")

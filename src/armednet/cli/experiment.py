@@ -9,7 +9,7 @@ from typing import Any
 
 import typer
 
-from armednet.cli._common import cli_errors, echo_json
+from armednet.cli._common import cli_errors, echo_json, fit_words, live_progress, log
 
 app = typer.Typer(help="Experiments under uncertainty: run, list, status, analyze, export.",
                   no_args_is_help=True)
@@ -22,13 +22,13 @@ JSON_OPT = typer.Option(False, "--json", help="Print JSON.")
 def run_with_progress(spec: Any, db: Path, evaluator: str = "local",
                       scheduler: str | None = None, workers: int | None = None,
                       spec_dir: Path | None = None, quiet: bool = False) -> str:
-    """Run an experiment with a rich progress bar (time left included); return its id.
+    """Run an experiment with one rich progress bar (time left included); return its id.
 
-    When standard error is not a terminal, one line per committed chunk is printed instead
-    (``chunk N committed (done/total)``), which logs and tests can follow.
+    The bar is drawn on standard error when it is a terminal. Otherwise (logs, pipes,
+    tests) a line at the start (the plan, and how many chunks are already stored when
+    resuming) and one at the end are logged, not one per chunk (``armednet --verbose``
+    adds those). ``quiet`` (or ``armednet --quiet``) keeps warnings only.
     """
-    import sys
-
     from rich.console import Console
     from rich.progress import (
         BarColumn,
@@ -42,12 +42,17 @@ def run_with_progress(spec: Any, db: Path, evaluator: str = "local",
     from armednet.experiments.runner import Plan, run_experiment
     from armednet.experiments.runner import Progress as RunProgress
 
-    console = Console(stderr=True)
-    live = sys.stderr.isatty() and not quiet
+    live = live_progress(quiet)
     bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                    TextColumn("runs"), TimeElapsedColumn(), TextColumn("left"),
-                   TimeRemainingColumn(), console=console, disable=not live)
+                   TimeRemainingColumn(), console=Console(stderr=True), disable=not live,
+                   transient=True)
     task_id: list[Any] = []
+    t0 = time.perf_counter()
+
+    def info(msg: str) -> None:
+        if not quiet:
+            log.info(msg)
 
     def on_start(plan: Plan, done: int) -> None:
         msg = (f"experiment {plan.experiment_id}: {plan.design.n_points} points x "
@@ -55,24 +60,23 @@ def run_with_progress(spec: Any, db: Path, evaluator: str = "local",
                f"{plan.runs_total} runs in {len(plan.tasks)} chunks")
         if done:
             msg += f"; resuming, {done} chunks already stored"
-        if not quiet:
-            console.print(msg, highlight=False)
-            for policy, messages in plan.warnings.items():
-                for m in messages:
-                    console.print(f"[yellow]warning: {policy}: {m}[/yellow]", highlight=False)
+        info(msg)
+        for policy, messages in plan.warnings.items():
+            for m in messages:
+                log.warning(f"{policy}: {m}")
         task_id.append(bar.add_task("simulating", total=plan.runs_total))
 
     def on_progress(p: RunProgress) -> None:
         if live:
             bar.update(task_id[0], completed=p.runs_done)
-        elif not quiet:
-            print(f"chunk {p.chunk} committed ({p.done}/{p.total})", file=sys.stderr,
-                  flush=True)
+        log.debug(f"chunk {p.chunk} committed ({p.done}/{p.total})")
 
     with bar:
-        return run_experiment(spec, db, evaluator=evaluator, scheduler=scheduler,
-                              workers=workers, spec_dir=spec_dir, progress=on_progress,
-                              on_start=on_start)
+        eid = run_experiment(spec, db, evaluator=evaluator, scheduler=scheduler,
+                             workers=workers, spec_dir=spec_dir, progress=on_progress,
+                             on_start=on_start)
+    info(f"experiment {eid}: every chunk stored ({time.perf_counter() - t0:.0f} s)")
+    return eid
 
 
 @app.command("run")
@@ -135,14 +139,17 @@ def list_(db: Path = DB_OPT, json_out: bool = JSON_OPT) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"Experiments in {db}", title_justify="left")
-    for col in ("experiment_id", "design_method", "n_points", "n_policies", "replications",
-                "chunks", "created"):
-        table.add_column(col)
+    table = Table(title=f"Experiments in {db}", title_justify="left", box=None,
+                  pad_edge=False, header_style="bold")
+    # the id is what --experiment takes: never cut, whatever the terminal's width
+    table.add_column("experiment id", no_wrap=True)
+    for col in ("design", "points", "policies", "reps", "chunks", "created"):
+        table.add_column(col, justify="left" if col in ("design", "created") else "right",
+                         overflow="fold")
     for r in df.itertuples():
         table.add_row(str(r.experiment_id), str(r.design_method), str(r.n_points),
                       str(r.n_policies), str(r.replications), f"{r.chunks_done}/{r.n_chunks}",
-                      str(r.created)[:19])
+                      str(r.created)[:16])
     Console().print(table)
 
 
@@ -178,7 +185,7 @@ def analyze(db: Path = DB_OPT, experiment: str | None = EXP_OPT,
     from armednet.experiments.analyze import analyze_experiment
     from armednet.experiments.store import open_store
 
-    with open_store(db) as store:
+    with open_store(db, create=False) as store:  # a missing file is refused, not created
         result = analyze_experiment(store, experiment)
     if json_out:
         echo_json(result)
@@ -201,7 +208,7 @@ def print_analysis(result: dict[str, Any]) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    console = Console(width=max(Console().width, 120))
+    console = Console()  # the terminal's width: tables wrap their cells to fit
     if not result.get("complete"):
         console.print(f"[yellow]experiment incomplete ({result.get('chunks_done')} chunks); "
                       "showing what is stored[/yellow]")
@@ -216,26 +223,26 @@ def print_analysis(result: dict[str, Any]) -> None:
                       title_justify="left")
         outcomes = _shown(list(dict.fromkeys(r["outcome"] for r in comp)))
         policies = list(dict.fromkeys(r["policy"] for r in comp))
-        table.add_column("policy")
+        table.add_column("policy", no_wrap=True)
         for o in outcomes:
-            table.add_column(o, justify="right")
+            table.add_column(o.replace("_", " "), justify="right")
         cell = {(r["policy"], r["outcome"]): r for r in comp}
         for p in policies:
             table.add_row(p, *(_fmt(cell[p, o]) if (p, o) in cell else "" for o in outcomes))
-        console.print(table)
+        console.print(fit_words(table))
     versus = result.get("versus", [])
     if versus:
         table = Table(title=f"Probability of doing better than {result.get('baseline')} "
                       f"in the same worlds{over}", title_justify="left")
         outcomes = _shown(list(dict.fromkeys(r["outcome"] for r in versus)))
         policies = list(dict.fromkeys(r["policy"] for r in versus))
-        table.add_column("policy")
+        table.add_column("policy", no_wrap=True)
         for o in outcomes:
-            table.add_column(o, justify="right")
+            table.add_column(o.replace("_", " "), justify="right")
         cell = {(r["policy"], r["outcome"]): r for r in versus}
         for p in policies:
             table.add_row(p, *(f"{cell[p, o]['p_better']:.0%}" for o in outcomes))
-        console.print(table)
+        console.print(fit_words(table))
     claims = result.get("claims")
     if claims:
         _print_claims(console, claims)
@@ -259,7 +266,7 @@ def print_sensitivity(console: Any, result: dict[str, Any]) -> None:
         table = Table(title=f"{method.title()} indices under {sens['policy']}, only those "
                       f"above the noise floor ({sens.get('uncertainty', '')})",
                       title_justify="left")
-        table.add_column("outcome")
+        table.add_column("outcome", overflow="fold")
         table.add_column(f"noise floor ({what})", justify="right")
         noise = any(b.get("noise_share") is not None for b in sens["outcomes"].values())
         if noise:
@@ -272,7 +279,7 @@ def print_sensitivity(console: Any, result: dict[str, Any]) -> None:
                 ns = block.get("noise_share")
                 cells.append("-" if ns is None else f"{ns:.0%}")
             table.add_row(*cells, sensitivity_cell(block, key))
-        console.print(table)
+        console.print(fit_words(table))
         console.print(f"[dim]Rule: {sens.get('rule', '')}.[/dim]", highlight=False)
 
 
@@ -294,20 +301,20 @@ def print_network(console: Any, result: dict[str, Any]) -> None:
     table = Table(title=f"Network uncertainty under {network['policy']} ({covers}; "
                   f"{network.get('uncertain_ties', '?')} uncertain ties)",
                   title_justify="left")
-    table.add_column("outcome")
+    table.add_column("outcome", overflow="fold")
     table.add_column("network's share of variance (total index [95%])")
     has_noise = any(v is not None for v in noise.values())
     if has_noise:
         table.add_column("noise share", justify="right")
     table.add_column("ties that matter most: change with the tie ± s.e. (* significant "
-                     "after Bonferroni)")
+                     "after Bonferroni)", overflow="fold")
     for name, rec in network["outcomes"].items():
         cells = [name, network_share_text(rec["share"])]
         if has_noise:
             ns = noise.get(name)
             cells.append("-" if ns is None else f"{ns:.0%}")
         table.add_row(*cells, ties_text(rec))
-    console.print(table)
+    console.print(fit_words(table))
     console.print(f"[dim]Ties: {network.get('method', '')}; {network_caveat()}. Noise share: "
                   "variance between replications of a world over the variance of single "
                   "runs.[/dim]", highlight=False)
@@ -325,8 +332,8 @@ def _print_claims(console: Any, claims: list[dict[str, Any]]) -> None:
     by_id = {c["id"]: c for c in claims}
     table = Table(title="The essay's claims, tested: the model can resolve them either way "
                   "(share of worlds where each holds)", title_justify="left")
-    for col in ("claim", "statement", "holds in", "90% CI", "fails where (PRIM)",
-                "data says"):
+    table.add_column("claim", no_wrap=True)
+    for col in ("statement", "holds in", "90% CI", "fails where (PRIM)", "data says"):
         table.add_column(col)
     for r in rows["tested"]:
         box = by_id[r["claim"]].get("fails_box") or {}
@@ -334,17 +341,18 @@ def _print_claims(console: Any, claims: list[dict[str, Any]]) -> None:
                           for k, v in box.get("limits", {}).items())
         table.add_row(r["claim"], r["statement"], r["holds in"], r["90% interval"],
                       where or "-", data_says(by_id[r["claim"]], short=True))
-    console.print(table)
+    console.print(fit_words(table))
     table = Table(title="The essay's claims, assumed: a mechanism encodes them (not "
                   "findings, no share of worlds)", title_justify="left")
-    for col in ("claim", "statement", "carried by", "size in the runs", "data says"):
+    table.add_column("claim", no_wrap=True)
+    for col in ("statement", "carried by", "size in the runs", "data says"):
         table.add_column(col)
     for r in rows["assumed"]:
         carried = r["mechanisms"] + ("; " + r["parameters"] if r["parameters"] != "-" else "")
         table.add_row(r["claim"], r["statement"], carried,
                       r["size in the runs: median [5%, 95%]"],
                       data_says(by_id[r["claim"]], short=True))
-    console.print(table)
+    console.print(fit_words(table))
 
 
 def _shown(outcomes: list[str]) -> list[str]:

@@ -92,11 +92,11 @@ class ChunkRows:
 class ResultStore:
     """A connection to a results database (use :func:`open_store`)."""
 
-    def __init__(self, path: Path, read_only: bool = False) -> None:
+    def __init__(self, path: Path, read_only: bool = False, create: bool = True) -> None:
         import duckdb
 
         self.path = Path(path)
-        if read_only and not self.path.exists():
+        if (read_only or not create) and not self.path.exists():
             raise InputError(f"{self.path}: no such results database")
         try:
             self.con = duckdb.connect(str(self.path), read_only=read_only)
@@ -314,9 +314,16 @@ def _json_default(obj: Any) -> Any:
 
 
 @contextmanager
-def open_store(path: str | Path, read_only: bool = False) -> Iterator[ResultStore]:
-    """Open (and create if needed) a results database; close it on exit."""
-    store = ResultStore(Path(path), read_only=read_only)
+def open_store(path: str | Path, read_only: bool = False,
+               create: bool = True) -> Iterator[ResultStore]:
+    """Open a results database; close it on exit.
+
+    A missing file is created when writing (``create``, the default) and refused with an
+    :class:`~armednet.errors.InputError` (exit 2 in the CLI) when reading (``read_only``)
+    or with ``create=False``, for commands that write into an existing database only (an
+    analysis stored beside its experiment): a mistyped path never leaves an empty database.
+    """
+    store = ResultStore(Path(path), read_only=read_only, create=create)
     try:
         yield store
     finally:
