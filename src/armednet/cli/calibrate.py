@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
 import typer
 
-from armednet.cli._common import cli_errors, echo_json
+from armednet.cli._common import cli_errors, echo_json, fit_words, live_progress, log
 
 __all__ = ["calibrate"]
 
@@ -110,7 +109,7 @@ def _run(job: Any, quiet: bool) -> Any:
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    live = sys.stderr.isatty() and not quiet
+    live = live_progress(quiet)
     bar = Progress(TextColumn("[bold]calibrating"), BarColumn(),
                    TextColumn("{task.description}"), TimeElapsedColumn(),
                    console=Console(stderr=True), disable=not live)
@@ -122,7 +121,7 @@ def _run(job: Any, quiet: bool) -> Any:
             bar.update(task, completed=fraction, description=message)
             if not live and not quiet and message.split(":")[0] != last[0]:
                 last[0] = message.split(":")[0]
-                print(message.split(":")[0], file=sys.stderr, flush=True)
+                log.info(message.split(":")[0])
 
         return job(progress)
 
@@ -135,7 +134,7 @@ def _table(title: str, columns: list[str], rows: list[list[str]]) -> Any:
         t.add_column(col, justify="left" if i == 0 else "right")
     for row in rows:
         t.add_row(*row)
-    return t
+    return fit_words(t)
 
 
 def _fmt(value: Any, spec: str = ".3g") -> str:
@@ -145,7 +144,7 @@ def _fmt(value: Any, spec: str = ".3g") -> str:
 def _print(record: dict[str, Any], out: Path, db: Path | None) -> None:
     from rich.console import Console
 
-    console = Console(width=None if sys.stdout.isatty() else 110)
+    console = Console()  # the terminal's width (80 columns when not a terminal)
     console.print(_table(
         "ABC-SMC generations (ESS: effective sample size, share of the particles)",
         ["generation", "tolerance", "noise floor", "proposals", "acceptance", "ESS",
