@@ -27,7 +27,12 @@ def kg() -> KnowledgeGraph:
 def test_date_steps_span_the_scenario(kg: KnowledgeGraph) -> None:
     from armednet.app.network import date_steps, slider_marks
 
-    dates, start = date_steps(kg)
+    # the scenario's window, week by week (tests/app/test_network_view.py has more)
+    window, start = date_steps(kg)
+    assert start == 0 and window[0] == dt.date(2023, 10, 2)
+    assert window[-1] == dt.date(2024, 12, 31)
+    # widened to the whole record, month by month
+    dates, start = date_steps(kg, whole=True)
     assert dates[start] == dt.date(2023, 10, 2)
     assert dates[0] == dt.date(1982, 1, 1) and dates[-1] == dt.date(2024, 12, 31)
     assert dates == sorted(dates) and len(set(dates)) == len(dates)
