@@ -9,6 +9,7 @@ Debian's Chromium (1400 x 1000) and save screenshots under ``test-artifacts/netw
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from pathlib import Path
 from typing import Any
 
@@ -41,10 +42,11 @@ def test_slider_spans_the_window_week_by_week(kg: KnowledgeGraph) -> None:
     from armednet.app.network import date_steps
 
     start, end = scenario_window(kg)
+    assert end is not None
     dates, first = date_steps(kg)
     assert first == 0 and dates[0] == start and dates[-1] == end
     assert all(start <= d <= end for d in dates)
-    assert {(b - a).days for a, b in zip(dates[:-2], dates[1:-1], strict=True)} == {7}
+    assert {(b - a).days for a, b in itertools.pairwise(dates[:-1])} == {7}
     whole, at = date_steps(kg, whole=True)
     assert whole[0] < start and whole[at] == start and whole[-1] == end
 
@@ -190,6 +192,7 @@ def test_legend_labels_window_search_and_fit(page: Any, live: Any, kg: Knowledge
     assert labels["overlaps"] == 0, labels
     # the default snapshot lies inside the scenario's window, and so does the slider
     start, end = scenario_window(kg)
+    assert end is not None
     shown = dt.date.fromisoformat(page.locator("#net-date-label").inner_text().split()[-1])
     assert start <= shown <= end
     assert page.locator("#net-date-window").inner_text().startswith(
