@@ -77,15 +77,17 @@ class _Formatter(logging.Formatter):
         return text
 
 
-def fit_words(table: Any, cap: int = 40) -> Any:
-    """Give each column of a rich table the width of its longest word (up to ``cap``), so
-    that cells wrap between words (parameter names and ids stay whole) while the table
-    still fits the terminal; return the table."""
+def fit_words(table: Any) -> Any:
+    """Let a rich table fit the terminal without losing text; return it.
+
+    rich sizes columns from the terminal's width and wraps cells between words (a column
+    is not made narrower than its longest word while the table can fit); when a word is
+    still longer than its column, it is folded onto the next line instead of cut off with
+    an ellipsis. Columns marked ``no_wrap`` (names, ids) are left whole.
+    """
     for col in table.columns:
-        words = [w for cell in [col.header, *col.cells] if isinstance(cell, str)
-                 for w in cell.split()]
-        longest = min(max((len(w) for w in words), default=0), cap)
-        col.min_width = max(col.min_width or 0, longest)
+        if not col.no_wrap:
+            col.overflow = "fold"
     return table
 
 

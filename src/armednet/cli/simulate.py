@@ -9,7 +9,7 @@ from typing import Any
 import typer
 import typer.core
 
-from armednet.cli._common import cli_errors, echo_json, live_progress
+from armednet.cli._common import cli_errors, echo_json, fit_words, live_progress
 
 __all__ = ["SimulateCommand", "simulate"]
 
@@ -63,21 +63,22 @@ def _print_lists(params: bool, mechanisms: bool) -> None:
         from armednet.sim.params import PARAMETERS
 
         table = Table(title="Model parameters (docs/model.md)", title_justify="left")
+        # names whole (no_wrap); the other cells wrap between words (fit_words)
         for col in ("name", "mechanism", "unit", "default", "range", "source"):
-            table.add_column(col, overflow="fold")
+            table.add_column(col, no_wrap=col == "name")
         for p in PARAMETERS.values():
             table.add_row(p.name, p.mechanism, p.unit, f"{p.default:g}",
                           f"{p.low:g} .. {p.high:g}", p.source)
-        console.print(table)
+        console.print(fit_words(table))
     if mechanisms:
         from armednet.sim.mechanisms import MECHANISMS
 
         table = Table(title="Mechanisms (switch off with --off NAME)", title_justify="left")
         for col in ("name", "claims", "what it does"):
-            table.add_column(col, overflow="fold")
+            table.add_column(col, no_wrap=col == "name")
         for m in MECHANISMS.values():
             table.add_row(m.name, " ".join(m.claims), m.summary)
-        console.print(table)
+        console.print(fit_words(table))
 
 
 @cli_errors
