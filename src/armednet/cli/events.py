@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from armednet.cli._common import cli_errors, echo_json
+from armednet.cli._common import cli_errors, echo_json, live_progress
 
 if TYPE_CHECKING:
     from armednet.events.formats import Detected
@@ -49,7 +49,7 @@ def import_(
     results: list[ImportResult] = []
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                   console=err_console, transient=True,
-                  disable=json_out or not err_console.is_terminal) as progress:
+                  disable=json_out or not live_progress()) as progress:
         task = progress.add_task("checking files", total=len(files))
 
         def on_start(path: Path, det: Detected) -> None:
