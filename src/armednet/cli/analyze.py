@@ -76,7 +76,7 @@ def analyze(
                        "before": _records(res.before), "after": _records(res.after),
                        "delta": _records(res.delta)})
         else:
-            print(header)
+            _print_header(header)
             _print_whatif(title, res)
         return
     if resilience is not None:
@@ -85,7 +85,7 @@ def analyze(
             echo_json({"scenario": kg.name, "at": net.at, "period": period,
                        "strategy": resilience, "curve": curve.to_dict(orient="records")})
         else:
-            print(header)
+            _print_header(header)
             _print_frame(f"Resilience of {title}: strategy {resilience}", curve)
         return
     report = key_actor_report(net, top=top)
@@ -93,8 +93,17 @@ def analyze(
         echo_json({"scenario": kg.name, "at": net.at, "period": period, "layers": layers,
                    "report": report.to_dict(orient="records")})
     else:
-        print(header)
+        _print_header(header)
         _print_report(title, report)
+
+
+def _print_header(text: str) -> None:
+    """The line saying what the analysis covers, folded to the terminal's width."""
+    import shutil
+    import textwrap
+
+    width = max(40, shutil.get_terminal_size((100, 24)).columns)
+    print(textwrap.fill(text, width=width, subsequent_indent="  ", break_long_words=False))
 
 
 def _prepare(kg: KnowledgeGraph, at: str | None, layers: list[str] | None) -> Net:
