@@ -36,6 +36,7 @@ from typing import Any
 
 import numpy as np
 
+from armednet.sim._ops import at_rows
 from armednet.sim.mechanisms._base import Context, Mechanism, Parameter
 from armednet.sim.state import State
 
@@ -55,52 +56,73 @@ def init_endings(inputs: Any, p: dict[str, np.ndarray], runs: int) -> dict[str, 
             "end_kind": np.zeros((runs, G))}
 
 
-def _hazards(s: State, ctx: Context) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Weekly hazards of collapse, merger and demobilisation, and the merger ally."""
+def _hazards(s: State, ctx: Context) -> tuple[np.ndarray, np.ndarray]:
+    """Weekly hazards of collapse and of demobilisation, (runs, groups)."""
     p, inp, on = ctx.p, ctx.inputs, ctx.on
     R, G = s.M.shape
-    zero = np.zeros((R, G))
-    h_col, h_mer, h_dem = zero, zero, zero
-    ally = np.zeros((R, G), dtype=np.intp)
+    h_col = h_dem = np.zeros((R, G))
     if "collapse" in on:
         weak = (p["collapse_cohesion"] > s.C) | (p["collapse_capability"] * inp.size > s.M)
         h_col = np.where(weak & s.active, p["collapse_rate"], 0.0)
-    # fighters do not leave the theatre (or come into it) by a merger
-    W = inp.coordination * (inp.in_theatre[:, None] == inp.in_theatre[None, :])
-    if "merger" in on and W.any():
-        pull = W[None, :, :] * (s.M * s.active)[:, None, :]  # (runs, group, ally)
-        ally = pull.argmax(axis=2)
-        m_ally = np.take_along_axis(s.M, ally, axis=1)
-        w = W[np.arange(G)[None, :], ally]
-        small = (p["merger_ratio"] * m_ally > s.M) & (pull.max(axis=2) > 0) & s.active
-        h_mer = np.where(small, p["merger_rate"] * w, 0.0)
     if "demobilisation" in on and inp.K:
         from armednet.sim.mechanisms.ceasefire import political_influence
 
         phat = np.minimum(1.0, political_influence(s, ctx))
         h_dem = p["demobilisation_rate"] * phat * (1.0 - s.H) * s.active
-    return h_col, h_mer, h_dem, ally
+    return h_col, h_dem
+
+
+def _allies(ctx: Context) -> np.ndarray:
+    """Coordination weights between groups on the same side of the theatre's edge
+    (fighters do not leave the theatre, or come into it, by a merger)."""
+    inp = ctx.inputs
+    return np.asarray(inp.coordination * (inp.in_theatre[:, None] == inp.in_theatre[None, :]))
+
+
+def _merger_at(s: State, ctx: Context, r: np.ndarray, g: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Merger hazard and ally of group ``g[i]`` in run ``r[i]``: the ally is the first
+    ``j`` with the largest ``W_gj M_j`` among active allies."""
+    p, W = ctx.p, _allies(ctx)
+    pull = W[g] * (s.M * s.active)[r]  # (cells, groups)
+    j = pull.argmax(axis=1)
+    best = pull[np.arange(len(r)), j]
+    small = (at_rows(p["merger_ratio"], r) * s.M[r, j] > s.M[r, g]) & (best > 0) & s.active[
+        r, g]
+    return np.where(small, at_rows(p["merger_rate"], r) * W[g, j], 0.0), j
 
 
 def step_endings(s: State, ctx: Context) -> None:
-    """End groups: mark them inactive for good and move or drop their fighters and funds."""
+    """End groups: mark them inactive for good and move or drop their fighters and funds.
+
+    The merger hazard (which needs each group's strongest ally) is computed only where a
+    group can end this week: where the week's uniform lies below the chance of ending with
+    the largest merger hazard the group could have (most cells in most weeks are not).
+    """
     if not {"collapse", "merger", "demobilisation"} & ctx.on:
         return
-    h_col, h_mer, h_dem, ally = _hazards(s, ctx)
-    h = h_col + h_mer + h_dem
-    rows, cols = np.nonzero(h > 0)
+    h_col, h_dem = _hazards(s, ctx)
+    merger = "merger" in ctx.on
+    bound = h_col + (ctx.p["merger_rate"] * _allies(ctx).max(axis=1) * s.active if merger
+                     else 0.0) + h_dem
+    rows, cols = np.nonzero(bound > 0)
     if rows.size == 0:
         return
     slots = np.arange(s.M.shape[1])
     u_end, u_kind = ctx.uniform(STREAM_ENDINGS, slots, pair=True)
-    hc = h[rows, cols]
-    end = u_end[rows, cols] < 1.0 - np.exp(-hc)
+    may = u_end[rows, cols] < 1.0 - np.exp(-bound[rows, cols])
+    r, g = rows[may], cols[may]
+    if merger and len(r):
+        h_mer, j = _merger_at(s, ctx, r, g)
+    else:
+        h_mer, j = np.zeros(len(r)), np.zeros(len(r), dtype=np.intp)
+    hc = h_col[r, g] + h_mer + h_dem[r, g]
+    end = u_end[r, g] < 1.0 - np.exp(-hc)
     if not end.any():
         return
-    r, g, hc = rows[end], cols[end], hc[end]
+    r, g, j, hc, h_mer = r[end], g[end], j[end], hc[end], h_mer[end]
     x = u_kind[r, g] * hc
-    kind = np.where(x < h_col[r, g], 1, np.where(x < h_col[r, g] + h_mer[r, g], 2, 3))
-    j = ally[r, g]
+    kind = np.where(x < h_col[r, g], 1, np.where(x < h_col[r, g] + h_mer, 2, 3))
     ending = np.zeros_like(s.active)
     ending[r, g] = True
     kind = np.where((kind == 2) & ending[r, j], 1, kind)  # an ally that ends absorbs nobody
