@@ -49,6 +49,15 @@ def calibration_record(scenario_hash: str = "0" * 64, seed: int = 1) -> dict[str
              "median": 0.21, "low": 0.12, "high": 0.35},
             {"parameter": "trigger_sensitivity", "prior_low": 0.0, "prior_high": 30.0,
              "median": 7.5, "low": 3.1, "high": 14.2}],
+        "informed": [
+            {"parameter": "attack_base_rate", "scale": "log", "prior_width": 3.5,
+             "posterior_width": 1.1, "ratio": 0.31, "informed": True},
+            {"parameter": "trigger_sensitivity", "scale": "linear", "prior_width": 27.0,
+             "posterior_width": 21.0, "ratio": 0.78, "informed": False}],
+        "patterns": [
+            {"name": "prewar", "observed": 0.7, "description": "Attacks a week, no war.",
+             "simulated": {"median": 0.65, "low": 0.35, "high": 1.08},
+             "p_equal_observed": None}],
         "n_particles": 500, "seconds": 42.0, "ess": 211.0, "predictive_runs": 1000,
         "seed": 7, "created": "2024-03-01T12:00:00", "package_version": "0.1.0",
     }

@@ -117,7 +117,9 @@ def test_calibration_section(report: Path) -> None:
     body = _section(text, "calibration")
     for part in ('id="calibration-fit"', 'id="forecast"', 'id="posterior"',
                  "<b>80%</b>", "37%", "4 weeks in a row without an attack", "abc-smc",
-                 "attack_base_rate, trigger_sensitivity", "500 particles"):
+                 "attack_base_rate, trigger_sensitivity", "500 particles",
+                 'id="informed"', "<b>1 of 2</b>", 'id="patterns"',
+                 "Attacks a week, no war."):
         assert part in body, part
     assert "another version of the scenario" not in body
 

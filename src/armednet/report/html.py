@@ -576,6 +576,7 @@ def _calibration_section(cal: Mapping[str, Any] | None, kg: Any) -> str:
     if post:
         parts.append("<h3>Posterior of the fitted parameters</h3>"
                      + _table(pd.DataFrame(post), table_id="posterior"))
+    parts.append(_informed_and_patterns(cal))
     fc = cal.get("forecast")
     if fc:
         parts.append("<h3>Forecast</h3>" + _fig(forecast_figure(cal), "forecast"))
@@ -591,6 +592,37 @@ def _calibration_section(cal: Mapping[str, Any] | None, kg: Any) -> str:
     if cal.get("posterior_file"):
         parts.append(f"<p class='muted'>Posterior stored in <code>"
                      f"{_esc(cal['posterior_file'])}</code>.</p>")
+    return "".join(parts)
+
+
+def _informed_and_patterns(cal: Mapping[str, Any]) -> str:
+    """Which parameters the data inform (posterior over prior 90% width) and how each
+    calibration pattern is reproduced."""
+    parts = []
+    informed = cal.get("informed")
+    if informed:
+        df = pd.DataFrame(informed)
+        n = int(df["informed"].sum()) if "informed" in df.columns else 0
+        keep = [c for c in ("parameter", "scale", "prior_width", "posterior_width", "ratio",
+                            "informed") if c in df.columns]
+        parts.append(
+            "<h3>Which parameters the data inform</h3><p>Posterior 90% width over prior "
+            f"90% width (on the prior's scale): <b>{n} of {len(df)}</b> parameters are "
+            "narrowed below half their prior; the others stay at their priors, and the "
+            "forecast carries their whole uncertainty.</p>"
+            + _table(df[keep], table_id="informed"))
+    patterns = cal.get("patterns")
+    if patterns:
+        rows = [{"pattern": p.get("name"), "observed": p.get("observed"),
+                 "simulated median": (p.get("simulated") or {}).get("median"),
+                 "5%": (p.get("simulated") or {}).get("low"),
+                 "95%": (p.get("simulated") or {}).get("high"),
+                 "runs matching": p.get("p_equal_observed"),
+                 "description": p.get("description")} for p in patterns]
+        parts.append("<h3>Patterns fitted at once</h3><p>Observed value against the "
+                     "posterior predictive (90% interval; for yes-or-no patterns the share "
+                     "of runs that match).</p>"
+                     + _table(pd.DataFrame(rows), table_id="patterns"))
     return "".join(parts)
 
 
