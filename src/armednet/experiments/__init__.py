@@ -7,8 +7,9 @@ The public face of the package; names load on first use, so importing it does no
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from armednet._lazy import lazy_getattr
 
 if TYPE_CHECKING:
     from armednet.experiments.analyze import analyze_experiment, baseline_policy
@@ -37,7 +38,6 @@ _EXPORTS = {
     "spec": ("ExperimentSpec", "Outcome", "Uncertainty", "load_spec"),
     "store": ("ResultStore", "open_store"),
 }
-_WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
 __all__ = [
     "CLAIMS", "Claim", "DaskEvaluator", "ExperimentSpec", "LocalEvaluator", "Outcome",
     "ResultStore", "SequentialEvaluator", "Uncertainty", "analyze_experiment",
@@ -47,7 +47,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name in _WHERE:
-        return getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _EXPORTS)
