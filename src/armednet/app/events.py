@@ -31,6 +31,17 @@ __all__ = ["WeeklySeries", "layout", "load_backtest", "load_calibration", "obser
            "register", "weekly_figure"]
 
 
+def _analysis(db: Path | None, experiment_id: str, kind: str) -> dict[str, Any] | None:
+    """One stored analysis record of a results database, or ``None``."""
+    if db is None:
+        return None
+    from armednet.experiments.store import open_store
+
+    with open_store(db, read_only=True) as store:
+        record = store.analysis(experiment_id, kind)
+    return dict(record) if isinstance(record, Mapping) else None
+
+
 def load_calibration(db: Path | None) -> dict[str, Any] | None:
     """The latest calibration record of a results database, or ``None``.
 
@@ -39,13 +50,7 @@ def load_calibration(db: Path | None) -> dict[str, Any] | None:
     InputError
         If ``db`` cannot be opened as a results database.
     """
-    if db is None:
-        return None
-    from armednet.experiments.store import open_store
-
-    with open_store(db, read_only=True) as store:
-        record = store.analysis("calibration", "latest")
-    return dict(record) if isinstance(record, Mapping) else None
+    return _analysis(db, "calibration", "latest")
 
 
 def load_backtest(db: Path | None) -> dict[str, Any] | None:
@@ -56,13 +61,7 @@ def load_backtest(db: Path | None) -> dict[str, Any] | None:
     InputError
         If ``db`` cannot be opened as a results database.
     """
-    if db is None:
-        return None
-    from armednet.experiments.store import open_store
-
-    with open_store(db, read_only=True) as store:
-        record = store.analysis("validation", "backtest")
-    return dict(record) if isinstance(record, Mapping) else None
+    return _analysis(db, "validation", "backtest")
 
 
 def _skill_view(bt: Mapping[str, Any]) -> list[Any]:
