@@ -208,3 +208,42 @@ def test_report_renders_offline_in_chromium(page: Any, report: Path) -> None:  #
     medians = page.evaluate("() => document.getElementById('fan-attacks')._fullData"
                             ".filter(t => t.name === 'status-quo').map(t => Array.from(t.y))")
     assert len(medians) == 1 and len(medians[0]) == 104  # the small experiment's weeks
+
+
+def test_every_source_with_a_web_address_is_a_link(report: Path) -> None:
+    import html
+
+    body = _section(report.read_text(encoding="utf-8"), "appendix")
+    urls = [s.locator for s in KnowledgeGraph.load().scenario.sources
+            if s.locator and s.locator.startswith(("http://", "https://"))]
+    assert len(urls) > 15
+    for url in urls:
+        assert f'<a href="{html.escape(url)}" rel="noopener">' in body, url
+
+
+def test_every_table_downloads_as_csv_that_parses_back(report: Path) -> None:
+    import csv
+    import html
+    import io
+    from urllib.parse import unquote
+
+    text = report.read_text(encoding="utf-8")
+    tables = re.findall(r"<table[^>]*>(.*?)</table>(?:<p class='muted'>(\d+) more rows not "
+                        r"shown\.</p>)?<p class=\"csv\"><a class=\"csv-download\" "
+                        r"download=\"([^\"]+)\" href=\"data:text/csv;charset=utf-8,([^\"]+)\"",
+                        text, re.S)
+    assert len(tables) == text.count("<table")
+    assert len(tables) >= 10
+    for inner, more, _name, data in tables:
+        rows = list(csv.reader(io.StringIO(unquote(data))))
+        head = [html.unescape(h) for h in re.findall(r"<th>(.*?)</th>", inner)]
+        assert rows[0] == head
+        body_rows = re.findall(r"<tr>(.*?)</tr>", inner.split("</thead>")[1], re.S)
+        assert len(rows) - 1 == len(body_rows) + int(more or 0)
+        for line, tr in zip(rows[1:], body_rows, strict=False):
+            cells = [html.unescape(re.sub(r"<[^>]+>", "", c))
+                     for c in re.findall(r"<td[^>]*>(.*?)</td>", tr, re.S)]
+            assert len(cells) == len(line)
+            for shown, raw in zip(cells, line, strict=True):
+                if shown not in ("yes", "no") and not re.fullmatch(r"[-+.\deE]+", raw):
+                    assert shown == raw

@@ -53,6 +53,7 @@ th{background:#f4f6f7}td.num{text-align:right;font-variant-numeric:tabular-nums}
 .muted{color:#777;font-size:13px}.note{background:#fef9e7;padding:8px 12px;border-radius:4px}
 .flex{display:flex;gap:40px;flex-wrap:wrap}nav a{margin-right:14px}code{font-size:12px}
 pre{background:#f6f6f6;padding:8px;overflow:auto;max-height:400px;font-size:12px}
+p.csv{margin:-6px 0 12px;font-size:12px}
 """
 
 
@@ -67,7 +68,25 @@ def _cell(v: Any, floatfmt: str) -> str:
         return f'<td class="num">{floatfmt.format(v) if np.isfinite(v) else ""}</td>'
     if isinstance(v, int | np.integer):
         return f'<td class="num">{v}</td>'
+    if isinstance(v, str) and _is_url(v):
+        return f'<td><a href="{_esc(v)}" rel="noopener">{_esc(v)}</a></td>'
     return f"<td>{_esc('' if v is None else v)}</td>"
+
+
+def _is_url(text: str) -> bool:
+    """Whether a cell is a web address alone (shown as a link; nothing else is)."""
+    return text.startswith(("https://", "http://")) and not any(c.isspace() for c in text)
+
+
+def _csv_link(df: pd.DataFrame, name: str) -> str:
+    """A "download CSV" link carrying the whole frame in a ``data:`` URI, so the report
+    stays one file that works offline."""
+    from urllib.parse import quote
+
+    text = df.to_csv(index=False, lineterminator="\n")
+    return (f'<p class="csv"><a class="csv-download" download="{_esc(name)}.csv" '
+            f'href="data:text/csv;charset=utf-8,{quote(text, safe="")}">download CSV</a> '
+            f'<span class="muted">({len(df)} rows)</span></p>')
 
 
 def _table(df: pd.DataFrame, floatfmt: str = "{:.3g}", max_rows: int | None = None,
@@ -81,8 +100,9 @@ def _table(df: pd.DataFrame, floatfmt: str = "{:.3g}", max_rows: int | None = No
     if max_rows is not None and len(df) > max_rows:
         more = f"<p class='muted'>{len(df) - max_rows} more rows not shown.</p>"
     ident = f' id="{_esc(table_id)}"' if table_id else ""
+    name = table_id or "-".join(str(c) for c in df.columns[:2]).replace(" ", "-") or "table"
     return (f"<table{ident}><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody>"
-            f"</table>{more}")
+            f"</table>{more}{_csv_link(df, name)}")
 
 
 def _fig(fig: Any, div_id: str) -> str:
@@ -737,7 +757,10 @@ def _appendix(meta: Mapping[str, Any] | None, kg: Any, cal: Mapping[str, Any] | 
                 "publisher": s.publisher or "", "date": s.date or "",
                 "locator": s.locator or ""} for s in kg.scenario.sources]
     if sources:
-        parts.append("<h3>Sources of the scenario</h3>" + _table(pd.DataFrame(sources)))
+        n_links = sum(_is_url(str(s["locator"])) for s in sources)
+        parts.append("<h3>Sources of the scenario</h3><p class='muted'>" + str(n_links)
+                     + f" of {len(sources)} sources give a web address; each is a link.</p>"
+                     + _table(pd.DataFrame(sources), table_id="sources"))
     return "".join(parts)
 
 
