@@ -30,7 +30,9 @@ def test_table_and_parquet_files(tmp_path: Path) -> None:
     assert "median" in proc.stdout and "attacks" in proc.stdout
     runs = pd.read_parquet(out)
     assert len(runs) == 20 and runs["attacks"].ge(0).all()
-    assert len(pd.read_parquet(weekly)) == 20 * 12
+    weeks = pd.read_parquet(weekly)  # long form: run, week, date, variable, group, value
+    attacks = weeks[weeks["variable"] == "attacks"]
+    assert len(attacks) == 20 * 12 and attacks["group"].isna().all()
     from armednet.sim.output import read_metadata
 
     meta = read_metadata(out)
@@ -98,11 +100,14 @@ def test_weekly_out_streams_only_the_recorded_variables(tmp_path: Path) -> None:
                    "attacks", "--record", "military")
     assert proc.returncode == 0, proc.stderr
     frame = pd.read_parquet(weekly)
-    from armednet.sim.output import weekly_columns
+    from armednet.sim.output import WEEKLY_COLUMNS
 
-    gids = [c[len("military["):-1] for c in frame.columns if c.startswith("military[")]
-    assert list(frame.columns) == weekly_columns(gids, ["attacks", "military"])
-    assert len(frame) == 30 * 5 and "protest" not in frame.columns
+    assert tuple(frame.columns) == WEEKLY_COLUMNS
+    assert set(frame["variable"].astype(str)) == {"attacks", "military"}
+    military = frame[frame["variable"] == "military"]
+    gids = military["group"].unique()
+    assert len(gids) > 1 and len(military) == 30 * 5 * len(gids)
+    assert len(frame[frame["variable"] == "attacks"]) == 30 * 5
     proc = run_cli("simulate", "--runs", "2", "--record", "atacks", "--weekly-out",
                    str(tmp_path / "x.parquet"))
     assert_clean_usage_error(proc)

@@ -119,11 +119,12 @@ def test_parquet_streaming_round_trip(kg: KnowledgeGraph, tmp_path: Path) -> Non
     summary = write_parquet(ens, tmp_path / "s.parquet", tmp_path / "w.parquet")
     back = pd.read_parquet(tmp_path / "s.parquet")
     pd.testing.assert_frame_equal(back, summary)
-    weekly = pd.read_parquet(tmp_path / "w.parquet")
-    assert len(weekly) == 30 * 8
-    assert weekly.groupby("run")["attacks"].sum().to_numpy() == pytest.approx(
+    weekly = pd.read_parquet(tmp_path / "w.parquet")  # long form
+    attacks = weekly[weekly["variable"] == "attacks"]
+    assert len(attacks) == 30 * 8
+    assert attacks.groupby("run")["value"].sum().to_numpy() == pytest.approx(
         summary["attacks"].to_numpy())
-    assert "military[kataib-hezbollah]" in weekly.columns
+    assert "kataib-hezbollah" in set(weekly.loc[weekly["variable"] == "military", "group"])
     meta = read_metadata(tmp_path / "w.parquet")
     assert meta["scenario_hash"] == kg.hash and meta["seed"] == 4
     direct = simulate(kg, "strikes", runs=30, weeks=8, seed=4)

@@ -106,8 +106,8 @@ def simulate(
     out: Path | None = typer.Option(None, "--out", "-o",
                                     help="Write per-run summaries to this Parquet file."),
     weekly_out: Path | None = typer.Option(
-        None, "--weekly-out", help="Stream weekly trajectories (one row per run and week) to "
-        "this Parquet file."),
+        None, "--weekly-out", help="Stream weekly trajectories to this Parquet file (long "
+        "form: one row per run, week, variable and group, like the experiment exports)."),
     record: list[str] | None = typer.Option(
         None, "--record", help="Weekly variable to stream with --weekly-out (repeatable; "
         "default: all of them, see docs/model.md)."),

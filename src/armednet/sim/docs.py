@@ -176,7 +176,8 @@ Weekly (`record="weekly"`, an xarray Dataset run x week (x group)): `attacks`,
 `protest`, `backing`, `tau`, `ceasefires`, `factions`; per group `group_attacks`, `military`,
 `funds`, `cohesion`, `legitimacy`, `hostility`, `ceasefire`, `power`. `armednet.sim.output`
 turns them into tidy pandas frames and streams them to Parquet (`armednet simulate --out
---weekly-out`).
+--weekly-out`; the weekly file in long form, one row per run, week, variable and group, like
+the experiment exports).
 
 Mechanisms add outputs of their own:
 

@@ -27,8 +27,17 @@ if TYPE_CHECKING:
 
     from armednet.sim.engine import Ensemble
 
-__all__ = ["METADATA_KEY", "read_metadata", "summary_table", "survival", "tidy_groups",
-           "tidy_weekly", "weekly_columns", "write_parquet"]
+__all__ = [
+    "METADATA_KEY",
+    "WEEKLY_COLUMNS",
+    "read_metadata",
+    "summary_table",
+    "survival",
+    "tidy_groups",
+    "tidy_weekly",
+    "weekly_columns",
+    "write_parquet",
+]
 
 METADATA_KEY = b"armednet"
 """Parquet key-value metadata key holding the run's metadata as JSON."""
@@ -143,32 +152,40 @@ def survival(summary: pd.DataFrame, weeks: int) -> pd.DataFrame:
     return pd.DataFrame(out, index=pd.Index(w, name="week"))
 
 
-def weekly_columns(group_ids: Sequence[str],
+WEEKLY_COLUMNS = ("run", "week", "date", "variable", "group", "value")
+"""Columns of a weekly Parquet file (long form, like the experiment exports): one row per
+run, week, variable and group slot (``group`` empty for run-level variables)."""
+
+
+def weekly_columns(group_ids: Sequence[str] | None = None,
                    recorded: Sequence[str] | None = None) -> list[str]:
-    """Column names of a weekly Parquet file: ``run, week, date``, the recorded run-level
-    variables, then ``variable[group]`` for every recorded group variable and group slot."""
-    keep = set(recorded) if recorded is not None else None
-    return ["run", "week", "date"] + [v for v in WEEKLY_VARIABLES
-                                      if keep is None or v in keep] + [
-        f"{v}[{g}]" for v in WEEKLY_GROUP_VARIABLES if keep is None or v in keep
-        for g in group_ids]
+    """Column names of a weekly Parquet file (:data:`WEEKLY_COLUMNS`; the arguments are
+    kept for callers of the wide layout and ignored)."""
+    return list(WEEKLY_COLUMNS)
 
 
 def _weekly_chunk(weekly: dict[str, np.ndarray], runs: np.ndarray, start: np.datetime64,
                   group_ids: Sequence[str]) -> pd.DataFrame:
+    """One chunk's weekly arrays in long form, ordered by variable, group, run and week
+    (long stretches of equal values, e.g. empty splinter slots, compress well)."""
     R, T = next(iter(weekly.values())).shape[:2]
-    cols: dict[str, Any] = {
-        "run": np.repeat(runs, T), "week": np.tile(np.arange(T), R),
-        "date": np.tile(start + np.arange(T) * np.timedelta64(7, "D"), R)}
-    for v in WEEKLY_VARIABLES:
-        if v in weekly:
-            cols[v] = weekly[v].ravel()
-    for v in WEEKLY_GROUP_VARIABLES:
-        if v in weekly:
-            arr = weekly[v]
-            for j, g in enumerate(group_ids):
-                cols[f"{v}[{g}]"] = arr[:, :, j].ravel()
-    return pd.DataFrame(cols)
+    dates = start + np.arange(T) * np.timedelta64(7, "D")
+    parts = []
+    for v in (*WEEKLY_VARIABLES, *WEEKLY_GROUP_VARIABLES):
+        if v not in weekly:
+            continue
+        arr = weekly[v]
+        groups: list[str | None] = list(group_ids) if arr.ndim == 3 else [None]
+        values = (np.moveaxis(arr, 2, 0) if arr.ndim == 3 else arr[None]).reshape(-1)
+        n = len(groups)
+        parts.append(pd.DataFrame({
+            "run": np.tile(np.repeat(runs, T), n), "week": np.tile(np.arange(T), n * R),
+            "date": np.tile(dates, n * R), "variable": v,
+            "group": np.repeat(np.array(groups, dtype=object), R * T),
+            "value": values.astype(np.float32, copy=False)}))
+    frame = pd.concat(parts, ignore_index=True)
+    frame["variable"] = frame["variable"].astype("category")
+    return frame
 
 
 def _with_meta(table: pa.Table, meta: dict[str, Any]) -> pa.Table:
@@ -190,7 +207,8 @@ def write_parquet(ensemble: Ensemble, path: str | Path, weekly_path: str | Path 
     path : path
         Summary file: one row per run.
     weekly_path : path, optional
-        Weekly file: one row per run and week (see :func:`weekly_columns`).
+        Weekly file in long form: one row per run, week, variable and group slot
+        (:data:`WEEKLY_COLUMNS`), like the experiment exports.
     progress : callable, optional
         Passed to :meth:`Ensemble.chunks`.
 
