@@ -158,13 +158,15 @@ def test_calibration_alone_and_stale_hash(tmp_path: Path) -> None:
         store.save_analysis("calibration", "latest", calibration_record("f" * 64))
     text = build_report(tmp_path / "r.html", db=db).read_text(encoding="utf-8")
     assert re.findall(r'<section id="([a-z-]+)">', text) == [
-        "scenario", "key-actors", "calibration", "appendix"]
+        "scenario", "key-actors", "calibration", "methods", "appendix"]
     assert "another version of the scenario (hash ffffffffffff)" in text
 
 
 def test_scenario_alone() -> None:
     text = render_report(KnowledgeGraph.load())
-    assert re.findall(r'<section id="([a-z-]+)">', text) == ["scenario", "appendix"]
+    assert re.findall(r'<section id="([a-z-]+)">', text) == ["scenario", "methods", "appendix"]
+    body = _section(text, "methods")
+    assert "No calibration is stored" in body and "No backtest is stored" in body
 
 
 def test_missing_or_empty_databases(tmp_path: Path) -> None:
@@ -247,3 +249,32 @@ def test_every_table_downloads_as_csv_that_parses_back(report: Path) -> None:
             for shown, raw in zip(cells, line, strict=True):
                 if shown not in ("yes", "no") and not re.fullmatch(r"[-+.\deE]+", raw):
                     assert shown == raw
+
+
+def test_methods_section_names_assumed_claims_calibration_skill_and_limits(
+        report: Path) -> None:
+    from armednet.experiments.claims import CLAIMS
+
+    body = _section(report.read_text(encoding="utf-8"), "methods")
+    assumed = [c for c in CLAIMS if c.kind == "assumed"]
+    assert assumed
+    for c in assumed:
+        assert f"<td>{c.id}</td>" in body
+        for m in c.assumes.mechanisms:
+            assert m in body
+    assert 'id="methods-assumed"' in body
+    # calibration status: which parameters the data inform, and the patterns
+    assert "The data inform 1 of 2 fitted parameters (attack_base_rate)" in body
+    assert ("prewar: observed 0.7, inside the 90% posterior predictive interval "
+            "[0.35, 1.08]") in body
+    for limit in ("judgments with ranges", "one series of one theatre", "one statement"):
+        assert limit in body
+
+
+def test_methods_section_scores_the_forecast_against_baselines() -> None:
+    backtest = {"summary": [{"forecaster": "model", "crps": 1.2},
+                            {"forecaster": "persistence", "crps": 1.5}]}
+    text = render_report(KnowledgeGraph.load(), backtest=backtest)
+    body = _section(text, "methods")
+    assert "The model beats the persistence baseline on CRPS (1.2 against 1.5)." in body
+    assert "No backtest is stored" not in body

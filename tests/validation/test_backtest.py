@@ -182,7 +182,7 @@ def test_report_and_dashboard_show_the_forecast_skill(tiny_kg: KnowledgeGraph,
     text = build_report(tmp_path / "r.html", db=db, scenario=str(tiny_path)).read_text(
         encoding="utf-8")
     assert re.findall(r'<section id="([a-z-]+)">', text) == [
-        "scenario", "key-actors", "calibration", "appendix"]
+        "scenario", "key-actors", "calibration", "methods", "appendix"]
     body = text[text.index("id='forecast-skill'"):]
     assert 'id="skill-table"' in body and 'id="skill-by-horizon"' in body
     assert sentences[0].replace("'", "&#x27;") in body

@@ -18,7 +18,10 @@ an analyst can mail it. Sections appear when their data exist:
 6. calibration fit and forecast (from the ``("calibration", "latest")`` analysis record),
    and the forecast skill of a rolling-origin backtest against naive baselines (from the
    ``("validation", "backtest")`` record);
-7. an appendix with every model parameter, its value and source, the package version,
+7. methods and limitations: the assumed claims and the mechanisms that carry them, the
+   calibration's status (which parameters the data inform, which patterns it reproduces),
+   the forecast's score against naive baselines, and the known limits;
+8. an appendix with every model parameter, its value and source, the package version,
    seeds, the experiment specification, the scenario hash and the scenario's sources.
 """
 
@@ -39,7 +42,7 @@ __all__ = ["SECTIONS", "build_report", "calibration_summary", "claim_tables", "d
            "prim_rows", "render_report", "sensitivity_cell", "skill_sentences", "ties_text"]
 
 SECTIONS = ("scenario", "key-actors", "comparison", "claims", "prim", "sensitivity",
-            "calibration", "appendix")
+            "calibration", "methods", "appendix")
 """Ids of the report's sections, in order (each is an ``<section id=...>``)."""
 
 _CSS = """
@@ -713,6 +716,86 @@ def _skill_section(bt: Mapping[str, Any] | None, kg: Any) -> str:
     return "".join(parts)
 
 
+def _inside(pattern: Mapping[str, Any]) -> str:
+    """Whether a calibration pattern's observed value lies in its 90% predictive interval."""
+    sim = pattern.get("simulated") or {}
+    obs, lo, hi = pattern.get("observed"), sim.get("low"), sim.get("high")
+    if pattern.get("p_equal_observed") is not None:
+        return f"{float(pattern['p_equal_observed']):.0%} of runs match"
+    if isinstance(obs, int | float) and isinstance(lo, int | float) and isinstance(hi, int | float):
+        where = "inside" if lo <= obs <= hi else "outside"
+        return f"{where} the 90% posterior predictive interval [{lo:.3g}, {hi:.3g}]"
+    return "no predictive interval stored"
+
+
+def _methods_section(cal: Mapping[str, Any] | None, bt: Mapping[str, Any] | None,
+                     kg: Any) -> str:
+    """What the model assumes, how far it is calibrated, how its forecast scores against
+    naive baselines, and the known limits of the whole."""
+    from armednet.experiments.claims import CLAIMS
+    from armednet.sim.params import PARAMETERS
+
+    assumed = [{"claim": c.id, "statement": c.title, "the model assumes": c.assumes.statement,
+                "mechanisms that carry it": ", ".join(c.assumes.mechanisms),
+                "parameters": ", ".join(c.assumes.parameters) or "-"}
+               for c in CLAIMS if c.kind == "assumed" and c.assumes is not None]
+    parts = ["<h3>What the model assumes</h3><p>These claims of the essay are built into the "
+             "model, not tested by it: the mechanisms named carry them, so no run can "
+             "contradict them. The tested claims are in the claims section.</p>"
+             + _table(pd.DataFrame(assumed), table_id="methods-assumed")]
+    parts.append("<h3 id='methods-calibration'>Calibration status</h3>")
+    if cal:
+        informed = [r for r in cal.get("informed") or [] if r.get("informed")]
+        fitted = list(cal.get("params") or [r.get("parameter") for r in
+                                            cal.get("informed") or []])
+        text = (f"{calibration_summary(cal)} The data inform {len(informed)} of "
+                f"{len(cal.get('informed') or fitted)} fitted parameters")
+        text += (f" ({', '.join(str(r.get('parameter')) for r in informed)})" if informed
+                 else "") + ("; the others stay at their priors." if cal.get("informed")
+                            else ".")
+        parts.append(f"<p>{_esc(text)} The other {len(PARAMETERS) - len(fitted)} model "
+                     "parameters are not calibrated: they keep their judged values or "
+                     "ranges (appendix).</p>")
+        patterns = cal.get("patterns") or []
+        if patterns:
+            parts.append("<ul id='methods-patterns'>" + "".join(
+                f"<li>{_esc(p.get('name'))}: observed {_esc(p.get('observed'))}, "
+                f"{_esc(_inside(p))}</li>"
+                for p in patterns) + "</ul>")
+        if cal.get("scenario_hash") and cal["scenario_hash"] != kg.hash:
+            parts.append("<p class='note'>The calibration was made on another version of "
+                         "the scenario.</p>")
+    else:
+        parts.append("<p class='note'>No calibration is stored with these results: every "
+                     f"one of the {len(PARAMETERS)} parameters keeps its judged value or "
+                     "range (appendix), and no pattern of the observed attacks has been "
+                     "checked against the model.</p>")
+    parts.append("<h3 id='methods-skill'>The forecast against baselines</h3>")
+    sentences = skill_sentences(bt) if bt else []
+    if sentences:
+        parts.append("<ul>" + "".join(f"<li>{_esc(t)}</li>" for t in sentences) + "</ul>"
+                     "<p class='muted'>Mean CRPS of a rolling-origin backtest (details in "
+                     "the calibration section).</p>")
+    else:
+        parts.append("<p class='note'>No backtest is stored: the forecast has no score "
+                     "against naive baselines yet (see docs/validation.md).</p>")
+    judged = sum(p.source.lower().startswith("judg") for p in PARAMETERS.values())
+    series = kg.summary().get("series", "?")
+    parts.append(
+        "<h3 id='methods-limits'>Known limits</h3><ul>"
+        f"<li>The quantities are judgments with ranges: {judged} of the {len(PARAMETERS)} "
+        "parameters are sourced as judgment, and the sources of the scenario support the "
+        "facts they name, not the model's numbers.</li>"
+        f"<li>The model is fitted to one series of one theatre (the U.S. Department of "
+        f"Defense's counts of attacks on U.S. forces in Iraq and Syria, 2023-24; the "
+        f"scenario holds {_esc(series)} series): it is not validated elsewhere.</li>"
+        "<li>The pre-war rate (about 0.7 attacks a week without the regional trigger) comes "
+        "from one statement (CENTCOM, 2021-23).</li>"
+        "<li>Shares of worlds are over the uncertainty the experiment draws (see the "
+        "comparison section), not probabilities of the real future.</li></ul>")
+    return "".join(parts)
+
+
 def _appendix(meta: Mapping[str, Any] | None, kg: Any, cal: Mapping[str, Any] | None) -> str:
     from armednet import __version__
 
@@ -829,6 +912,8 @@ def render_report(kg: Any, analysis: Mapping[str, Any] | None = None,
     bodies["sensitivity"] = ("Sensitivity", _sensitivity_section(analysis, network))
     bodies["calibration"] = ("Calibration and forecast", _calibration_section(calibration, kg)
                              + _skill_section(backtest, kg))
+    bodies["methods"] = ("Methods and limitations",
+                         _methods_section(calibration, backtest, kg))
     bodies["appendix"] = ("Appendix: parameters and provenance",
                           _appendix(meta, kg, calibration))
     sections = [(sid, *bodies[sid]) for sid in SECTIONS if sid in bodies and bodies[sid][1]]
