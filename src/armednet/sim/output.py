@@ -12,7 +12,7 @@ renamed only when complete.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -164,28 +164,32 @@ def weekly_columns(group_ids: Sequence[str] | None = None,
     return list(WEEKLY_COLUMNS)
 
 
-def _weekly_chunk(weekly: dict[str, np.ndarray], runs: np.ndarray, start: np.datetime64,
-                  group_ids: Sequence[str]) -> pd.DataFrame:
-    """One chunk's weekly arrays in long form, ordered by variable, group, run and week
-    (long stretches of equal values, e.g. empty splinter slots, compress well)."""
+def _weekly_tables(weekly: dict[str, np.ndarray], runs: np.ndarray, start: np.datetime64,
+                   group_ids: Sequence[str]) -> Iterator[pa.Table]:
+    """One chunk's weekly arrays in long form, one table per variable (memory stays at one
+    variable's rows), ordered by group, run and week (long stretches of equal values, e.g.
+    empty splinter slots, compress well). Variable and group are dictionary-encoded;
+    ``group`` is null for run-level variables."""
+    import pyarrow as pa
+
     R, T = next(iter(weekly.values())).shape[:2]
-    dates = start + np.arange(T) * np.timedelta64(7, "D")
-    parts = []
-    for v in (*WEEKLY_VARIABLES, *WEEKLY_GROUP_VARIABLES):
-        if v not in weekly:
-            continue
+    names = [v for v in (*WEEKLY_VARIABLES, *WEEKLY_GROUP_VARIABLES) if v in weekly]
+    run = np.repeat(runs.astype(np.int64), T)
+    week = np.tile(np.arange(T, dtype=np.int32), R)
+    date = (start + week.astype(np.int64) * np.timedelta64(7, "D")).astype("datetime64[ms]")
+    var_dict, grp_dict = pa.array(names), pa.array(list(group_ids), type=pa.string())
+    for code, v in enumerate(names):
         arr = weekly[v]
-        groups: list[str | None] = list(group_ids) if arr.ndim == 3 else [None]
-        values = (np.moveaxis(arr, 2, 0) if arr.ndim == 3 else arr[None]).reshape(-1)
-        n = len(groups)
-        parts.append(pd.DataFrame({
-            "run": np.tile(np.repeat(runs, T), n), "week": np.tile(np.arange(T), n * R),
-            "date": np.tile(dates, n * R), "variable": v,
-            "group": np.repeat(np.array(groups, dtype=object), R * T),
-            "value": values.astype(np.float32, copy=False)}))
-    frame = pd.concat(parts, ignore_index=True)
-    frame["variable"] = frame["variable"].astype("category")
-    return frame
+        n = arr.shape[2] if arr.ndim == 3 else 1
+        grp = (np.repeat(np.arange(n, dtype=np.int32), R * T) if arr.ndim == 3
+               else np.full(R * T, -1, dtype=np.int32))
+        yield pa.table({
+            "run": np.tile(run, n), "week": np.tile(week, n), "date": np.tile(date, n),
+            "variable": pa.DictionaryArray.from_arrays(
+                np.full(n * R * T, code, dtype=np.int16), var_dict),
+            "group": pa.DictionaryArray.from_arrays(pa.array(grp, mask=grp < 0), grp_dict),
+            "value": (np.moveaxis(arr, 2, 0) if arr.ndim == 3 else arr).reshape(-1).astype(
+                np.float32, copy=False)})
 
 
 def _with_meta(table: pa.Table, meta: dict[str, Any]) -> pa.Table:
@@ -239,13 +243,13 @@ def write_parquet(ensemble: Ensemble, path: str | Path, weekly_path: str | Path 
                     for chunk in ensemble.chunks(progress):
                         summaries.append(chunk.summary)
                         assert chunk.weekly is not None
-                        frame = _weekly_chunk(chunk.weekly, chunk.summary["run"].to_numpy(),
-                                              start, gids)
-                        table = _with_meta(pa.Table.from_pandas(frame, preserve_index=False),
-                                           meta)
-                        if writer is None:
-                            writer = pq.ParquetWriter(tmp_weekly, table.schema)
-                        writer.write_table(table)
+                        for part in _weekly_tables(chunk.weekly,
+                                                   chunk.summary["run"].to_numpy(), start,
+                                                   gids):
+                            table = _with_meta(part, meta)
+                            if writer is None:
+                                writer = pq.ParquetWriter(tmp_weekly, table.schema)
+                            writer.write_table(table)
                 finally:
                     if writer is not None:
                         writer.close()
