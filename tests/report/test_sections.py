@@ -54,8 +54,6 @@ def test_scenario_network_and_key_actors(report: Path) -> None:
 
 def test_comparison_fan_chart_medians_come_from_the_runs(report: Path,
                                                          results: tuple[Path, str]) -> None:
-    import json
-
     from armednet.report.figures import fan_quantiles
 
     text = report.read_text(encoding="utf-8")
@@ -66,18 +64,54 @@ def test_comparison_fan_chart_medians_come_from_the_runs(report: Path,
     with open_store(results[0], read_only=True) as store:
         traj = store.trajectories(results[1], "attacks")
     sq = np.stack(traj[traj.policy == "status-quo"]["values"].to_list())
-    expected = fan_quantiles(sq)["median"]
-    # the figure's JSON is inlined: find the status-quo median trace
-    figure = re.search(r'Plotly.newPlot\(\s*"fan-attacks",\s*(\[.*?\]),\s*\{', body, re.S)
-    assert figure
-    traces = json.loads(figure.group(1))
+    meta = KnowledgeGraph.load().scenario.scenario
+    weeks = np.array([np.datetime64(str(meta.start)) + np.timedelta64(7 * i, "D")
+                      for i in range(sq.shape[1])])
+    inside = weeks <= np.datetime64(str(meta.end))
+    expected = fan_quantiles(sq)["median"][inside]  # clipped to the scenario's window
+    traces = _fan_traces(body)
     line = next(t for t in traces if t.get("name") == "status-quo")
-    y = line["y"]
+    np.testing.assert_allclose(_values(line["y"]), expected)
+    assert line["x"][0] == str(meta.start) and line["x"][-1] <= str(meta.end)
+
+
+def _fan_traces(body: str) -> list[dict[str, Any]]:
+    import json
+
+    # the figure's JSON is inlined
+    figure = re.search(r'Plotly.newPlot\(\s*"fan-attacks",\s*(\[.*?\]),\s*(\{.*?\})\s*,'
+                       r'\s*\{"displaylogo"', body, re.S)
+    assert figure
+    traces: list[dict[str, Any]] = json.loads(figure.group(1))
+    traces[0]["__layout__"] = json.loads(figure.group(2))
+    return traces
+
+
+def _values(y: Any) -> np.ndarray:
     if isinstance(y, dict):  # plotly's typed-array encoding
         import base64
 
-        y = np.frombuffer(base64.b64decode(y["bdata"]), dtype=np.dtype(y["dtype"]))
-    np.testing.assert_allclose(np.asarray(y, dtype=float), expected)
+        return np.frombuffer(base64.b64decode(y["bdata"]), dtype=np.dtype(y["dtype"]))
+    return np.asarray(y, dtype=float)
+
+
+def test_fan_panels_one_per_policy_inside_the_scenario_window(report: Path) -> None:
+    meta = KnowledgeGraph.load().scenario.scenario
+    start, end = str(meta.start), str(meta.end)
+    traces = _fan_traces(_section(report.read_text(encoding="utf-8"), "comparison"))
+    layout = traces[0].pop("__layout__")
+    medians = [t for t in traces if not t["name"].endswith("%")]
+    policies = {t["name"] for t in medians} - {"status-quo"}
+    assert len(policies) >= 2
+    axes = {t.get("xaxis", "x") for t in medians}
+    assert len(axes) == len(policies)  # one panel per policy
+    for ax in axes:  # each panel shows the status quo beside its policy
+        names = [t["name"] for t in medians if t.get("xaxis", "x") == ax]
+        assert "status-quo" in names and len(names) == 2
+        key = "xaxis" + ax[1:]
+        assert layout[key]["range"] == [start, end]
+    for t in traces:
+        assert all(start <= x <= end for x in t["x"]), t["name"]
 
 
 def test_claims_prim_and_sensitivity(report: Path, results: tuple[Path, str]) -> None:
@@ -209,7 +243,18 @@ def test_report_renders_offline_in_chromium(page: Any, report: Path) -> None:  #
     assert not page.recorder.errors
     medians = page.evaluate("() => document.getElementById('fan-attacks')._fullData"
                             ".filter(t => t.name === 'status-quo').map(t => Array.from(t.y))")
-    assert len(medians) == 1 and len(medians[0]) == 104  # the small experiment's weeks
+    # one panel per policy, each with the status quo; the small experiment's 104 weeks
+    # clipped to the scenario's window (2023-10-02 .. 2024-12-31: 66 weeks)
+    meta = KnowledgeGraph.load().scenario.scenario
+    in_window = sum(np.datetime64(str(meta.start)) + np.timedelta64(7 * i, "D")
+                    <= np.datetime64(str(meta.end)) for i in range(104))
+    assert len(medians) >= 2 and all(len(m) == in_window for m in medians)
+    ranges = page.evaluate("() => Object.entries(document.getElementById('fan-attacks')"
+                           "._fullLayout).filter(([k]) => /^xaxis\\d*$/.test(k))"
+                           ".map(([, a]) => a.range)")
+    assert len(ranges) == len(medians)
+    for lo, hi in ranges:
+        assert str(lo)[:10] >= str(meta.start) and str(hi)[:10] <= str(meta.end)
 
 
 def test_every_source_with_a_web_address_is_a_link(report: Path) -> None:

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["LAYER_COLOURS", "POLICY_COLOURS", "QUANTILES", "calibration_fit_figure",
-           "fan_chart", "fan_quantiles", "forecast_figure", "network_figure",
+           "fan_chart", "fan_panels", "fan_quantiles", "forecast_figure", "network_figure",
            "network_positions", "outcome_distributions", "skill_figure", "sobol_bars"]
 
 LAYER_COLOURS = {
@@ -95,6 +95,88 @@ def fan_chart(bands: Mapping[str, Mapping[str, np.ndarray]], dates: Sequence[Any
                                  legendgroup=policy, line={"color": colour, "width": 2}))
     fig.update_layout(title=title, yaxis_title=yaxis, template="plotly_white", height=420,
                       margin=_MARGIN, legend={"orientation": "h", "y": -0.15})
+    return fig
+
+
+def fan_panels(bands: Mapping[str, Mapping[str, np.ndarray]], dates: Sequence[Any],
+               baseline: str = "status-quo", start: Any = None, end: Any = None,
+               cols: int = 2, title: str = "Attacks on foreign forces per week",
+               yaxis: str = "attacks per week") -> Any:
+    """Small multiples: one panel per policy, each over the baseline's bands, on the
+    calendar and clipped to ``start`` .. ``end``.
+
+    Parameters
+    ----------
+    bands : mapping
+        Policy -> output of :func:`fan_quantiles` (one value per week).
+    dates : sequence
+        The week start dates (ISO strings or dates), one per week.
+    baseline : str
+        The policy every panel is drawn against (grey); a panel of its own when it is the
+        only policy, left out of the panels otherwise.
+    start, end : date-like, optional
+        The window shown (the scenario's); weeks outside it are dropped.
+    cols : int
+        Panels per row.
+    title, yaxis : str
+        Figure title and y-axis label.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Per panel, the baseline's 90% band and median (named ``baseline``, shown in the
+        legend once) and the policy's 90% and 50% bands (``"<policy> 90%"``,
+        ``"<policy> 50%"``) and median (named after the policy); the panels share their y
+        axis, and every x axis spans the window.
+    """
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    when = pd.DatetimeIndex(pd.to_datetime([str(d) for d in dates]))
+    lo_day = pd.Timestamp(str(start)) if start is not None else when.min()
+    hi_day = pd.Timestamp(str(end)) if end is not None else when.max()
+    keep = np.asarray((when >= lo_day) & (when <= hi_day))
+    panels = [p for p in bands if p != baseline] or list(bands)
+    rows = max(1, -(-len(panels) // cols))
+    fig = make_subplots(rows=rows, cols=min(cols, len(panels)), shared_yaxes="all",
+                        shared_xaxes="all", subplot_titles=[f"{p}" for p in panels],
+                        vertical_spacing=min(0.12, 0.5 / rows), horizontal_spacing=0.05)
+
+    def add(policy: str, colour: str, row: int, col: int, legend: bool,
+            fifty: bool) -> None:
+        q = bands[policy]
+        n = min(len(q["median"]), len(when))
+        mask = keep[:n]
+
+        def cut(values: Any) -> np.ndarray:
+            return np.asarray(values, dtype=float)[:n][mask]
+
+        x = [d.date().isoformat() for d in when[:n][mask]]
+        levels = [("q05", "q95", 0.12, "90%")] + ([("q25", "q75", 0.25, "50%")] if fifty
+                                                 else [])
+        for lo, hi, alpha, label in levels:
+            fig.add_trace(go.Scatter(
+                x=x + x[::-1], y=np.concatenate([cut(q[hi]), cut(q[lo])[::-1]]),
+                fill="toself", mode="lines", fillcolor=_rgba(colour, alpha),
+                line={"width": 0}, hoverinfo="skip", legendgroup=policy, showlegend=False,
+                name=f"{policy} {label}"), row=row, col=col)
+        fig.add_trace(go.Scatter(x=x, y=cut(q["median"]), mode="lines", name=policy,
+                                 legendgroup=policy, showlegend=legend,
+                                 line={"color": colour, "width": 2 if fifty else 1.5}),
+                      row=row, col=col)
+
+    for i, policy in enumerate(panels):
+        row, col = i // cols + 1, i % cols + 1
+        if baseline in bands and policy != baseline:
+            add(baseline, "#7f8c8d", row, col, i == 0, False)
+        add(policy, POLICY_COLOURS[(i + 1) % len(POLICY_COLOURS)], row, col, False, True)
+    window = [lo_day.date().isoformat(), hi_day.date().isoformat()]
+    fig.update_xaxes(range=window, type="date")
+    fig.update_yaxes(rangemode="tozero")
+    fig.update_layout(title=title, template="plotly_white", height=120 + 210 * rows,
+                      margin=_MARGIN, legend={"orientation": "h", "y": 1.0, "x": 1.0,
+                                              "xanchor": "right", "yanchor": "bottom"})
+    fig.update_yaxes(title_text=yaxis, col=1)
     return fig
 
 

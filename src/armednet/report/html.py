@@ -121,6 +121,13 @@ def _interval(m: float, lo: float, hi: float) -> str:
     return f"{m:.3g} [{lo:.3g}, {hi:.3g}]"
 
 
+def _window(kg: Any, dates: Sequence[Any] | None) -> tuple[str, str]:
+    """The scenario's window (start .. end; the last simulated week when it has no end)."""
+    meta = kg.scenario.scenario
+    last = str(dates[-1]) if dates else str(meta.start)
+    return str(meta.start), str(meta.end or last)
+
+
 # -- sections -----------------------------------------------------------------------------
 def _scenario_section(kg: Any, size_by: Mapping[str, float] | None) -> str:
     from armednet.report.figures import network_figure
@@ -171,8 +178,9 @@ def _key_actor_section(report: pd.DataFrame | None) -> str:
 
 
 def _comparison_section(analysis: Mapping[str, Any], outcomes: pd.DataFrame,
-                        traj: pd.DataFrame | None, dates: Sequence[Any] | None) -> str:
-    from armednet.report.figures import fan_chart, fan_quantiles, outcome_distributions
+                        traj: pd.DataFrame | None, dates: Sequence[Any] | None,
+                        window: tuple[str, str]) -> str:
+    from armednet.report.figures import fan_chart, fan_panels, fan_quantiles, outcome_distributions
 
     parts = []
     if analysis.get("scenario_warning"):
@@ -194,10 +202,16 @@ def _comparison_section(analysis: Mapping[str, Any], outcomes: pd.DataFrame,
         groups = {str(p): g for p, g in traj.groupby("policy", sort=False)}
         order = [p for p in policies if p in groups] + [p for p in groups if p not in policies]
         bands = {p: fan_quantiles(np.stack(groups[p]["values"].to_list())) for p in order}
-        parts.append(_fig(fan_chart(bands, dates), "fan-attacks"))
-        parts.append("<p class='muted'>Lines: weekly median across runs; bands: the central "
-                     f"50% and 90% of runs{over}. Every policy runs in the same worlds with "
-                     "the same random numbers.</p>")
+        base = str(analysis.get("baseline") or "status-quo")
+        figure = (fan_panels(bands, dates, baseline=base, start=window[0], end=window[1])
+                  if dates is not None else fan_chart(bands))
+        parts.append(_fig(figure, "fan-attacks"))
+        parts.append(f"<p class='muted'>One panel per policy, each over {_esc(base)} "
+                     "(grey: its weekly median and central 90% of runs), on the scenario's "
+                     f"calendar ({_esc(window[0])} to {_esc(window[1])}). Lines: weekly "
+                     "median across runs; bands: the central 50% and 90% of runs"
+                     f"{over}. Every policy runs in the same worlds with the same random "
+                     "numbers.</p>")
     if len(comp):
         comp["cell"] = [_interval(m, lo, hi) for m, lo, hi in
                         zip(comp["median"], comp["low"], comp["high"], strict=True)]
@@ -906,7 +920,8 @@ def render_report(kg: Any, analysis: Mapping[str, Any] | None = None,
     }
     if outcomes is not None and len(outcomes):
         bodies["comparison"] = ("Policy comparison",
-                                _comparison_section(analysis, outcomes, trajectories, dates))
+                                _comparison_section(analysis, outcomes, trajectories, dates,
+                                                    _window(kg, dates)))
     bodies["claims"] = ("The essay's claims", _claims_section(analysis))
     bodies["prim"] = ("Where the claims fail (PRIM boxes)", _prim_section(analysis))
     bodies["sensitivity"] = ("Sensitivity", _sensitivity_section(analysis, network))
