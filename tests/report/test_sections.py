@@ -323,3 +323,15 @@ def test_methods_section_scores_the_forecast_against_baselines() -> None:
     body = _section(text, "methods")
     assert "The model beats the persistence baseline on CRPS (1.2 against 1.5)." in body
     assert "No backtest is stored" not in body
+
+
+def test_page_skeleton_from_templates_escapes_what_it_is_given() -> None:
+    kg = KnowledgeGraph.load()
+    evil = "<script>alert(1)</script>"
+    text = render_report(kg, title=evil, meta=None)
+    assert evil not in text and "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+    assert text.startswith("<!DOCTYPE html>") and "<title>&lt;script&gt;" in text
+    # the navigation links every section shown, in order
+    nav = re.search(r"<nav>(.*?)</nav>", text, re.S)
+    assert nav and re.findall(r'href="#([a-z-]+)"', nav.group(1)) == re.findall(
+        r'<section id="([a-z-]+)">', text)

@@ -113,8 +113,14 @@ def _fig(fig: Any, div_id: str) -> str:
                            config={"displaylogo": False, "responsive": True}))
 
 
-def _section(sid: str, title: str, body: str) -> str:
-    return f'<section id="{sid}"><h2>{_esc(title)}</h2>{body}</section>'
+def _templates() -> Any:
+    """The report's Jinja2 environment (templates in ``report/templates``), escaping every
+    value that is not marked safe: section bodies are built escaped and passed as
+    :class:`markupsafe.Markup`."""
+    import jinja2
+
+    return jinja2.Environment(loader=jinja2.PackageLoader("armednet.report", "templates"),
+                              autoescape=True, undefined=jinja2.StrictUndefined)
 
 
 def _interval(m: float, lo: float, hi: float) -> str:
@@ -931,18 +937,15 @@ def render_report(kg: Any, analysis: Mapping[str, Any] | None = None,
                          _methods_section(calibration, backtest, kg))
     bodies["appendix"] = ("Appendix: parameters and provenance",
                           _appendix(meta, kg, calibration))
-    sections = [(sid, *bodies[sid]) for sid in SECTIONS if sid in bodies and bodies[sid][1]]
-    nav = "".join(f'<a href="#{sid}">{_esc(t)}</a>' for sid, t, _ in sections)
-    body = "".join(_section(*s) for s in sections)
-    sub = _esc(kg.scenario.scenario.name)
-    if meta:
-        sub += f" &middot; experiment <code>{_esc(meta['experiment_id'])}</code>"
-    return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-            "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-            f"<title>{_esc(title)}</title><style>{_CSS}</style>"
-            f"<script type='text/javascript'>{plotly.offline.get_plotlyjs()}</script></head>"
-            f"<body><main><h1>{_esc(title)}</h1><p class='muted'>{sub}</p>"
-            f"<nav>{nav}</nav>{body}</main></body></html>")
+    from markupsafe import Markup
+
+    sections = [{"id": sid, "title": bodies[sid][0], "body": Markup(bodies[sid][1])}
+                for sid in SECTIONS if sid in bodies and bodies[sid][1]]
+    page = _templates().get_template("page.html")
+    return str(page.render(
+        title=title, css=Markup(_CSS), plotly_js=Markup(plotly.offline.get_plotlyjs()),
+        scenario_name=kg.scenario.scenario.name,
+        experiment_id=(meta or {}).get("experiment_id"), sections=sections))
 
 
 def load_report_data(db: str | Path, experiment_id: str | None = None,
