@@ -110,6 +110,8 @@ def test_fan_panels_one_per_policy_inside_the_scenario_window(report: Path) -> N
         assert "status-quo" in names and len(names) == 2
         key = "xaxis" + ax[1:]
         assert layout[key]["range"] == [start, end]
+    top = max(float(_values(t["y"]).max()) for t in traces)
+    assert layout["yaxis"]["range"][0] == 0 and layout["yaxis"]["range"][1] >= top
     for t in traces:
         assert all(start <= x <= end for x in t["x"]), t["name"]
 

@@ -172,7 +172,11 @@ def fan_panels(bands: Mapping[str, Mapping[str, np.ndarray]], dates: Sequence[An
         add(policy, POLICY_COLOURS[(i + 1) % len(POLICY_COLOURS)], row, col, False, True)
     window = [lo_day.date().isoformat(), hi_day.date().isoformat()]
     fig.update_xaxes(range=window, type="date")
-    fig.update_yaxes(rangemode="tozero")
+    # one y range for every panel, set explicitly (plotly.js leaves matched axes with
+    # filled traces at a default range)
+    tops = [float(np.nanmax(np.asarray(bands[p]["q95"], dtype=float)[:len(when)][
+        keep[:len(bands[p]["q95"])]], initial=0.0)) for p in bands]
+    fig.update_yaxes(range=[0.0, max(max(tops, default=0.0), 1.0) * 1.05])
     fig.update_layout(title=title, template="plotly_white", height=120 + 210 * rows,
                       margin=_MARGIN, legend={"orientation": "h", "y": 1.0, "x": 1.0,
                                               "xanchor": "right", "yanchor": "bottom"})
