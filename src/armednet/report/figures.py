@@ -165,11 +165,13 @@ def fan_panels(bands: Mapping[str, Mapping[str, np.ndarray]], dates: Sequence[An
                                  line={"color": colour, "width": 2 if fifty else 1.5}),
                       row=row, col=col)
 
+    # the policies' colours, leaving out the greys that would pass for the baseline's
+    colours = [c for c in POLICY_COLOURS if c not in ("#34495e", "#5d6d7e")]
     for i, policy in enumerate(panels):
         row, col = i // cols + 1, i % cols + 1
         if baseline in bands and policy != baseline:
             add(baseline, "#7f8c8d", row, col, i == 0, False)
-        add(policy, POLICY_COLOURS[(i + 1) % len(POLICY_COLOURS)], row, col, False, True)
+        add(policy, colours[i % len(colours)], row, col, False, True)
     window = [lo_day.date().isoformat(), hi_day.date().isoformat()]
     fig.update_xaxes(range=window, type="date")
     # one y range for every panel, set explicitly (plotly.js leaves matched axes with
