@@ -9,6 +9,16 @@ import pytest
 
 from tests.factories import tiny_document, write_yaml
 
+try:  # CI draws the same examples every run (a red CI must mean a change broke something);
+    # locally hypothesis explores new examples each run, and bench_fuzz.py explores widely.
+    from hypothesis import settings as _hypothesis_settings
+
+    _hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        _hypothesis_settings.load_profile("ci")
+except ImportError:  # pragma: no cover - hypothesis is a dev dependency
+    pass
+
 REPO = Path(__file__).resolve().parents[1]
 
 

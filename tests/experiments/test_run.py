@@ -78,8 +78,9 @@ def test_kill_9_then_resume_completes_only_missing_chunks(tmp_path: Path) -> Non
     spec_file.write_text(yaml.safe_dump({**SPEC, "weeks": 104, "chunk_points": 1,
                                          "design": {"method": "lhs", "n": 40}}))
     db = tmp_path / "r.duckdb"
-    cmd = [sys.executable, "-m", "armednet", "experiment", "run", str(spec_file), "--db",
-           str(db), "--evaluator", "sequential"]
+    # --verbose: a line per committed chunk (the test counts them)
+    cmd = [sys.executable, "-m", "armednet", "--verbose", "experiment", "run", str(spec_file),
+           "--db", str(db), "--evaluator", "sequential"]
     proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL,
                             text=True, start_new_session=True)
     committed = 0
@@ -87,7 +88,7 @@ def test_kill_9_then_resume_completes_only_missing_chunks(tmp_path: Path) -> Non
     deadline = time.monotonic() + 120
     while committed < 5 and time.monotonic() < deadline:
         line = proc.stderr.readline()
-        committed += line.startswith("chunk ")
+        committed += line.startswith("debug: chunk ")
     os.killpg(proc.pid, signal.SIGKILL)  # kill -9, mid-run
     proc.wait()
     assert committed >= 5

@@ -77,7 +77,7 @@ def test_devices_pipes_and_folders_are_refused(tmp_path: Path) -> None:
 def test_repeated_column_names_are_refused(tmp_path: Path) -> None:
     rows = seed_intervals()
     rows[0][-1] = "attacks"
-    assert "column(s) named twice: attacks" in _issue(_write(tmp_path / "i.csv", rows))
+    assert "column(s) named twice: 'attacks'" in _issue(_write(tmp_path / "i.csv", rows))
 
 
 def test_cli_calibrate_refuses_dev_zero_and_impossible_rows(tmp_path: Path) -> None:

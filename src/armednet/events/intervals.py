@@ -153,8 +153,8 @@ def _rows(text: str, label: str) -> tuple[list[dict[str, Any]], list[int]]:
         header = reader.fieldnames or []
         dup = sorted({c for c in header if header.count(c) > 1})
         if dup:
-            raise ValidationFailed([Issue(label, 1, "", f"column(s) named twice: "
-                                          f"{', '.join(dup)}")])
+            raise ValidationFailed([Issue(label, 1, "", "column(s) named twice: "
+                                          + ", ".join(repr(c) for c in dup))])
         line = reader.line_num + 1
         for row in reader:
             rows.append(row)
