@@ -10,8 +10,9 @@ import datetime as dt
 import pytest
 
 from armednet.kb import KnowledgeGraph, Layer, NodeType, Scenario, TieType, load_scenario
-from armednet.kb.dates import earliest, latest, parse_date
+from armednet.kb.dates import earliest, latest
 from armednet.kb.schema import CampaignMembership
+from tests.kb.scenario_checks import SIX_LAYERS, series_value
 
 SCENARIO_ID = "iraq-2024"
 
@@ -73,9 +74,6 @@ NAMED_ACTORS = {
     "tower-22": NodeType.FOREIGN_FORCE,
 }
 
-SIX_LAYERS = ("military", "political", "economic", "state", "patronage", "civil_society")
-
-
 @pytest.fixture(scope="module")
 def scenario() -> Scenario:
     return load_scenario(SCENARIO_ID)
@@ -84,17 +82,6 @@ def scenario() -> Scenario:
 @pytest.fixture(scope="module")
 def kg(scenario: Scenario) -> KnowledgeGraph:
     return KnowledgeGraph(scenario)
-
-
-def _series_value(scenario: Scenario, series_id: str, day: str) -> float:
-    """Value of a step series on a day: the last point dated on or before it."""
-    series = next(s for s in scenario.series if s.id == series_id)
-    assert series.interpolation == "step"
-    at = parse_date(day)
-    points = sorted(series.points, key=lambda p: earliest(p.date))
-    before = [p for p in points if earliest(p.date) <= at]
-    assert before, f"{series_id} has no value on {day}"
-    return before[-1].value
 
 
 def test_loads_by_name_and_through_the_graph(scenario: Scenario) -> None:
@@ -191,7 +178,7 @@ def test_named_actor_exists(kg: KnowledgeGraph, node_id: str) -> None:
 
 
 def test_gaza_series_steps(scenario: Scenario) -> None:
-    value = lambda day: _series_value(scenario, "gaza_war_intensity", day)  # noqa: E731
+    value = lambda day: series_value(scenario, "gaza_war_intensity", day)  # noqa: E731
     assert value("2023-10-02") == 0.0
     assert value("2023-10-20") == 1.0
     assert value("2023-11-26") == 0.0

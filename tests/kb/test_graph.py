@@ -30,7 +30,7 @@ def test_unknown_names_raise_input_error(kg: KnowledgeGraph) -> None:
         kg.node("group-aa")
     with pytest.raises(InputError, match="expected one of: military"):
         kg.layer_view("militery")
-    with pytest.raises(InputError, match="^at: "):
+    with pytest.raises(InputError, match=r"^at: "):
         kg.snapshot("yesterday")
 
 

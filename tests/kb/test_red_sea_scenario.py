@@ -18,10 +18,11 @@ import pytest
 
 from armednet.kb import KnowledgeGraph, NodeType, Scenario, TieType, load_scenario
 from armednet.kb.bundled import bundled_scenarios
-from armednet.kb.dates import earliest, latest, parse_date
+from armednet.kb.dates import earliest, latest
 from armednet.kb.loader import check_scenario, validate_scenario
 from armednet.kb.schema import CampaignMembership, Estimate, Event, Node, Series, Tie
 from tests.cli.helpers import run_cli
+from tests.kb.scenario_checks import SIX_LAYERS, series_value
 
 SCENARIO_ID = "red-sea-2024"
 DATA_END = dt.date(2024, 3, 31)
@@ -65,9 +66,6 @@ SANAA_INSTITUTIONS = [
     "sanaa-tax-authority", "yemen-petroleum-company-sanaa",
 ]
 
-SIX_LAYERS = ("military", "political", "economic", "state", "patronage", "civil_society")
-
-
 @pytest.fixture(scope="module")
 def scenario() -> Scenario:
     return load_scenario(SCENARIO_ID)
@@ -76,17 +74,6 @@ def scenario() -> Scenario:
 @pytest.fixture(scope="module")
 def kg(scenario: Scenario) -> KnowledgeGraph:
     return KnowledgeGraph(scenario)
-
-
-def _series_value(scenario: Scenario, series_id: str, day: str) -> float:
-    """Value of a step series on a day: the last point dated on or before it."""
-    series = next(s for s in scenario.series if s.id == series_id)
-    assert series.interpolation == "step"
-    at = parse_date(day)
-    points = sorted(series.points, key=lambda p: earliest(p.date))
-    before = [p for p in points if earliest(p.date) <= at]
-    assert before, f"{series_id} has no value on {day}"
-    return before[-1].value
 
 
 def _estimates(scenario: Scenario) -> list[tuple[str, Estimate]]:
@@ -327,7 +314,7 @@ def test_event_data_spellings_resolve(kg: KnowledgeGraph) -> None:
 
 
 def test_gaza_series_steps(scenario: Scenario) -> None:
-    value = lambda day: _series_value(scenario, "gaza_war_intensity", day)  # noqa: E731
+    value = lambda day: series_value(scenario, "gaza_war_intensity", day)  # noqa: E731
     assert value("2023-10-02") == 0.0
     assert value("2023-10-20") == 1.0
     assert value("2023-11-26") == 0.0  # the truce of 24 Nov - 1 Dec 2023, as in iraq-2024
@@ -344,7 +331,7 @@ def test_trigger_aligns_with_iraq() -> None:
     red = load_scenario(SCENARIO_ID)
     assert iraq.scenario.start == red.scenario.start
     for day in ("2023-10-02", "2023-10-07", "2023-11-24", "2023-12-01", "2024-06-01"):
-        assert _series_value(iraq, "gaza_war_intensity", day) == _series_value(
+        assert series_value(iraq, "gaza_war_intensity", day) == series_value(
             red, "gaza_war_intensity", day), day
 
 

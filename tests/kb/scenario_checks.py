@@ -1,0 +1,20 @@
+"""Helpers shared by the bundled scenarios' tests."""
+
+from __future__ import annotations
+
+from armednet.kb.dates import earliest, parse_date
+from armednet.kb.schema import Scenario
+
+SIX_LAYERS = ("military", "political", "economic", "state", "patronage", "civil_society")
+"""The layers every bundled scenario's ties cover."""
+
+
+def series_value(scenario: Scenario, series_id: str, day: str) -> float:
+    """Value of a step series on a day: the last point dated on or before it."""
+    series = next(s for s in scenario.series if s.id == series_id)
+    assert series.interpolation == "step"
+    at = parse_date(day)
+    points = sorted(series.points, key=lambda p: earliest(p.date))
+    before = [p for p in points if earliest(p.date) <= at]
+    assert before, f"{series_id} has no value on {day}"
+    return before[-1].value
