@@ -12,7 +12,7 @@ import pytest
 from armednet.kb import KnowledgeGraph, Layer, NodeType, Scenario, TieType, load_scenario
 from armednet.kb.dates import earliest, latest
 from armednet.kb.schema import CampaignMembership
-from tests.kb.scenario_checks import SIX_LAYERS, series_value
+from tests.kb.scenario_checks import SIX_LAYERS, alias_index, series_value
 
 SCENARIO_ID = "iraq-2024"
 
@@ -213,15 +213,8 @@ def test_no_ceasefire_event_is_attributed_to_an_armed_group(kg: KnowledgeGraph) 
             assert e.actor not in armed, e.id
 
 
-def test_aliases_are_unambiguous(kg: KnowledgeGraph) -> None:
-    owner: dict[str, str] = {}
-    for n in kg.nodes():
-        for name in {n.name.casefold(), *(a.casefold() for a in n.aliases)}:
-            assert owner.setdefault(name, n.id) == n.id, (name, owner[name], n.id)
-
-
 def test_event_data_spellings_resolve(kg: KnowledgeGraph) -> None:
-    index = {a.casefold(): n.id for n in kg.nodes() for a in [n.name, *n.aliases]}
+    index = alias_index(kg)  # also: no spelling names two nodes
     assert index["kata'ib hizballah"] == "kataib-hezbollah"
     assert index["kh"] == "kataib-hezbollah"
     assert index["كتائب حزب الله"] == "kataib-hezbollah"

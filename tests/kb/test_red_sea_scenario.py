@@ -22,7 +22,7 @@ from armednet.kb.dates import earliest, latest
 from armednet.kb.loader import check_scenario, validate_scenario
 from armednet.kb.schema import CampaignMembership, Estimate, Event, Node, Series, Tie
 from tests.cli.helpers import run_cli
-from tests.kb.scenario_checks import SIX_LAYERS, series_value
+from tests.kb.scenario_checks import SIX_LAYERS, alias_index, series_value
 
 SCENARIO_ID = "red-sea-2024"
 DATA_END = dt.date(2024, 3, 31)
@@ -294,15 +294,8 @@ def test_tie_types_the_model_needs(kg: KnowledgeGraph) -> None:
         assert set(t.support) <= {"arming", "funding", "training", "advising"}, t.key
 
 
-def test_aliases_are_unambiguous(kg: KnowledgeGraph) -> None:
-    owner: dict[str, str] = {}
-    for n in kg.nodes():
-        for name in {n.name.casefold(), *(a.casefold() for a in n.aliases)}:
-            assert owner.setdefault(name, n.id) == n.id, (name, owner[name], n.id)
-
-
 def test_event_data_spellings_resolve(kg: KnowledgeGraph) -> None:
-    index = {a.casefold(): n.id for n in kg.nodes() for a in [n.name, *n.aliases]}
+    index = alias_index(kg)  # also: no spelling names two nodes
     assert index["military forces of yemen (2017-) houthi"] == "houthis"
     assert index["ansarallah"] == "houthis"
     assert index["military forces of the united states (2021-)"] == "us-naval-forces-red-sea"
