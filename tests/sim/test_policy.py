@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -14,9 +15,10 @@ from armednet.sim.init import build_inputs, schedule_policy
 from armednet.sim.policy import PRESETS, Policy, load_policy, resolve_policy
 
 
-@pytest.fixture(scope="module")
-def inputs():  # type: ignore[no-untyped-def]
-    return build_inputs(KnowledgeGraph.load(), 52)
+@pytest.fixture
+def inputs(bundled_scenario: KnowledgeGraph):  # type: ignore[no-untyped-def]
+    """52 weeks of each bundled scenario's inputs."""
+    return build_inputs(bundled_scenario, 52)
 
 
 def test_presets_resolve_and_are_named(inputs) -> None:  # type: ignore[no-untyped-def]
@@ -38,7 +40,9 @@ def test_yaml_and_json_files(tmp_path: Path, inputs) -> None:  # type: ignore[no
     pol = load_policy(y)
     assert [lv.kind for lv in pol.levers] == ["accountability", "diplomacy"]
     sch = schedule_policy(inputs, pol)
-    assert sch.diplomacy[0] == 0 and sch.diplomacy[-1] == 0.5  # from March 2024 (week 21)
+    assert sch.diplomacy[0] == 0 and sch.diplomacy[-1] == 0.5  # from March 2024
+    march = inputs.week_of(dt.date(2024, 3, 1))  # week 21 when the scenario starts 2 Oct 2023
+    assert np.all(sch.diplomacy[:march] == 0) and np.all(sch.diplomacy[march + 1:] == 0.5)
     assert np.all(sch.reform_target == 0.9)
     assert resolve_policy(str(j)).name == "reform"  # named after the file
 
@@ -55,6 +59,7 @@ def test_sanctions_add_pressure_and_restart_evasion(inputs) -> None:  # type: ig
     sq = schedule_policy(inputs, resolve_policy("status-quo"))
     sanc = schedule_policy(inputs, resolve_policy("sanctions"))
     formal = np.flatnonzero(inputs.chan_sanctionable)
+    assert formal.size  # the check is not vacuous
     assert np.all(sanc.sanction_cut[:, formal] >= sq.sanction_cut[:, formal] + 1.0)
     # the lever starts at week 0, so every sanctioned channel's clock restarts there
     assert np.all(sanc.sanction_since[0, formal] == 0)
