@@ -14,8 +14,6 @@ from armednet.sim.mechanisms import MECHANISMS
 from armednet.sim.params import PARAMETERS
 from armednet.sim.policy import PRESETS
 
-KG = KnowledgeGraph.load()
-
 params_st = st.fixed_dictionaries(
     {},
     optional={name: st.floats(p.low, p.high, allow_nan=False) for name, p in PARAMETERS.items()},
@@ -26,9 +24,9 @@ off_st = st.sets(st.sampled_from(sorted(MECHANISMS)), max_size=4)
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(params=params_st, policy=st.sampled_from(PRESETS), off=off_st,
        seed=st.integers(0, 2**32))
-def test_state_stays_admissible(params: dict[str, float], policy: str, off: set[str],
-                                seed: int) -> None:
-    res = simulate(KG, policy, runs=6, weeks=30, seed=seed, params=params,
+def test_state_stays_admissible(bundled_scenario: KnowledgeGraph, params: dict[str, float],
+                                policy: str, off: set[str], seed: int) -> None:
+    res = simulate(bundled_scenario, policy, runs=6, weeks=30, seed=seed, params=params,
                    mechanisms={m: False for m in off}, record="weekly")
     ds = res.weekly
     assert ds is not None
@@ -52,7 +50,7 @@ def test_state_stays_admissible(params: dict[str, float], policy: str, off: set[
 
 
 @pytest.mark.parametrize("policy", ["co-option", "status-quo", "accountability"])
-def test_capture_columns_never_exceed_one(policy: str) -> None:
+def test_capture_columns_never_exceed_one(bundled_scenario: KnowledgeGraph, policy: str) -> None:
     # Capture growth and co-option both respect sum_g X[g, k] <= 1: drive them hard for
     # 200 weeks, mechanism by mechanism, on the state itself.
     from armednet.sim.engine import prepare
@@ -61,7 +59,7 @@ def test_capture_columns_never_exceed_one(policy: str) -> None:
     from armednet.sim.mechanisms.capture import step_capture
     from armednet.sim.mechanisms.cooption import step_cooption
 
-    ens = prepare(KG, policy, runs=4, weeks=200, seed=1,
+    ens = prepare(bundled_scenario, policy, runs=4, weeks=200, seed=1,
                   params={"capture_growth": 0.05, "coopt_rate": 0.05,
                           "capture_erosion": 0.0})
     s = initial_state(ens.inputs, ens.params, 4)
