@@ -147,6 +147,13 @@ class CampaignMembership(_Record):
         description="Why: what the sources say, and whether the statement is reported or a "
         "judgment.",
     )
+    since: PartialDate | None = Field(
+        default=None,
+        description="First day of the group's attacks in the campaign, where the sources date "
+        "it (e.g. the Houthis' first attack on shipping, 19 Nov 2023). Before it the group "
+        "does not attack in the model; an input, so only for a start the data record before "
+        "the scenario's forecast cut-off. Default: the scenario's start.",
+    )
 
     def __bool__(self) -> bool:
         return self.member
@@ -402,12 +409,39 @@ class ScenarioMeta(_Record):
         "attacked; armed groups based elsewhere do not attack it in the model. Default: the "
         "scenario's country (every group when neither is set).",
     )
+    target: Literal["bases", "shipping"] = Field(
+        default="bases",
+        description="What the campaign attacks: 'bases' (a foreign force stationed on the "
+        "host country's soil, as U.S. forces in Iraq and Syria) or 'shipping' (merchant ships "
+        "and the warships escorting them at sea, as in the Red Sea). With 'shipping' no "
+        "government hosts the target, so strikes cannot turn a host against it "
+        "(mechanism sovereignty).",
+    )
+    host_country: str | None = Field(
+        default=None,
+        description="ISO code of the country whose government hosts the foreign force and can "
+        "negotiate its presence (mechanism sovereignty). Default: the scenario's country when "
+        "the target is 'bases', none when it is 'shipping'.",
+    )
+    national_budget: Estimate | None = Field(
+        default=None,
+        description="Annual budget of the state whose institutions the groups capture, USD "
+        "million per year (mechanism state_rents). Default: the parameter national_budget "
+        "(Iraq's federal budget).",
+    )
     sources: list[Id] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _span(self) -> ScenarioMeta:
         _end_not_before_start(self.start, self.end)
         return self
+
+    @property
+    def host(self) -> str | None:
+        """The country hosting the foreign force (``host_country`` or its default)."""
+        if self.host_country is not None:
+            return self.host_country
+        return self.country if self.target == "bases" else None
 
 
 class ScenarioDocument(_Record):

@@ -87,9 +87,13 @@ facts active that day); every rule below is a plain reading of the graph, with n
 - **Campaign and theatre**: a group attacks the scenario's foreign force only if its
   `group.campaign` states membership (`member: true`, with sources; a group that does not
   state it is not an attacker, and `kb validate` warns) and its `country` is in
-  `scenario.theatre` (default the scenario's country); this exposure `e_g` is 0 or 1, and a
-  splinter inherits its parent's. Aggregate outcomes over groups (military, funds, factions,
-  transnational shares) count the campaign's groups only; per-group power is reported for
+  `scenario.theatre` (default the scenario's country); this exposure `e_g` is 0 or 1, 0
+  before the week of the group's `campaign.since` where the scenario dates its first attack,
+  and a splinter inherits its parent's. `scenario.target` (`bases` or `shipping`) and
+  `scenario.host_country` say whether a government hosts the foreign force (mechanism
+  `sovereignty`); `scenario.national_budget` overrides the parameter of that name.
+  Aggregate outcomes over groups (military, funds, factions, transnational shares)
+  count the campaign's groups only; per-group power is reported for
   every group. Policy selectors (`all`, `domestic`, `transnational`) pick among the groups
   based in the theatre, in the campaign or not.
 - **Leaders**: `leads` ties to a group, with their `share` of authority (default 0.5; shares

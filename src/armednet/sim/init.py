@@ -21,6 +21,7 @@ import numpy as np
 from armednet.errors import InputError
 from armednet.kb.dates import earliest, parse_date
 from armednet.kb.graph import KnowledgeGraph
+from armednet.kb.schema import CampaignMembership
 from armednet.kb.types import NodeType, TieType
 from armednet.sim.mechanisms import registry
 from armednet.sim.policy import Policy
@@ -80,6 +81,7 @@ class ModelInputs:
     legitimacy: np.ndarray  # (G,)
     hostility: np.ndarray  # (G,)
     exposure: np.ndarray  # (G,) 1 for campaign groups in the theatre, else 0
+    campaign_from: np.ndarray  # (G,) int: first week of the group's attacks (0: from the start)
     in_theatre: np.ndarray  # (G,) bool: based in the theatre (campaign or not)
     maturity: np.ndarray  # (G,) 0..1 from age and size
     patron: np.ndarray  # (G,) patron tie strength 0..1
@@ -216,6 +218,13 @@ def build_inputs(kg: KnowledgeGraph, weeks: int) -> ModelInputs:
                      for n in groups])
     exp0 = np.array([float(bool(a.campaign) and h) for a, h in zip(attrs, here, strict=True)])
     exposure = np.concatenate([exp0, exp0])  # a splinter fights where its parent does
+    since = [earliest(a.campaign.since) if isinstance(a.campaign, CampaignMembership)
+             and a.campaign.since is not None else start for a in attrs]
+    cf0 = np.array([max(0, -(-(d - start).days // 7)) for d in since], dtype=np.int64)
+    campaign_from = np.concatenate([cf0, cf0])  # a splinter starts no earlier than its parent
+    late = [f"{n.id} attacks from week {int(w)} ({d})" for n, w, d
+            in zip(groups, cf0, since, strict=True) if w > 0 and n.group and n.group.campaign]
+    notes.extend(late)
     in_theatre = np.concatenate([here, here])
     if not exp0.any():
         notes.append("no armed group is in the theatre and in the campaign: no attacks")
@@ -448,8 +457,8 @@ def build_inputs(kg: KnowledgeGraph, weeks: int) -> ModelInputs:
         scenario_id=meta.id, scenario_hash=kg.hash, start=start, weeks=weeks,
         group_ids=group_ids, n_groups0=g0, splinter_of=splinter_of, orientation=orientation,
         size=size, fighters=fighters, revenue_annual=revenue_annual, legitimacy=legitimacy,
-        hostility=hostility, exposure=exposure, in_theatre=in_theatre, maturity=maturity,
-        patron=patron, coordination=W,
+        hostility=hostility, exposure=exposure, campaign_from=campaign_from,
+        in_theatre=in_theatre, maturity=maturity, patron=patron, coordination=W,
         inst_ids=[n.id for n in insts], budget=budget, accountability=acc,
         inst_weight=inst_weight, capture=X, chan_group=np.array(chan_group, dtype=int),
         chan_amount=amounts / 52.0, chan_kind=chan_kind,
@@ -582,6 +591,7 @@ def compact(inputs: ModelInputs, schedule: PolicySchedule,
         orientation=inputs.orientation[g], size=inputs.size[g], fighters=inputs.fighters[g],
         revenue_annual=inputs.revenue_annual[g], legitimacy=inputs.legitimacy[g],
         hostility=inputs.hostility[g], exposure=inputs.exposure[g],
+        campaign_from=inputs.campaign_from[g],
         in_theatre=inputs.in_theatre[g],
         maturity=inputs.maturity[g], patron=inputs.patron[g],
         coordination=inputs.coordination[np.ix_(g, g)], capture=inputs.capture[g],

@@ -66,6 +66,7 @@ import pandas as pd
 from armednet.errors import InputError
 from armednet.sim.engine import FACTION_THRESHOLD
 from armednet.sim.mechanisms.ceasefire import END_REASONS
+from armednet.sim.mechanisms.revenue import national_budget
 from armednet.sim.reference_endings import EndingsMixin
 from armednet.sim.reference_sovereignty import SovereigntyMixin
 
@@ -636,7 +637,7 @@ class _ReferenceModel(SovereigntyMixin, EndingsMixin, _ModelBase):
         """Income by channel (a splinter takes ``f_s`` of its parent's), state rents from
         captured institutions, upkeep."""
         p, on, cut = self.p, self.on, self.sanction_cut
-        rent_rate = p["rent_rate"] * p["national_budget"] / 52.0
+        rent_rate = p["rent_rate"] * float(national_budget(self.inputs, p)) / 52.0
         income: dict[_ArmedGroup, float] = {}
         for g in self.groups:
             income[g] = 0.0
@@ -692,6 +693,8 @@ class _ReferenceModel(SovereigntyMixin, EndingsMixin, _ModelBase):
             g.attacks_d = g.attacks_u = g.attacks_cf = g.casualties = g.civ_harm = 0
             if "attacks" not in on or not g.active:
                 continue
+            if self.week < int(self.inputs.campaign_from[g.slot]):
+                continue  # its campaign has not started
             trig = 1.0
             if "trigger" in on:
                 trig = 1.0 + p["trigger_sensitivity"] * self.tau * (

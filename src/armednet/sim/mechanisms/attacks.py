@@ -11,7 +11,8 @@ Equations (weekly; Poisson counts drawn from counter-based uniforms)::
 
 ``pi`` is the presence the host negotiates (``sovereignty``; 1 without it). ``e_g`` is 1
 for groups in the campaign against the foreign force and based in its theatre
-(``scenario.theatre`` and ``group.campaign`` in the knowledge graph), else 0.
+(``scenario.theatre`` and ``group.campaign`` in the knowledge graph), else 0, and 0 before
+the week of the group's first attack where the scenario dates it (``campaign.since``).
 Casualties and civilian harm are drawn for all groups together (a sum of independent Poisson
 counts is Poisson with the summed rate). Under a declared cease-fire (S = 1) only the
 undisciplined share ``1 - C`` keeps attacking, at the rate ``eta`` (defiance).
@@ -74,6 +75,9 @@ def step_attacks(s: State, ctx: Context) -> None:
     lam = (p["attack_base_rate"] * (s.M[:, a] / p["capability_ref"])
            ** p["capability_elasticity"] * s.H[:, a] * trig * s.active[:, a]
            * (ctx.policy.presence[ctx.t] * ctx.inputs.exposure[a]))
+    late = ctx.inputs.campaign_from[a]
+    if ctx.t < late.max():  # a group whose campaign starts later does not attack yet
+        lam = lam * (ctx.t >= late)
     negotiated = s.extra.get("presence")  # the host's pressure (``sovereignty``)
     if negotiated is not None and (negotiated < 1.0).any():
         lam = lam * negotiated[:, None]

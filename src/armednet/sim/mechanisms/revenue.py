@@ -22,7 +22,7 @@ References
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -61,7 +61,7 @@ def step_revenue(s: State, ctx: Context) -> None:
     if "state_rents" in ctx.on and inp.K:
         impunity = (1.0 - s.A) * inp.budget  # (R, K)
         rents[:, s.holders] = np.einsum("rhk,rk->rh", s.X, impunity) * (
-            p["rent_rate"] * p["national_budget"] / 52.0)
+            p["rent_rate"] * national_budget(inp, p) / 52.0)
     # an ended group (or an unformed splinter slot) earns nothing
     income = income * s.active
     rents *= s.active
@@ -117,6 +117,22 @@ REVENUE = Mechanism(
 )
 
 
+def read_budget(kg: Any, inputs: Any) -> dict[str, Any]:
+    """The scenario's ``national_budget`` (USD million a year), NaN when it states none."""
+    est = kg.scenario.scenario.national_budget
+    return {"national_budget": float("nan") if est is None else float(est.value)}
+
+
+def national_budget(inputs: Any, p: Any) -> Any:
+    """``B_nat``: the scenario's stated budget, else the parameter ``national_budget``.
+
+    A budget is a quantity of one network (Yemen's is not Iraq's), so a scenario that states
+    it overrides the parameter, whose default is Iraq's.
+    """
+    stated = inputs.extra.get("state_rents", {}).get("national_budget", float("nan"))
+    return p["national_budget"] if np.isnan(stated) else stated
+
+
 def channel_tables(inputs: ModelInputs, p: dict[str, np.ndarray],
                    runs: int) -> dict[str, np.ndarray]:
     """Per-chunk revenue tables (the parameters do not change over the weeks):
@@ -154,6 +170,7 @@ def channel_scale(kinds: list[str], split: np.ndarray,
 STATE_RENTS = Mechanism(
     name="state_rents", title="State rents from captured institutions",
     claims=("C3", "C4"),
+    read=read_budget,
     summary="Each group draws rho * B_nat/52 * sum_k X[g,k] b_k (1 - A_k) per week. Raises "
             "funds; rents fall as accountability rises. Off: no state rents (funds lower, and "
             "sanctions cut a larger share of income).",
@@ -162,7 +179,8 @@ STATE_RENTS = Mechanism(
             name="national_budget", symbol="B_nat", unit="USD million / year",
             default=150000.0, low=100000.0, high=200000.0,
             meaning="Annual national budget from which institutions "
-                    "spend their budget shares.",
+                    "spend their budget shares; used when the scenario states none "
+                    "(scenario.national_budget overrides it).",
             source="Iraq Federal Budget Law No. 13 of 2023 (~USD 153 bn per year)",
         ),
         Parameter(

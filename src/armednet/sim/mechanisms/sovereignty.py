@@ -13,7 +13,9 @@ pressure ``Pi`` on the host government, which decays when strikes stop. Past a t
 government negotiates the foreign force's departure, so its presence ``pi`` falls (1 at the
 start, never rises again in a run: an agreed drawdown is not reversed within two years),
 and the host's parties that are not in the campaign grow more hostile to the foreign force.
-Strikes in other countries (e.g. on the patron's depots abroad) do not count.
+Strikes in other countries (e.g. on the patron's depots abroad) do not count. A campaign
+against shipping (``scenario.target: shipping``) has no host: the mechanism then has nothing
+to act on.
 
 References
 ----------
@@ -39,9 +41,14 @@ __all__ = ["SOVEREIGNTY", "step_sovereignty"]
 
 
 def read_host(kg: Any, inputs: Any) -> dict[str, Any]:
-    """Which group slots are based in the host country (the scenario's ``country``)."""
-    country = kg.scenario.scenario.country
+    """Which group slots are based in the host country (the scenario's ``host``: its
+    ``host_country``, by default its ``country`` when the campaign's target is foreign bases
+    and none when it is shipping, which no government hosts)."""
+    country = kg.scenario.scenario.host
     g0 = inputs.n_groups0
+    if country is None:
+        inputs.notes.append("sovereignty: no government hosts the foreign force (scenario "
+                            "target or host_country), so strikes cannot turn a host against it")
     based = np.array([country is not None and kg.node(gid).country in (None, country)
                       for gid in inputs.group_ids[:g0]], dtype=bool)
     return {"host_based": np.concatenate([based, based])}  # a splinter stays where it was
