@@ -1,7 +1,7 @@
 """Each mechanism does what docs/model.md says: on, it moves its outcome in the documented
 direction; off, its effect disappears.
 
-All runs use the bundled scenario and fixed seeds. Comparisons between policies use common
+All runs use each bundled scenario (``iraq-2024``, ``red-sea-2024``) and fixed seeds. Comparisons between policies use common
 random numbers (the same seed), so "off removes the effect" is checked as exact equality
 where the switched-off mechanism is the only path from the lever to the outcome, and as a
 difference of means elsewhere; every tolerance is stated next to its assertion.
@@ -20,13 +20,21 @@ from armednet.kb import KnowledgeGraph
 from armednet.sim.engine import SimulationResult, simulate
 from armednet.sim.init import build_inputs
 from armednet.sim.params import PARAMETERS
+from tests.sim.bundled import attacker_index, bundled_graph
 
 RUNS, WEEKS = 120, 60  # 60 weeks cover the war, the truce, the Feb 2024 strikes and after
 
 
-@pytest.fixture(scope="module")
-def kg() -> KnowledgeGraph:
-    return KnowledgeGraph.load()
+@pytest.fixture
+def kg(bundled_scenario: KnowledgeGraph) -> KnowledgeGraph:
+    """Every test taking ``kg`` runs on each bundled scenario."""
+    return bundled_scenario
+
+
+@pytest.fixture
+def iraq() -> KnowledgeGraph:
+    """iraq-2024 alone, for the tests that rest on its data (each says why)."""
+    return bundled_graph("iraq-2024")
 
 
 def run(kg: KnowledgeGraph, policy: Any = "status-quo", off: Iterable[str] = (),
@@ -52,12 +60,19 @@ def group_index(kg: KnowledgeGraph, gid: str) -> int:
     return build_inputs(kg, WEEKS).group_ids.index(gid)
 
 
+def attacker(kg: KnowledgeGraph) -> tuple[str, int]:
+    """The first group attacking the foreign force (Kataib Hezbollah, the Houthis)."""
+    inputs = build_inputs(kg, WEEKS)
+    i = attacker_index(inputs)
+    return inputs.group_ids[i], i
+
+
 # -- attacks, trigger, diplomacy -----------------------------------------------------------
 
 def test_attacks_off_means_no_attacks(kg: KnowledgeGraph) -> None:
     res = run(kg, off=["attacks"])
     assert res.summary[["attacks", "casualties", "attacks_undisciplined"]].to_numpy().sum() == 0
-    assert mean(run(kg), "attacks") > 100
+    assert mean(run(kg), "attacks") > 10  # the check is not vacuous
 
 
 def test_trigger_raises_attacks_while_on(kg: KnowledgeGraph) -> None:
@@ -143,7 +158,7 @@ def test_strikes_destroy_capability_and_off_removes_it(kg: KnowledgeGraph) -> No
 
 
 def test_rally_raises_struck_groups_legitimacy(kg: KnowledgeGraph) -> None:
-    kh = group_index(kg, "kataib-hezbollah")
+    _, kh = attacker(kg)
     on = run(kg, "strikes", record="weekly", runs=20)
     off = run(kg, "strikes", off=["rally"], record="weekly", runs=20)
     assert on.weekly is not None and off.weekly is not None
@@ -182,7 +197,9 @@ def test_splinters_form_only_when_on(kg: KnowledgeGraph) -> None:
     assert mean(on, "factions_final") > mean(off, "factions_final")
 
 
-def test_succession_restores_cohesion(kg: KnowledgeGraph) -> None:
+def test_succession_restores_cohesion(iraq: KnowledgeGraph) -> None:
+    # Iraq only: it rests on iraq-2024's scheduled leadership strike (red-sea-2024 has none)
+    kg = iraq
     kh = group_index(kg, "kataib-hezbollah")  # its commander is killed in week 18 (7 Feb 2024)
     on = run(kg, record="weekly", runs=5)
     off = run(kg, off=["succession"], record="weekly", runs=5)
@@ -200,14 +217,18 @@ def test_ceasefire_off_means_no_spells(kg: KnowledgeGraph) -> None:
     assert run(kg, "strikes").summary["ceasefire_spells"].mean() > 1
 
 
-def test_coordination_spreads_ceasefires(kg: KnowledgeGraph) -> None:
-    # Strike Kataib Hezbollah alone: with coordination its allies follow its cease-fire.
-    hit_kh = lever({"kind": "strikes", "rule": "fixed", "targets": ["kataib-hezbollah"],
+def test_coordination_spreads_ceasefires(iraq: KnowledgeGraph) -> None:
+    # Iraq only: it needs two campaign groups tied by coordination (only campaign groups
+    # declare cease-fires); in red-sea-2024 the Houthis are the campaign's one member.
+    kg = iraq
+    # Strike the first attacking group (Kataib Hezbollah, the Houthis) alone: with
+    # coordination its allies follow its cease-fire.
+    gid, kh = attacker(kg)
+    hit_kh = lever({"kind": "strikes", "rule": "fixed", "targets": [gid],
                     "start": "2023-12-04", "end": "2023-12-17", "intensity": 3.0})
     # every campaign group is a client of the patron, whose restraint would also make them
     # stand down: held at zero so that only coordination can spread the cease-fire
     params = {"coordination_weight": 3.0, "patron_restraint": 0.0}
-    kh = group_index(kg, "kataib-hezbollah")
     spells = {}
     for label, off in (("on", []), ("off", ["coordination"])):
         # the patron's fear of a direct war also spreads cease-fires: held off here
