@@ -277,6 +277,25 @@ def test_upload_a_bad_scenario_shows_every_problem(page: Any, live: Any) -> None
     _finish(page, live)
 
 
+def test_first_page_carries_only_the_explorer(page: Any, live: Any) -> None:
+    """The first page draws the explorer alone: the other pages are built on their first
+    visit, the panels below the fold once scrolled to, and no callback runs on load."""
+    _open(page, live)
+    page.wait_for_timeout(300)  # anything fetched just after the first draw is counted too
+    assert not [u for u in page.recorder.requests if "plotly" in u]
+    assert not [u for u in page.recorder.requests if "_dash-update-component" in u]
+    for tab in ("lab", "experiments", "events", "upload"):
+        assert page.locator(f"#page-{tab} *").count() == 0, tab
+    assert page.evaluate("document.querySelector('#run-graph')._cyreg.cy.nodes().length") == 0
+    page.locator(".tab", has_text="Policy lab").click()
+    page.locator("#lab-run").wait_for()
+    page.locator(".tab", has_text="Network explorer").click()
+    page.locator("#run-panel").scroll_into_view_if_needed()
+    page.wait_for_function("() => document.querySelector('#run-graph')._cyreg.cy"
+                           ".nodes().length > 0")
+    _finish(page, live)
+
+
 def test_upload_a_good_scenario_and_explore_it(page: Any, live: Any) -> None:
     _open(page, live, "Scenario upload")
     good = yaml.safe_dump(tiny_document(), sort_keys=False)

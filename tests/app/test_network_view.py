@@ -240,7 +240,8 @@ def test_widen_to_the_record_and_genealogy(page: Any, live: Any, kg: KnowledgeGr
     assert "outside the scenario's window" in page.locator("#net-date-window").inner_text()
     ids = page.evaluate(f"{NET}.nodes().map(n => n.id())")
     assert sorted(ids) == sorted(n.id for n in kg.snapshot(whole[0]).nodes())
-    # the genealogy timeline: one trace per kind
+    # the genealogy timeline (drawn once scrolled to): one trace per kind
+    page.locator("#gen-panel").scroll_into_view_if_needed()
     page.wait_for_function("() => { const g = document.querySelector('#gen-figure "
                            ".js-plotly-plot'); return g && g.data && g.data.length === 4; }")
     names = page.evaluate("document.querySelector('#gen-figure .js-plotly-plot').data"

@@ -224,8 +224,10 @@ def register(app: Any, ctx: AppContext) -> None:
 
     from armednet.app.layout import note
 
+    # not prevent_initial_call: the page is built on its tab's first visit, and its view is
+    # filled as it appears (its inputs changed before the page existed)
     @app.callback(Output("events-view", "children"), Input("tabs", "value"),
-                  Input("scenario", "value"), prevent_initial_call=True)
+                  Input("scenario", "value"))
     def _show(tab: str, key: str) -> Any:
         if tab != "events":
             raise dash.exceptions.PreventUpdate

@@ -164,25 +164,39 @@ def _traces(rows: list[dict[str, Any]], kind: str, founded: dict[str, str | None
 
 
 def layout(ctx: AppContext) -> Any:
-    """The genealogy panel (drawn for the scenario shown first; redrawn on a change)."""
+    """The genealogy panel; its figure is drawn once the panel scrolls into view.
+
+    The panel sits below the explorer: drawing it with the first page would fetch and parse
+    plotly.js (4.8 MB) while the explorer is being drawn. The ``data-shown`` mark makes the
+    page set ``gen-shown`` when the panel first appears on screen (see
+    :mod:`armednet.app.server`), and :func:`register` draws the figure then.
+    """
     from dash import dcc, html
 
-    return html.Div(className="panel", id="gen-panel", children=[
+    from armednet.app.layout import when_shown
+
+    return html.Div(className="panel", id="gen-panel", **when_shown("gen-shown"),
+                    children=[
         html.H3("Genealogy: splits, joinings, alliances and rivalries", style={"margin": "4px 0"}),
         html.P("Every dated tie of these kinds between armed groups and umbrellas, from the "
                "whole record (the shaded band is the scenario's window). Lighter bars: the "
                "start is not known. Click a kind in the legend to hide or show it.",
                className="muted"),
-        html.Div(style={"maxHeight": "620px", "overflowY": "auto"}, children=dcc.Graph(
-            id="gen-figure", figure=ctx.scenarios.cached(
-                ctx.scenarios.default_key, "genealogy", genealogy_figure),
-            config={"displaylogo": False})),
+        dcc.Store(id="gen-shown"),
+        html.Div(id="gen-body", style={"maxHeight": "620px", "overflowY": "auto"},
+                 children=html.P("Drawn when scrolled to.", className="muted")),
     ])
 
 
 def register(app: Any, ctx: AppContext) -> None:
-    """Redraw the genealogy when another scenario is chosen."""
-    from dash import Input, Output
+    """Draw the genealogy when its panel is first shown; redraw it for another scenario."""
+    from dash import Input, Output, State, dcc
+
+    @app.callback(Output("gen-body", "children"), Input("gen-shown", "data"),
+                  State("scenario", "value"), prevent_initial_call=True)
+    def _shown(_shown: Any, key: str) -> Any:
+        figure = ctx.scenarios.cached(ctx.scenarios.key(key), "genealogy", genealogy_figure)
+        return dcc.Graph(id="gen-figure", figure=figure, config={"displaylogo": False})
 
     @app.callback(Output("gen-figure", "figure"), Input("scenario", "value"),
                   prevent_initial_call=True)

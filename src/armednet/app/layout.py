@@ -6,7 +6,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-__all__ = ["CSS", "fmt", "note", "table"]
+__all__ = ["CSS", "fmt", "note", "table", "when_shown"]
 
 CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;background:#f6f7f8;
@@ -93,3 +93,13 @@ def note(text: str, element_id: str | None = None, kind: str = "muted") -> Any:
 
     extra: dict[str, Any] = {"id": element_id} if element_id else {}
     return html.P(text, className=kind, **extra)
+
+
+def when_shown(store_id: str) -> dict[str, Any]:
+    """Attributes for a panel filled only once it scrolls into view.
+
+    The page's script (``_WHEN_SHOWN`` in :mod:`armednet.app.server`) sets the ``data`` of
+    the ``dcc.Store`` ``store_id`` to true when the panel first appears on screen; a callback
+    on that store fills the panel. Pass as ``html.Div(..., **when_shown("x-shown"))``.
+    """
+    return {"data-shown": store_id}

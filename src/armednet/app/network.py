@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 __all__ = ["SIZE_MEASURES", "SPANS", "STYLESHEET", "View", "date_steps", "elements",
            "filtered_view", "impact", "layout", "node_details", "register", "size_measure",
-           "slider_marks", "warm"]
+           "slider_marks", "start_elements", "warm"]
 
 SIZE_MEASURES = ("betweenness", "degree", "pagerank")
 """Measures that can size the nodes (computed on the view shown)."""
@@ -355,6 +355,12 @@ def _render(ctx: AppContext, key: str, layers: list[str] | None, types: list[str
                               for n in view.shown.nodes()), key=lambda o: o["label"])}
 
 
+def start_elements(ctx: AppContext, key: str) -> list[dict[str, Any]]:
+    """Cytoscape elements of scenario ``key`` on its start date, unfiltered (the first view)."""
+    _, start = _steps(ctx, key, "window")
+    return list(_render(ctx, key, None, None, "window", start, [], "betweenness")["elements"])
+
+
 def warm(ctx: AppContext) -> None:
     """Compute the first view once (layout, measures, imports), so the first page is quick."""
     _initial(ctx)
@@ -446,7 +452,7 @@ def layout(ctx: AppContext) -> Any:
             ]),
         ]),
         genealogy.layout(ctx),
-        runview.layout(ctx, init["elements"]),
+        runview.layout(ctx),
     ])
 
 

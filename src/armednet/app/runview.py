@@ -190,16 +190,21 @@ def _splinter(parent: dict[str, Any], change: RunChange, share: float) -> list[d
 
 
 # -- Dash ---------------------------------------------------------------------------------
-def layout(ctx: AppContext, elements: list[dict[str, Any]] | None = None) -> Any:
-    """The run panel: a preset, runs and seed, then a run and a week to look at."""
+def layout(ctx: AppContext) -> Any:
+    """The run panel: a preset, runs and seed, then a run and a week to look at.
+
+    Its graph is drawn once the panel scrolls into view (``data-shown``, see
+    :mod:`armednet.app.server`): a second graph drawn with the first page would slow it.
+    """
     import dash_cytoscape as cyto
     from dash import dcc, html
 
+    from armednet.app.layout import when_shown
     from armednet.app.netstyle import STYLESHEET, legend
     from armednet.sim.policy import PRESETS
 
     kg = ctx.scenarios.get(None)
-    return html.Div(className="panel", id="run-panel", children=[
+    return html.Div(className="panel", id="run-panel", **when_shown("run-shown"), children=[
         html.H3("The network in a simulation run", style={"margin": "4px 0"}),
         html.P("Simulate a few runs of a policy over the scenario's window, then pick a run "
                "and a week: groups that ended by then are grey, splinter factions that formed "
@@ -226,7 +231,7 @@ def layout(ctx: AppContext, elements: list[dict[str, Any]] | None = None) -> Any
         html.Div(className="row", children=[
             html.Div(className="col", style={"flex": 2}, children=html.Div(
                 className="panel", style={"padding": 0}, children=cyto.Cytoscape(
-                    id="run-graph", elements=elements or [], stylesheet=STYLESHEET,
+                    id="run-graph", elements=[], stylesheet=STYLESHEET,
                     layout={"name": "preset", "fit": True, "padding": 20, "animate": False},
                     style={"width": "100%", "height": "520px"}, minZoom=0.2, maxZoom=4,
                     wheelSensitivity=1))),
@@ -240,7 +245,7 @@ def layout(ctx: AppContext, elements: list[dict[str, Any]] | None = None) -> Any
                                             "borderRadius": "50%"})]),
             ]),
         ]),
-        dcc.Store(id="run-label-hook"), dcc.Store(id="run-key"),
+        dcc.Store(id="run-label-hook"), dcc.Store(id="run-key"), dcc.Store(id="run-shown"),
     ])
 
 
@@ -322,12 +327,19 @@ def register(app: Any, ctx: AppContext) -> None:
     @app.callback(
         Output("run-graph", "elements"), Output("run-summary", "children"),
         Output("run-week-label", "children"),
-        Input("run-pick", "value"), Input("run-week", "value"), State("run-key", "data"),
-        prevent_initial_call=True)
-    def _show(run: int | None, week: int | None, spec: list[Any] | None) -> tuple[Any, ...]:
+        Input("run-pick", "value"), Input("run-week", "value"), Input("run-shown", "data"),
+        State("run-key", "data"), State("scenario", "value"), prevent_initial_call=True)
+    def _show(run: int | None, week: int | None, _shown: Any, spec: list[Any] | None,
+              key: str) -> tuple[Any, ...]:
+        from armednet.app.network import start_elements
         from armednet.report.figures import network_positions
 
         if run is None or not spec:
+            # nothing simulated: the panel, just scrolled into view, shows the scenario as
+            # the explorer first does (one callback, so a run shown later always wins)
+            if dash.ctx.triggered_id == "run-shown":
+                return (start_elements(ctx, ctx.scenarios.key(key)), dash.no_update,
+                        dash.no_update)
             return dash.no_update, dash.no_update, dash.no_update
         k = ctx.scenarios.key(str(spec[0]))
         kg = ctx.scenarios.get(k)

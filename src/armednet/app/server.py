@@ -52,7 +52,35 @@ _REFRESH_GRAPH = """
 """
 
 
-_INLINE_SCRIPTS: list[str] = [_REFRESH_GRAPH]
+# Panels below the fold (the genealogy, the run view) are filled only once they scroll into
+# view: their plotly.js (4.8 MB) and second graph would otherwise be fetched and parsed while
+# the first page is being drawn. A panel marked ``data-shown="<store id>"`` sets that
+# dcc.Store's ``data`` to true when it first appears on screen; a callback fills it then.
+_WHEN_SHOWN = """
+(function () {
+    if (!window.IntersectionObserver || !window.MutationObserver) { return; }
+    var watched = new WeakSet();
+    var io = new IntersectionObserver(function (entries) {
+        entries.forEach(function (e) {
+            var dc = window.dash_clientside;
+            if (e.isIntersecting && dc && dc.set_props) {
+                io.unobserve(e.target);
+                dc.set_props(e.target.dataset.shown, {data: true});
+            }
+        });
+    });
+    function scan() {
+        document.querySelectorAll("[data-shown]").forEach(function (el) {
+            if (!watched.has(el)) { watched.add(el); io.observe(el); }
+        });
+    }
+    new MutationObserver(scan).observe(document.body, {childList: true, subtree: true});
+    scan();
+})();
+"""
+
+
+_INLINE_SCRIPTS: list[str] = [_REFRESH_GRAPH, _WHEN_SHOWN]
 """Inline scripts the app adds to its page itself (their hashes go in the CSP)."""
 
 
@@ -126,13 +154,18 @@ def _title(kg: Any) -> str:
             f"{s['events']} scheduled events; simulated from {s['start']}.")
 
 
+def _pages() -> dict[str, Callable[[AppContext], Any]]:
+    """Tab value -> the function that builds that page's components."""
+    from armednet.app import events, experiments, lab, network, upload
+
+    return {"network": network.layout, "lab": lab.layout, "experiments": experiments.layout,
+            "events": events.layout, "upload": upload.layout}
+
+
 def _page(ctx: AppContext) -> Any:
     from dash import dcc, html
 
-    from armednet.app import events, experiments, lab, network, upload
-
-    pages = {"network": network.layout, "lab": lab.layout, "experiments": experiments.layout,
-             "events": events.layout, "upload": upload.layout}
+    network = _pages()["network"]
     return html.Div(className="wrap", children=[
         html.Div(className="header", children=[
             html.H1("armednet"),
@@ -143,15 +176,37 @@ def _page(ctx: AppContext) -> Any:
         ]),
         html.Div(_title(ctx.scenarios.get(None)), id="scenario-title", className="muted",
                  style={"height": "20px", "overflow": "hidden"}),
-        # Every page stays mounted and the tabs only show and hide them: the network graph
-        # keeps its state, and no component is torn down while its own timers are pending
-        # (dash-cytoscape's debounced handlers fail on a destroyed graph).
+        # Every page stays mounted once built and the tabs only show and hide them: the
+        # network graph keeps its state, and no component is torn down while its own timers
+        # are pending (dash-cytoscape's debounced handlers fail on a destroyed graph). Only
+        # the explorer is built with the page; the others are built on their first visit
+        # (:func:`_register_pages`), so the first page neither carries nor draws them.
         dcc.Tabs(id="tabs", value="network",
                  children=[dcc.Tab(label=label, value=value) for value, label in TABS]),
-        *[html.Div(pages[value](ctx), id=f"page-{value}", className="page",
-                   style={} if value == "network" else {"display": "none"})
-          for value, _ in TABS],
+        dcc.Store(id="pages-built", data=["network"]),
+        html.Div(network(ctx), id="page-network", className="page"),
+        *[html.Div(id=f"page-{value}", className="page", style={"display": "none"})
+          for value, _ in TABS if value != "network"],
     ])
+
+
+def _register_pages(app: Any, ctx: AppContext) -> None:
+    """Build a page the first time its tab is chosen (it then stays mounted)."""
+    import dash
+    from dash import Input, Output, State
+
+    lazy = [value for value, _ in TABS if value != "network"]
+    pages = _pages()
+
+    @app.callback(*[Output(f"page-{value}", "children") for value in lazy],
+                  Output("pages-built", "data"), Input("tabs", "value"),
+                  State("pages-built", "data"), prevent_initial_call=True)
+    def _build(tab: str, built: list[str] | None) -> tuple[Any, ...]:
+        done = list(built or [])
+        if tab not in lazy or tab in done:
+            raise dash.exceptions.PreventUpdate
+        return (*[pages[tab](ctx) if value == tab else dash.no_update for value in lazy],
+                [*done, tab])
 
 
 def create_app(db: str | Path | None = None, scenario: str | None = None,
@@ -195,7 +250,8 @@ def create_app(db: str | Path | None = None, scenario: str | None = None,
                     include_assets_files=False)
     app.index_string = app.index_string.replace(
         "{%css%}", "{%css%}<style>" + CSS + "</style>").replace(
-        "{%renderer%}", "{%renderer%}" + f"<script>{_REFRESH_GRAPH}</script>")
+        "{%renderer%}", "{%renderer%}" + "".join(f"<script>{js}</script>"
+                                                 for js in _INLINE_SCRIPTS))
     app.server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     from armednet.app.access import Guard
 
@@ -224,6 +280,7 @@ def create_app(db: str | Path | None = None, scenario: str | None = None,
     def _show_title(key: str) -> str:
         return _title(ctx.scenarios.get(key))
 
+    _register_pages(app, ctx)
     network.warm(ctx)
     network.register(app, ctx)
     lab.register(app, ctx)
