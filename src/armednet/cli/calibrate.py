@@ -9,6 +9,19 @@ import typer
 
 from armednet.cli._common import cli_errors, echo_json, fit_words, live_progress, log
 
+STATEMENT_COLUMN = "series_id"
+"""A data file whose header names this column holds counting statements."""
+
+
+def is_statements(path: Path) -> bool:
+    """Whether ``path`` is a file of counting statements (its header names ``series_id``)."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            head = fh.readline(4096)
+    except OSError:
+        return False  # the loader says what is wrong with it
+    return STATEMENT_COLUMN in [c.strip().strip('"') for c in head.split(",")]
+
 __all__ = ["calibrate"]
 
 
@@ -42,6 +55,10 @@ def calibrate(
         None, "--forecast-out", help="Write the forecast (weekly predictive samples and "
         "quantiles, Parquet) here, for `armednet score` (default: forecast.parquet beside "
         "--out)."),
+    theatre: list[str] | None = typer.Option(
+        None, "--theatre", metavar="SCENARIO=FILE",
+        help="Fit the shared behavioural parameters on this theatre's data too (repeatable): "
+        "a scenario and its interval counts or counting statements (CSV with series_id)."),
     json_out: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Fit the model to several patterns (ABC-SMC), check the fit, forecast.
@@ -70,8 +87,16 @@ def calibrate(
         raise InputError(f"--forecast-out {fc_path}: expected a .parquet file other than "
                          "--out")
     kg = KnowledgeGraph.load(scenario)
-    intervals = load_intervals(data)
     priors = default_priors(param) if param else None
+    if theatre or is_statements(data):
+        from armednet.cli.theatres_fit import run_theatres
+
+        run_theatres(kg, data, theatre or [], priors=priors, particles=particles,
+                     generations=generations, seed=seed, patterns=pattern,
+                     replicates=replicates, out=out, db=db, forecast_weeks=forecast_weeks,
+                     json_out=json_out, run=_run)
+        return
+    intervals = load_intervals(data)
     result = _run(lambda progress: run_calibration(
         kg, intervals, priors=priors, particles=particles, generations=generations,
         seed=seed, forecast_weeks=forecast_weeks, progress=progress, patterns=pattern or None,

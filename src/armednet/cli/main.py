@@ -12,6 +12,7 @@ from armednet.cli._common import note_created_folder, setup_logging, state
 from armednet.cli.analyze import analyze
 from armednet.cli.calibrate import calibrate
 from armednet.cli.demo import demo
+from armednet.cli.forecast import forecast
 from armednet.cli.report import report
 from armednet.cli.score import score  # validation: score a forecast (issue 13)
 from armednet.cli.serve import serve
@@ -56,6 +57,7 @@ app.command("simulate", cls=SimulateCommand)(simulate)
 app.command("calibrate")(calibrate)
 app.command("report")(report)
 app.command("score")(score)  # validation: score a forecast (issue 13)
+app.command("forecast")(forecast)
 app.command("serve")(serve)
 app.command("demo")(demo)
 
