@@ -117,3 +117,34 @@ def test_errors_speak_of_flags() -> None:
     assert_clean_usage_error(proc)
     assert "not active in the window" in proc.stderr and "--at all" in proc.stderr
     assert "at=" not in proc.stderr
+
+
+def _run_at_width(columns: int, *args: str) -> str:
+    """``armednet analyze ARGS`` in a terminal ``columns`` wide (rich reads ``COLUMNS``)."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "COLUMNS": str(columns)}
+    proc = subprocess.run([sys.executable, "-m", "armednet", "analyze", *args],
+                          capture_output=True, text=True, env=env, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+@pytest.mark.parametrize("extra", [(), ("--resilience", "degree", "--steps", "5")])
+def test_tables_fit_a_100_column_terminal(extra: tuple[str, ...]) -> None:
+    from armednet.analysis import as_net, key_actor_report
+    from armednet.kb import KnowledgeGraph
+
+    out = _run_at_width(100, "iraq-2024", *extra)
+    lines = out.splitlines()
+    assert max(len(line) for line in lines) <= 100, max(lines, key=len)
+    # node ids stay whole: each is one word of some line (not folded, not cut with "…")
+    words = {w for line in lines for w in line.replace("│", " ").split()}
+    assert "kataib-hezbollah" in words
+    if not extra:
+        report = key_actor_report(as_net(KnowledgeGraph.load("iraq-2024")), top=10)
+        shown = set(report.loc[report["scope"] == "all", "node"])
+        assert shown <= words, sorted(shown - words)
+        assert "…" not in out

@@ -86,7 +86,8 @@ def analyze(
                        "strategy": resilience, "curve": curve.to_dict(orient="records")})
         else:
             _print_header(header)
-            _print_frame(f"Resilience of {title}: strategy {resilience}", curve)
+            _print_frame(f"Resilience of {title}: strategy {resilience}", curve,
+                         keep=("step", "removed"))
         return
     report = key_actor_report(net, top=top)
     if json_out:
@@ -153,6 +154,8 @@ def _records(frame: Any) -> dict[str, dict[str, float | None]]:
 
 
 def _fmt(value: Any) -> str:
+    """A cell as text: integers without a decimal point, other floats to 4 significant
+    digits (``1.466e-05`` rather than a long row of zeros), NaN empty."""
     if isinstance(value, float):
         if value != value:
             return ""
@@ -160,21 +163,78 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-def _print_frame(title: str, frame: Any) -> None:
+def _console() -> Any:
+    """A console as wide as the terminal (``COLUMNS`` when set; 80 when not a terminal)."""
     from rich.console import Console
+
+    return Console()
+
+
+def _header(name: str) -> str:
+    return name.replace("_", " ")
+
+
+def _print_frame(title: str, frame: Any, console: Any = None, keep: tuple[str, ...] = ()
+                 ) -> None:
+    """Print ``frame`` as tables that fit the console's width.
+
+    Columns that do not fit side by side go to further tables ("part 2 of 3"), each
+    repeating the named index and the ``keep`` columns, so that every row stays readable.
+    Each column is as wide as its widest cell or header word: headers wrap at spaces, node
+    ids and numbers stay whole (a terminal too narrow for even one column folds them).
+    """
     from rich.table import Table
 
-    table = Table(title=title, title_justify="left")
-    cols = [str(c) for c in frame.columns]
+    console = console or _console()
     if frame.index.name:
-        table.add_column(frame.index.name)
-    for c in cols:
-        table.add_column(c.replace("_", " "), justify="right" if frame[c].dtype.kind in "if"
-                         else "left")
-    for idx, row in frame.iterrows():
-        cells = [_fmt(row[c]) for c in cols]
-        table.add_row(*([str(idx)] if frame.index.name else []), *cells)
-    Console(width=200).print(table)
+        frame = frame.reset_index()
+        keep = (str(frame.columns[0]), *keep)
+    frame.columns = [str(c) for c in frame.columns]
+    text = {c: [_fmt(v) for v in frame[c]] for c in frame.columns}
+    groups = _column_groups([c for c in frame.columns if c not in keep], keep, text,
+                            console.width)
+    for k, group in enumerate(groups, 1):
+        table = Table(title=title + (f" (part {k} of {len(groups)})" if len(groups) > 1
+                                     else ""), title_justify="left")
+        for c in [*keep, *group]:
+            # the width the grouping counted on (rich would otherwise keep a header on one
+            # line and squeeze a column of ids instead)
+            table.add_column(_header(c), width=_column_width(_header(c), text[c]) - 3,
+                             justify="right" if frame[c].dtype.kind in "if" else "left",
+                             overflow="fold")
+        for i in range(len(frame)):
+            table.add_row(*(text[c][i] for c in [*keep, *group]))
+        console.print(table)
+
+
+def _column_width(header: str, cells: list[str]) -> int:
+    """Columns a rich table column takes: its widest word or cell, padding and a border.
+
+    Headers wrap at spaces, so only their longest word counts; cells (node ids, numbers)
+    must fit whole.
+    """
+    return max([*map(len, header.split()), *map(len, cells)]) + 3
+
+
+def _column_groups(columns: list[str], keep: tuple[str, ...], text: dict[str, list[str]],
+                   width: int) -> list[list[str]]:
+    """``columns`` in groups whose table, with the ``keep`` columns, fits ``width``.
+
+    The key-actor table has a column per measure, ten in all, and the resilience curve
+    fourteen: side by side they need about 200 columns, so a narrower terminal gets several
+    tables, each with as many columns as fit (at least one).
+    """
+    used = 1 + sum(_column_width(_header(c), text[c]) for c in keep)
+    groups: list[list[str]] = [[]]
+    room = width - used
+    for c in columns:
+        need = _column_width(_header(c), text[c])
+        if groups[-1] and need > room:
+            groups.append([])
+            room = width - used
+        groups[-1].append(c)
+        room -= need
+    return groups
 
 
 def _print_whatif(title: str, res: Any) -> None:
@@ -197,13 +257,14 @@ def _print_report(title: str, report: Any) -> None:
         return
     overall = report[report["scope"] == "all"]
     wide = overall.pivot(index="rank", columns="measure", values="node")
-    wide = wide[[m for m in dict.fromkeys(overall["measure"])]]
+    wide = wide[[m for m in dict.fromkeys(overall["measure"])]].fillna("")
     wide.index.name = "rank"
-    _print_frame(f"Key actors of {title} (top by each measure)", wide.fillna(""))
+    console = _console()
+    _print_frame(f"Key actors of {title}, top by each measure", wide, console)
     by_type = report[report["scope"] != "all"]
     for measure in ("betweenness", "cross_layer_brokerage"):
         part = by_type[by_type["measure"] == measure]
         if len(part):
             best = part[part["rank"] <= 3][["scope", "rank", "node", "value"]]
             best = best.set_index("scope")
-            _print_frame(f"Top {measure.replace('_', ' ')} by node type", best)
+            _print_frame(f"Top {_header(measure)} by node type", best, console)
