@@ -17,6 +17,7 @@ from armednet.cli.report import report
 from armednet.cli.score import score  # validation: score a forecast (issue 13)
 from armednet.cli.serve import serve
 from armednet.cli.simulate import SimulateCommand, simulate
+from armednet.cli.theatres import compare_theatres  # issue 16: policies across theatres
 
 
 def _show_flags_as_flags() -> None:
@@ -60,6 +61,7 @@ app.command("score")(score)  # validation: score a forecast (issue 13)
 app.command("forecast")(forecast)
 app.command("serve")(serve)
 app.command("demo")(demo)
+app.command("compare-theatres")(compare_theatres)  # issue 16: policies across theatres
 
 
 def _version(value: bool) -> None:
