@@ -25,7 +25,7 @@ def test_demo_writes_report_and_resumes(tmp_path: Path) -> None:
     # at most 60 lines at 100 columns, none wider; the default design prints as many lines,
     # it only takes two minutes instead of seconds)
     proc = _run_at(100, "demo", "--out", str(out), "--n", "4", "--variants", "4",
-                   "--workers", "2")
+                   "--workers", "2", "--theatre-runs", "100")
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
     assert len(lines) <= 60, "\n".join(lines)
@@ -45,6 +45,17 @@ def test_demo_writes_report_and_resumes(tmp_path: Path) -> None:
     assert "only those above the noise floor" in text and "noise floor" in text
     assert "Network uncertainty under status-quo" in text
     assert "Chance of doing better than status-quo" in text
+    # the default scenario's demo covers both bundled theatres (issue 16)
+    assert "Both theatres" in text and "red-sea-2024 (status quo" in text
+    assert "What-if (strikes in red-sea-2024)" in text
+    from armednet.experiments.store import open_store
+    from armednet.experiments.theatres import load_comparison
+
+    with open_store(out / "demo.duckdb", read_only=True) as store:
+        stored = load_comparison(store)
+    assert stored is not None
+    assert {r["scenario"] for r in stored["table"]} == {"iraq-2024", "red-sea-2024"}
+    assert len(stored["whatif"]) >= 5
     report = (out / "report.html").read_text(encoding="utf-8")
     # self-contained: scripts inlined, nothing fetched from elsewhere
     assert "<script" in report
@@ -52,7 +63,8 @@ def test_demo_writes_report_and_resumes(tmp_path: Path) -> None:
     for section in ("Scenario and network", "Key actors", "claims", "Appendix",
                     'id="sensitivity-table"', 'id="network-table"'):
         assert section in report, section
-    again = run_cli("demo", "--out", str(out), "--n", "4", "--variants", "4")
+    again = run_cli("demo", "--out", str(out), "--n", "4", "--variants", "4",
+                    "--theatre-runs", "0")
     assert again.returncode == 0, again.stderr
     assert again.stderr.count("chunks already stored") == 2  # resumed, not repeated
 

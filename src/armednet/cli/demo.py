@@ -6,7 +6,9 @@ network-uncertainty experiment (the same parameters and plausible networks of th
 scenario, under the status quo), write the HTML report, and print a summary of one screen
 (at most 60 lines at 100 columns): key actors, the policy comparison, the chance of doing
 better than the status quo, the essay's claims, the inputs that matter above the noise
-floor and the network's share of each outcome's variance. The report holds the rest
+floor, the network's share of each outcome's variance and, for the default scenario, every
+preset in both bundled theatres (``iraq-2024`` and ``red-sea-2024``) with the network what-if
+(:mod:`armednet.experiments.theatres`). The report holds the rest
 (``armednet experiment analyze --db ...`` prints every table in the terminal). Running it
 again reuses the stored experiments (they are resumed, not repeated).
 """
@@ -41,6 +43,9 @@ def demo(
     top: int = typer.Option(5, "--top", min=1, help="Rows in the key-actor table."),
     variants: int = typer.Option(128, "--variants", min=0, help="Plausible networks in the "
                                  "network-uncertainty experiment (0 skips it)."),
+    theatre_runs: int = typer.Option(
+        1000, "--theatre-runs", min=0, help="Runs per theatre and preset in the comparison of "
+        "the two bundled theatres (default scenario only; 0 skips it)."),
 ) -> None:
     """Run the main job on a scenario (default: the bundled one).
 
@@ -83,6 +88,7 @@ def demo(
         net = network_experiment(scenario=scenario, n=n, seed=seed, variants=variants)
         net_eid = run_with_progress(net, db, workers=workers)
     eid = run_with_progress(spec, db, workers=workers)
+    theatres = _theatres(db, seed, theatre_runs) if scenario is None and theatre_runs else None
     log.info("analysing the experiments and writing the report")
     with open_store(db) as store:
         result = analyze_experiment(store, eid)
@@ -90,11 +96,63 @@ def demo(
     report = build_report(out / "report.html", db=db, experiment_id=eid, scenario=scenario,
                           network_experiment=net_eid)
     print_summary(console, result, net_result)
+    if theatres is not None:
+        print_theatres(console, *theatres)
     console.print(f"Full tables, charts, sources and methods: [bold]{report}[/bold]")
-    console.print(f"(results: {db}, experiment {eid}"
-                  + (f" and {net_eid}" if net_eid else "")
-                  + f"; every table in the terminal: armednet experiment analyze --db {db} "
-                  f"-e ID; {time.perf_counter() - t0:.0f} s)")
+    console.print(f"(results: {db}, experiments {eid}"
+                  + (f", {net_eid}" if net_eid else "")
+                  + f"; {time.perf_counter() - t0:.0f} s; every table: armednet experiment "
+                  "analyze --db DB -e ID)")
+
+
+THEATRE_RUNS = 1000
+"""Runs per scenario and policy in the demo's theatre comparison."""
+
+
+def _theatres(db: Path, seed: int, runs: int = THEATRE_RUNS) -> tuple[Any, Any]:
+    """Every preset in both bundled theatres (paired with the status quo) and the network
+    what-if of the strikes preset, stored in ``db`` for the report and the dashboard."""
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from armednet.cli._common import live_progress
+    from armednet.experiments.theatres import compare_theatres, network_whatif, save_comparison
+
+    log.info("comparing the policies in both bundled theatres")
+    bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(), TimeElapsedColumn(),
+                   console=Console(stderr=True), disable=not live_progress(), transient=True)
+    with bar:
+        t1 = bar.add_task("theatres", total=1.0)
+        cmp = compare_theatres(runs=runs, seed=seed,
+                               progress=lambda d, t: bar.update(t1, completed=d / t))
+        t2 = bar.add_task("what-if", total=1.0)
+        what = network_whatif(runs=runs, seed=seed,
+                              progress=lambda d, t: bar.update(t2, completed=d / t))
+    save_comparison(db, cmp, what)
+    return cmp, what
+
+
+def print_theatres(console: Any, cmp: Any, whatif: Any) -> None:
+    """Attacks under each preset in each theatre, and the network property that moves the
+    strikes effect most in the what-if (one screen's share: about a dozen lines)."""
+    att = cmp.table[cmp.table["outcome"] == "attacks"]
+    names = list(dict.fromkeys(att["scenario"]))
+    console.print("[bold]Both theatres[/bold]: each preset's effect on attacks against the "
+                  "status quo (paired; defaults):")
+    for sc in names:
+        rows = att[att["scenario"] == sc].set_index("policy")
+        base = rows.loc["status-quo", "median"] if "status-quo" in rows.index else float("nan")
+        effects = ", ".join(f"{pol} {r['relative']:+.0%}" for pol, r in rows.iterrows()
+                            if pol != "status-quo")
+        console.print(f"  {sc} (status quo {base:.0f} attacks): {effects}")
+    if whatif is not None and not whatif.empty:
+        rel = (whatif["relative_after"] - whatif["relative_before"]).abs()
+        top = whatif.loc[rel.idxmax()]
+        console.print(
+            f"  What-if ({whatif.attrs.get('policy', 'strikes')} in "
+            f"{whatif.attrs.get('base', names[-1])}): {top['property']} set to "
+            f"{whatif.attrs.get('donor', names[0])}'s moves its effect most, "
+            f"{top['relative_before']:+.0%} -> {top['relative_after']:+.0%}.")
 
 
 def _table(title: str, *columns: str) -> Any:
@@ -117,9 +175,8 @@ def print_key_actors(console: Any, name: str, report: Any) -> None:
     overall = report[report["scope"] == "all"]
     measures = [m for m in SUMMARY_MEASURES if m in set(overall["measure"])]
     measures = measures or list(dict.fromkeys(overall["measure"]))[:3]
-    table = _table(f"Key actors of {name} (top by {len(measures)} of "
-                   f"{overall['measure'].nunique()} measures; all in the report and "
-                   "`armednet analyze`)", "rank")
+    table = _table(f"Key actors of {name} ({len(measures)} of "
+                   f"{overall['measure'].nunique()} measures; all: `armednet analyze`)", "rank")
     table.columns[0].justify = "right"
     for m in measures:
         table.add_column(m.replace("_", " "), overflow="fold")
@@ -183,8 +240,8 @@ def _print_claims(console: Any, claims: list[dict[str, Any]]) -> None:
     from armednet.report.html import claim_tables
 
     rows = claim_tables(claims)
-    console.print("[bold]The essay's claims[/bold], tested (the model can resolve them "
-                  "either way; share of worlds where each holds):")
+    console.print("[bold]The essay's claims[/bold], tested (share of worlds where each "
+                  "holds; either way can come out):")
     for r in rows["tested"]:
         ci = f" (90% CI {r['90% interval']})" if r["90% interval"] else ""
         console.print(f"  {r['claim']} {r['statement']}: {r['holds in']}{ci}")
@@ -225,9 +282,9 @@ def _print_network(console: Any, net_result: dict[str, Any]) -> None:
     if network.get("note"):
         console.print(f"Network uncertainty: {network['note']}")
         return
-    console.print(f"[bold]Network uncertainty under {network['policy']}[/bold] "
-                  f"({network.get('uncertain_ties', '?')} uncertain ties): the network's "
-                  "share of each outcome's variance (total index [95%]):")
     outcomes = network["outcomes"]
-    for name in _outcomes(list(outcomes)):
-        console.print(f"  {name}: {network_share_text(outcomes[name]['share'])}")
+    shares = "; ".join(f"{name} {network_share_text(outcomes[name]['share'])}"
+                       for name in _outcomes(list(outcomes)))
+    console.print(f"[bold]Network uncertainty under {network['policy']}[/bold] "
+                  f"({network.get('uncertain_ties', '?')} uncertain ties), the network's "
+                  f"share of each outcome's variance (total index [95%]): {shares}")

@@ -48,6 +48,8 @@ def compare_theatres(
     no_whatif: bool = typer.Option(False, "--no-whatif", help="Skip the what-if."),
     csv: Path | None = typer.Option(None, "--csv", help="Write the long comparison table "
                                     "here (and the what-if beside it, <stem>-whatif.csv)."),
+    db: Path | None = typer.Option(None, "--db", help="Results database: the comparison is "
+                                   "stored there for `armednet report` and the dashboard."),
     json_out: bool = typer.Option(False, "--json", help="Print JSON."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar and no notes."),
 ) -> None:
@@ -76,6 +78,10 @@ def compare_theatres(
             for m in messages:
                 log.warning("%s under %s: %s", sc, pol, m)
     written = _write(csv, res.table, whatif)
+    if db is not None:
+        from armednet.experiments.theatres import save_comparison
+
+        save_comparison(db, res, whatif)
     if json_out:
         echo_json({"metadata": res.metadata, "comparison": _records(res.table),
                    "whatif": None if whatif is None else _records(whatif),

@@ -52,10 +52,14 @@ __all__ = [
     "BASELINE",
     "DEFAULT_OUTCOMES",
     "PROPERTIES",
+    "STORE_KEY",
     "NetworkProperty",
     "TheatreComparison",
     "compare_theatres",
+    "comparison_record",
+    "load_comparison",
     "network_whatif",
+    "save_comparison",
     "scenario_weeks",
 ]
 
@@ -833,3 +837,46 @@ def network_whatif(
                       "runs": int(runs), "seed": int(seed), "weeks": int(horizon),
                       "warnings": sorted(set(caught))})
     return out
+
+
+STORE_KEY = ("theatres", "latest")
+"""Where :func:`save_comparison` keeps the latest comparison in a results database
+(experiment id and kind of the ``analyses`` table), for the report and the dashboard."""
+
+
+def comparison_record(comparison: TheatreComparison,
+                      whatif: pd.DataFrame | None = None) -> dict[str, Any]:
+    """The comparison (and a what-if) as plain JSON-able records.
+
+    Returns
+    -------
+    dict
+        ``table`` (rows of :attr:`TheatreComparison.table`), ``whatif`` (rows, or an
+        empty list) and ``metadata``.
+    """
+    import json
+
+    def rows(df: pd.DataFrame | None) -> list[dict[str, Any]]:
+        if df is None or df.empty:
+            return []
+        return list(json.loads(df.to_json(orient="records")))
+
+    return {"table": rows(comparison.table), "whatif": rows(whatif),
+            "metadata": json.loads(json.dumps(comparison.metadata, default=str))}
+
+
+def save_comparison(db: Any, comparison: TheatreComparison,
+                    whatif: pd.DataFrame | None = None) -> dict[str, Any]:
+    """Store the comparison in the results database ``db`` (:data:`STORE_KEY`)."""
+    from armednet.experiments.store import open_store
+
+    rec = comparison_record(comparison, whatif)
+    with open_store(db) as store:
+        store.save_analysis(*STORE_KEY, rec)
+    return rec
+
+
+def load_comparison(store: Any) -> dict[str, Any] | None:
+    """The latest stored comparison of an open store, or None."""
+    rec = store.analysis(*STORE_KEY)
+    return rec if isinstance(rec, dict) else None
