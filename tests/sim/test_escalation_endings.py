@@ -2,8 +2,9 @@
 documented direction and does nothing when switched off; with all of them off the engine
 gives the numbers it gave before they existed.
 
-Scenarios are generated (``tests/sim/scenarios.py``); seeds are fixed and every tolerance is
-stated next to its assertion.
+Scenarios are generated (``tests/sim/scenarios.py``); the scenario-generic checks (escalation
+off does nothing; an ended group stays inactive, and no splinter of it forms) run on each
+bundled scenario too. Seeds are fixed and every tolerance is stated next to its assertion.
 """
 
 from __future__ import annotations
@@ -74,14 +75,23 @@ def test_lethal_attacks_raise_the_chance_of_a_ceasefire(medium: KnowledgeGraph) 
     assert without.summary["lethal_attacks"].sum() == 0
 
 
-def test_escalation_off_does_nothing(medium: KnowledgeGraph) -> None:
-    kw: dict[str, Any] = {"runs": 100, "weeks": 30, "seed": 9}
-    a = simulate(medium, "strikes", mechanisms=off("escalation"), **kw).summary
-    b = simulate(medium, "strikes", mechanisms=off("escalation"),
+def _escalation_off_does_nothing(kg: KnowledgeGraph, runs: int) -> None:
+    kw: dict[str, Any] = {"runs": runs, "weeks": 30, "seed": 9}
+    a = simulate(kg, "strikes", mechanisms=off("escalation"), **kw).summary
+    b = simulate(kg, "strikes", mechanisms=off("escalation"),
                  params={"lethal_attack_prob": 0.02, "lethal_threat": 8.0,
                          "threat_weight": 3.0}, **kw).summary
     cols = [c for c in a.columns if c != "lethal_attacks"]
     pd.testing.assert_frame_equal(a[cols], b[cols], check_exact=True)
+
+
+def test_escalation_off_does_nothing(medium: KnowledgeGraph) -> None:
+    _escalation_off_does_nothing(medium, 100)
+
+
+def test_escalation_off_does_nothing_on_the_bundled_scenarios(
+        bundled_scenario: KnowledgeGraph) -> None:
+    _escalation_off_does_nothing(bundled_scenario, 40)
 
 
 def test_patron_fear_spreads_the_threat_to_other_clients(tmp_path: Path) -> None:
@@ -117,9 +127,18 @@ def test_provocation_ends_ceasefires_sooner(medium: KnowledgeGraph) -> None:
 
 
 def test_a_collapsed_group_stays_inactive(medium: KnowledgeGraph) -> None:
+    _ended_groups_stay_inactive(medium)
+
+
+def test_ended_groups_stay_inactive_on_the_bundled_scenarios(
+        bundled_scenario: KnowledgeGraph) -> None:
+    _ended_groups_stay_inactive(bundled_scenario)
+
+
+def _ended_groups_stay_inactive(kg: KnowledgeGraph) -> None:
     # Cohesion below 0.95 counts as weak and the hazard is high: groups collapse early, and
     # decapitation keeps killing leaders (splinter slots of ended groups are never reused).
-    res = simulate(medium, "decapitation", runs=50, weeks=40, seed=1,
+    res = simulate(kg, "decapitation", runs=50, weeks=40, seed=1,
                    params={"collapse_cohesion": 1.0, "collapse_rate": 3.0},
                    record=["group_attacks", "military", "funds", "ceasefire", "groups_alive"])
     assert res.weekly is not None
