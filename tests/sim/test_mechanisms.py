@@ -1,8 +1,9 @@
 """Each mechanism does what docs/model.md says: on, it moves its outcome in the documented
 direction; off, its effect disappears.
 
-All runs use each bundled scenario (``iraq-2024``, ``red-sea-2024``) and fixed seeds. Comparisons between policies use common
-random numbers (the same seed), so "off removes the effect" is checked as exact equality
+All runs use each bundled scenario (``iraq-2024``, ``red-sea-2024``; the attacking group is
+looked up, not named) and fixed seeds. Comparisons between policies use common random
+numbers (the same seed), so "off removes the effect" is checked as exact equality
 where the switched-off mechanism is the only path from the lever to the outcome, and as a
 difference of means elsewhere; every tolerance is stated next to its assertion.
 """

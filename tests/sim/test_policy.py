@@ -11,17 +11,17 @@ import pytest
 
 from armednet.errors import InputError
 from armednet.kb import KnowledgeGraph
-from armednet.sim.init import build_inputs, schedule_policy
+from armednet.sim.init import ModelInputs, build_inputs, schedule_policy
 from armednet.sim.policy import PRESETS, Policy, load_policy, resolve_policy
 
 
 @pytest.fixture
-def inputs(bundled_scenario: KnowledgeGraph):  # type: ignore[no-untyped-def]
+def inputs(bundled_scenario: KnowledgeGraph) -> ModelInputs:
     """52 weeks of each bundled scenario's inputs."""
     return build_inputs(bundled_scenario, 52)
 
 
-def test_presets_resolve_and_are_named(inputs) -> None:  # type: ignore[no-untyped-def]
+def test_presets_resolve_and_are_named(inputs: ModelInputs) -> None:
     assert PRESETS == ("status-quo", "strikes", "decapitation", "sanctions", "co-option",
                        "accountability", "diplomacy", "combined")
     for name in PRESETS:
@@ -31,7 +31,7 @@ def test_presets_resolve_and_are_named(inputs) -> None:  # type: ignore[no-untyp
     assert resolve_policy("status-quo").levers == []
 
 
-def test_yaml_and_json_files(tmp_path: Path, inputs) -> None:  # type: ignore[no-untyped-def]
+def test_yaml_and_json_files(tmp_path: Path, inputs: ModelInputs) -> None:
     y = tmp_path / "reform.yaml"
     y.write_text("name: reform\nlevers:\n  - {kind: accountability, target: 0.9, pace: 0.05}\n"
                  "  - {kind: diplomacy, start: 2024-03, intensity: 0.5}\n")
@@ -47,7 +47,7 @@ def test_yaml_and_json_files(tmp_path: Path, inputs) -> None:  # type: ignore[no
     assert resolve_policy(str(j)).name == "reform"  # named after the file
 
 
-def test_levers_of_one_kind_add_up(inputs) -> None:  # type: ignore[no-untyped-def]
+def test_levers_of_one_kind_add_up(inputs: ModelInputs) -> None:
     two = {"name": "two", "levers": [{"kind": "civil-society", "intensity": 0.5},
                                      {"kind": "civil-society", "intensity": 0.25,
                                       "start": "2024-01-01"}]}
@@ -55,7 +55,7 @@ def test_levers_of_one_kind_add_up(inputs) -> None:  # type: ignore[no-untyped-d
     assert sch.civil_society[0] == 0.5 and sch.civil_society[-1] == 0.75
 
 
-def test_sanctions_add_pressure_and_restart_evasion(inputs) -> None:  # type: ignore[no-untyped-def]
+def test_sanctions_add_pressure_and_restart_evasion(inputs: ModelInputs) -> None:
     sq = schedule_policy(inputs, resolve_policy("status-quo"))
     sanc = schedule_policy(inputs, resolve_policy("sanctions"))
     formal = np.flatnonzero(inputs.chan_sanctionable)
