@@ -88,7 +88,7 @@ def measure_table(graph: GraphLike, measures: Sequence[str] | None = None, *,
         _, ccalls = c._closeness_calls(net, False, "in")
         results = c.igraph_calls(g, calls + ccalls, workers)
         cache["betweenness"] = c._betweenness_finish(net, results[:len(calls)], True)
-        cache["closeness"] = c._closeness_finish(net, results[-2], results[-1])
+        cache["closeness"] = c._closeness_finish(net, results[-1], False, "in")
     cols = {m: cache[m] if m in cache else funcs[m](net) for m in wanted}
     return frame.assign(**cols)
 
