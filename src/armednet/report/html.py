@@ -23,12 +23,16 @@ an analyst can mail it. Sections appear when their data exist:
    the forecast's score against naive baselines, and the known limits;
 8. an appendix with every model parameter, its value and source, the package version,
    seeds, the experiment specification, the scenario hash and the scenario's sources.
+
+The HTML is written by Jinja2 templates in ``report/templates`` with autoescaping on: the
+page (``page.html``), each section's frame (``section.html``), each section's body
+(``body_<section>.html``) and the tables (``macros.html``). This module gathers and formats
+the data they are given; only plotly's figures arrive as ready markup.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import html
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -60,20 +64,18 @@ p.csv{margin:-6px 0 12px;font-size:12px}
 """
 
 
-def _esc(value: Any) -> str:
-    return html.escape(str(value))
-
-
-def _cell(v: Any, floatfmt: str) -> str:
+def _cell(v: Any, floatfmt: str) -> tuple[str, str]:
+    """A table cell as ``(kind, text)``: ``num`` (right-aligned), ``url`` (a link) or
+    ``text``; the template ``macros.html`` writes (and escapes) it."""
     if isinstance(v, bool | np.bool_):
-        return f"<td>{'yes' if v else 'no'}</td>"
+        return "text", "yes" if v else "no"
     if isinstance(v, float | np.floating):
-        return f'<td class="num">{floatfmt.format(v) if np.isfinite(v) else ""}</td>'
+        return "num", floatfmt.format(v) if np.isfinite(v) else ""
     if isinstance(v, int | np.integer):
-        return f'<td class="num">{v}</td>'
+        return "num", str(v)
     if isinstance(v, str) and _is_url(v):
-        return f'<td><a href="{_esc(v)}" rel="noopener">{_esc(v)}</a></td>'
-    return f"<td>{_esc('' if v is None else v)}</td>"
+        return "url", v
+    return "text", "" if v is None else str(v)
 
 
 def _is_url(text: str) -> bool:
@@ -81,46 +83,51 @@ def _is_url(text: str) -> bool:
     return text.startswith(("https://", "http://")) and not any(c.isspace() for c in text)
 
 
-def _csv_link(df: pd.DataFrame, name: str) -> str:
-    """A "download CSV" link carrying the whole frame in a ``data:`` URI, so the report
-    stays one file that works offline."""
+def _csv_href(df: pd.DataFrame) -> str:
+    """A ``data:`` URI carrying the whole frame as CSV (the "download CSV" link under each
+    table), so the report stays one file that works offline."""
     from urllib.parse import quote
 
     text = df.to_csv(index=False, lineterminator="\n")
-    return (f'<p class="csv"><a class="csv-download" download="{_esc(name)}.csv" '
-            f'href="data:text/csv;charset=utf-8,{quote(text, safe="")}">download CSV</a> '
-            f'<span class="muted">({len(df)} rows)</span></p>')
+    return f"data:text/csv;charset=utf-8,{quote(text, safe='')}"
 
 
 def _table(df: pd.DataFrame, floatfmt: str = "{:.3g}", max_rows: int | None = None,
-           table_id: str | None = None) -> str:
-    """An HTML table of a frame (index dropped; reset it first to keep it)."""
-    head = "".join(f"<th>{_esc(c)}</th>" for c in df.columns)
+           table_id: str | None = None) -> dict[str, Any]:
+    """A frame as the context of the ``table`` macro (index dropped; reset it first to
+    keep it): header, cells, rows not shown, and the CSV download of every row."""
     data = df if max_rows is None else df.head(max_rows)
-    rows = ["<tr>" + "".join(_cell(v, floatfmt) for v in rec) + "</tr>"
-            for rec in data.itertuples(index=False)]
-    more = ""
-    if max_rows is not None and len(df) > max_rows:
-        more = f"<p class='muted'>{len(df) - max_rows} more rows not shown.</p>"
-    ident = f' id="{_esc(table_id)}"' if table_id else ""
+    more = len(df) - max_rows if max_rows is not None and len(df) > max_rows else 0
     name = table_id or "-".join(str(c) for c in df.columns[:2]).replace(" ", "-") or "table"
-    return (f"<table{ident}><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody>"
-            f"</table>{more}{_csv_link(df, name)}")
+    return {"id": table_id, "columns": [str(c) for c in df.columns],
+            "rows": [[_cell(v, floatfmt) for v in rec] for rec in data.itertuples(index=False)],
+            "more": more, "name": name, "href": _csv_href(df), "n": len(df)}
 
 
-def _fig(fig: Any, div_id: str) -> str:
-    return str(fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id,
-                           config={"displaylogo": False, "responsive": True}))
+def _fig(fig: Any, div_id: str) -> Any:
+    """A plotly figure as HTML (plotly's own markup, marked safe; plotly.js is inlined once
+    by the page)."""
+    from markupsafe import Markup
+
+    return Markup(fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id,
+                              config={"displaylogo": False, "responsive": True}))
 
 
 def _templates() -> Any:
     """The report's Jinja2 environment (templates in ``report/templates``), escaping every
-    value that is not marked safe: section bodies are built escaped and passed as
-    :class:`markupsafe.Markup`."""
+    value that is not marked safe (figures and rendered sections are)."""
     import jinja2
 
     return jinja2.Environment(loader=jinja2.PackageLoader("armednet.report", "templates"),
                               autoescape=True, undefined=jinja2.StrictUndefined)
+
+
+def _render(section: str, **context: Any) -> Any:
+    """Section body template ``body_<section>.html`` rendered with ``context`` (as Markup)."""
+    from markupsafe import Markup
+
+    text = _templates().get_template(f"body_{section}.html").render(**context)
+    return Markup(text.strip())
 
 
 def _interval(m: float, lo: float, hi: float) -> str:
@@ -144,20 +151,11 @@ def _scenario_section(kg: Any, size_by: Mapping[str, float] | None) -> str:
     layers = pd.DataFrame({"layer": list(s["ties_by_layer"]),
                            "ties": list(s["ties_by_layer"].values())})
     meta = kg.scenario.scenario
-    span = s.get("date_range") or ["", ""]
-    return (f"<p><b>{_esc(s['name'])}</b> (<code>{_esc(s['scenario'])}</code>). "
-            f"{_esc(meta.description)}</p>"
-            f"<p>Simulated from {_esc(s['start'])}"
-            + (f" to {_esc(meta.end)}" if meta.end else "")
-            + f": {s['nodes']} actors, {s['ties']} ties, {s['sources']} sources, "
-            f"{s['events']} scheduled events, {s['series']} series; facts dated "
-            f"{_esc(span[0])} to {_esc(span[1])}; "
-            f"{float(s['sourced_share']):.0%} of facts carry a source.</p>"
-            f"<div class='flex'>{_table(counts)}{_table(layers)}</div>"
-            + _fig(network_figure(kg, size_by), "network")
-            + "<p class='muted'>Colour: layer. Size: "
-            + ("betweenness centrality (unweighted, directed)" if size_by else "equal")
-            + ". Layout: seeded spring layout (the same picture every time).</p>")
+    return str(_render("scenario", s=s, description=meta.description, end=meta.end,
+                       span=s.get("date_range") or ["", ""],
+                       sourced=f"{float(s['sourced_share']):.0%}", counts=_table(counts),
+                       layers=_table(layers), figure=_fig(network_figure(kg, size_by), "network"),
+                       sized=bool(size_by)))
 
 
 def _key_actor_section(report: pd.DataFrame | None) -> str:
@@ -168,19 +166,15 @@ def _key_actor_section(report: pd.DataFrame | None) -> str:
     wide = wide[list(dict.fromkeys(overall["measure"]))].fillna("").reset_index()
     wide.columns.name = None
     wide.columns = [str(c).replace("_", " ") for c in wide.columns]
-    body = ("<p>The actors ranked highest by each measure (ties broken by id). Measures are "
-            "defined in <code>docs/analysis.md</code>.</p>" + _table(wide, table_id="key-actors"))
-    parts = []
-    by_type = report[(report["scope"] != "all") & (report["rank"] <= 3)]
+    by_type = []
+    best = report[(report["scope"] != "all") & (report["rank"] <= 3)]
     for measure in ("betweenness", "cross_layer_brokerage"):
-        part = by_type[by_type["measure"] == measure]
+        part = best[best["measure"] == measure]
         if len(part):
             t = part[["scope", "rank", "name", "value"]].rename(columns={"scope": "node type"})
-            parts.append(f"<div><h3>Top {_esc(measure.replace('_', ' '))} by node type</h3>"
-                         + _table(t) + "</div>")
-    if parts:
-        body += "<div class='flex'>" + "".join(parts) + "</div>"
-    return body
+            by_type.append((measure.replace("_", " "), _table(t)))
+    return str(_render("key_actors", wide=_table(wide, table_id="key-actors"),
+                       by_type=by_type))
 
 
 def _comparison_section(analysis: Mapping[str, Any], outcomes: pd.DataFrame,
@@ -188,36 +182,25 @@ def _comparison_section(analysis: Mapping[str, Any], outcomes: pd.DataFrame,
                         window: tuple[str, str]) -> str:
     from armednet.report.figures import fan_chart, fan_panels, fan_quantiles, outcome_distributions
 
-    parts = []
-    if analysis.get("scenario_warning"):
-        parts.append(f"<p class='note'>{_esc(analysis['scenario_warning'])}</p>")
-    if analysis.get("complete") is False:
-        parts.append("<p class='note'>The experiment is not complete: figures use the runs "
-                     "stored so far; claims and sensitivity need every run.</p>")
     covers = (analysis.get("uncertainty") or {}).get("label")
-    if covers:
-        parts.append(f"<p id='comparison-uncertainty'>Every interval and share in this "
-                     f"section is over <b>{_esc(covers)}</b>.</p>")
-    for policy, messages in (analysis.get("warnings") or {}).items():
-        for m in messages:
-            parts.append(f"<p class='note lever-warning'>{_esc(policy)}: {_esc(m)}</p>")
     comp = pd.DataFrame(analysis.get("comparison", []))
     policies = policy_order(analysis, list(outcomes["policy"]))
-    over = f" ({_esc(covers)})" if covers else ""
+    base = str(analysis.get("baseline") or "status-quo")
+    ctx: dict[str, Any] = {
+        "warning": analysis.get("scenario_warning"),
+        "incomplete": analysis.get("complete") is False, "covers": covers,
+        "lever_warnings": [(policy, m) for policy, messages
+                           in (analysis.get("warnings") or {}).items() for m in messages],
+        "fan": None, "baseline": base, "window": window, "comparison": None,
+        "distributions": None, "versus": None,
+        "versus_baseline": analysis.get("baseline"), "regret": None}
     if traj is not None and len(traj):
         groups = {str(p): g for p, g in traj.groupby("policy", sort=False)}
         order = [p for p in policies if p in groups] + [p for p in groups if p not in policies]
         bands = {p: fan_quantiles(np.stack(groups[p]["values"].to_list())) for p in order}
-        base = str(analysis.get("baseline") or "status-quo")
         figure = (fan_panels(bands, dates, baseline=base, start=window[0], end=window[1])
                   if dates is not None else fan_chart(bands))
-        parts.append(_fig(figure, "fan-attacks"))
-        parts.append(f"<p class='muted'>One panel per policy, each over {_esc(base)} "
-                     "(grey: its weekly median and central 90% of runs), on the scenario's "
-                     f"calendar ({_esc(window[0])} to {_esc(window[1])}). Lines: weekly "
-                     "median across runs; bands: the central 50% and 90% of runs"
-                     f"{over}. Every policy runs in the same worlds with the same random "
-                     "numbers.</p>")
+        ctx["fan"] = _fig(figure, "fan-attacks")
     if len(comp):
         comp["cell"] = [_interval(m, lo, hi) for m, lo, hi in
                         zip(comp["median"], comp["low"], comp["high"], strict=True)]
@@ -225,14 +208,10 @@ def _comparison_section(analysis: Mapping[str, Any], outcomes: pd.DataFrame,
         wide = wide.reindex(index=list(dict.fromkeys(comp["outcome"])),
                             columns=policies).reset_index()
         wide.columns.name = None
-        parts.append(f"<h3>Outcomes by policy: median [90% interval] across runs{over}</h3>"
-                     + _table(wide, table_id="comparison-table"))
+        ctx["comparison"] = _table(wide, table_id="comparison-table")
         names = list(dict.fromkeys(comp["outcome"]))
-        parts.append("<h3>Distributions of the outcomes</h3>"
-                     + _fig(outcome_distributions(outcomes, names, policies=policies),
-                            "distributions")
-                     + "<p class='muted'>Boxes: 25%-75% of runs; whiskers: 5%-95%; line: "
-                     f"median{over}.</p>")
+        ctx["distributions"] = _fig(outcome_distributions(outcomes, names, policies=policies),
+                                    "distributions")
     versus = pd.DataFrame(analysis.get("versus", []))
     if len(versus):
         versus["cell"] = [f"{p:.0%} [{lo:.0%}, {hi:.0%}]" for p, lo, hi in
@@ -241,17 +220,11 @@ def _comparison_section(analysis: Mapping[str, Any], outcomes: pd.DataFrame,
         w = w.reindex(index=list(dict.fromkeys(versus["outcome"])),
                       columns=list(dict.fromkeys(versus["policy"]))).reset_index()
         w.columns.name = None
-        parts.append(f"<h3>Probability of doing better than {_esc(analysis.get('baseline'))} "
-                     f"in the same world [90% Wilson interval]{over}</h3>" + _table(w)
-                     + "<p class='muted'>The interval counts independent worlds only: in a "
-                     "Saltelli design the A and B rows of each base sample (the other rows "
-                     "repeat them but for one input and share their random numbers), and "
-                     "one replication per point.</p>")
+        ctx["versus"] = _table(w)
     regret = pd.DataFrame(analysis.get("regret", []))
     if len(regret):
-        parts.append(f"<h3>Regret: distance to the best policy of each world{over}</h3>"
-                     + _table(regret, max_rows=120))
-    return "".join(parts)
+        ctx["regret"] = _table(regret, max_rows=120)
+    return str(_render("comparison", **ctx))
 
 
 def policy_order(analysis: Mapping[str, Any], present: Sequence[str]) -> list[str]:
@@ -343,23 +316,9 @@ def _claims_section(analysis: Mapping[str, Any]) -> str:
     if not claims:
         return ""
     rows = claim_tables(claims)
-    parts = ["<p>Each claim of the essay is either <b>tested</b>, a statement the model "
-             "can resolve either way under admissible parameters, checked in every sampled "
-             "world (the share of worlds where it holds is an output of the runs), or "
-             "<b>assumed</b>, an effect a mechanism encodes, whose share of worlds would "
-             "only measure the model's prior: it is listed with the mechanisms and "
-             "parameters that carry it, never as a share. Beside the model, the data test "
-             "what they can. See <code>docs/claims.md</code>.</p>"]
-    if rows["tested"]:
-        parts += ["<h3>Tested claims</h3>",
-                  _table(pd.DataFrame(rows["tested"]), table_id="claims")]
-    if rows["assumed"]:
-        parts += ["<h3>Assumptions: claims the model encodes</h3>",
-                  _table(pd.DataFrame(rows["assumed"]), table_id="claims-assumed")]
-    if rows["data"]:
-        parts += ["<h3>What the data say</h3>",
-                  _table(pd.DataFrame(rows["data"]), table_id="claims-data")]
-    return "".join(parts)
+    ids = {"tested": "claims", "assumed": "claims-assumed", "data": "claims-data"}
+    return str(_render("claims", **{k: _table(pd.DataFrame(v), table_id=ids[k]) if v else None
+                                    for k, v in rows.items()}))
 
 
 def prim_rows(claims: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -389,11 +348,7 @@ def _prim_section(analysis: Mapping[str, Any]) -> str:
     rows = prim_rows(analysis.get("claims") or [])
     if not rows:
         return ""
-    return ("<p>PRIM (Friedman and Fisher 1999) finds the box of parameter values where a "
-            "claim fails most densely. Coverage: share of all failures inside the box; "
-            "density: share of the worlds inside the box where the claim fails; mass: share "
-            "of worlds inside the box.</p>"
-            + _table(pd.DataFrame(rows), table_id="prim"))
+    return str(_render("prim", prim=_table(pd.DataFrame(rows), table_id="prim")))
 
 
 def sensitivity_cell(block: Mapping[str, Any], key: str = "ST", top: int = 5) -> str:
@@ -461,17 +416,11 @@ def network_caveat() -> str:
             "the other ties and the parameters; ties absent together by chance share it")
 
 
-def _sobol_part(sob: Mapping[str, Any]) -> list[str]:
+def _sobol_part(sob: Mapping[str, Any]) -> dict[str, Any]:
+    """The Sobol part of the sensitivity section: a table of the indices that are findings
+    and a bar chart per outcome (or why there is none)."""
     from armednet.report.figures import sobol_bars
 
-    parts = [f"<p>Sobol indices of each outcome under {_esc(sob['policy'])}, over "
-             f"{_esc(sob.get('uncertainty', 'the experiment'))}: S1 is the share of the "
-             "outcome's variance due to a parameter alone (its effect on the mean), ST "
-             "including its interactions, also with the random numbers "
-             "(bootstrap 95% intervals). The runs are stochastic: rows that the estimators "
-             "compare share their random numbers, replications are averaged per world, and "
-             "the design carries a <i>dummy</i> input that no mechanism reads, whose upper "
-             "bound is the noise floor. Shown: " + _esc(sob.get("rule", "")) + ".</p>"]
     rows = []
     for name, block in sob["outcomes"].items():
         floor = (block.get("floor") or {}).get("ST")
@@ -483,46 +432,29 @@ def _sobol_part(sob: Mapping[str, Any]) -> list[str]:
     table = pd.DataFrame(rows)
     if (table["noise share"] == "-").all():
         table = table.drop(columns="noise share")
-    parts.append(_table(table, table_id="sensitivity-table"))
+    outcomes = []
     for i, (name, block) in enumerate(sob["outcomes"].items()):
         shown = [r for r in block.get("indices", []) if r.get("shown")]
-        if shown:
-            floor = (block.get("floor") or {}).get("ST")
-            parts.append(_fig(sobol_bars(shown, f"{name}: indices above the noise floor",
-                                         floor=floor), f"sobol-{i}"))
-        else:
-            why = block.get("note") or ("no index is distinguishable from the noise floor "
-                                        "and converged")
-            parts.append(f'<p class="muted" id="sobol-{i}">{_esc(name)}: {_esc(why)}.</p>')
-    return parts
+        floor = (block.get("floor") or {}).get("ST")
+        outcomes.append({
+            "name": name,
+            "figure": _fig(sobol_bars(shown, f"{name}: indices above the noise floor",
+                                      floor=floor), f"sobol-{i}") if shown else None,
+            "why": block.get("note") or ("no index is distinguishable from the noise floor "
+                                         "and converged")})
+    return {"policy": sob["policy"], "uncertainty": sob.get("uncertainty", "the experiment"),
+            "rule": sob.get("rule", ""), "table": _table(table, table_id="sensitivity-table"),
+            "outcomes": outcomes}
 
 
-def _network_part(net: Mapping[str, Any]) -> list[str]:
+def _network_part(net: Mapping[str, Any]) -> dict[str, Any]:
+    """The network-uncertainty part of the sensitivity section: the network's share of
+    each outcome's variance and the ties that move it most."""
     network = net.get("network") or {}
-    parts = ["<h3 id='network-uncertainty'>Uncertainty about the network itself</h3>"]
     if network.get("note"):
-        return [*parts, f"<p class='note'>{_esc(network['note'])}</p>"]
+        return {"note": network["note"]}
     presence = ", ".join(f"{k} {float(v):.0%}" for k, v in
                          (network.get("presence") or {}).items())
-    covers = (net.get("uncertainty") or {}).get("label", "")
-    draw = network.get("draw", "both")
-    what = {"both": f"every tie is kept with a probability set by its confidence "
-                    f"({_esc(presence)}) and every estimate of the scenario (fighters, "
-                    "revenues, shares) is drawn in its range",
-            "ties": f"every tie is kept with a probability set by its confidence "
-                    f"({_esc(presence)}); estimates keep their stated values",
-            "estimates": "every tie is kept and every estimate of the scenario (fighters, "
-                         "revenues, shares) is drawn in its range"}[draw]
-    parts.append(
-        f"<p>Experiment <code>{_esc(net.get('experiment_id', ''))}</code> under "
-        f"{_esc(network.get('policy'))}, over {_esc(covers)}: each world runs on one of "
-        f"{network.get('variants')} plausible networks of the scenario, in which {what} "
-        f"({network.get('uncertain_ties', '?')} ties are present in some variants and "
-        "absent from others). In the Saltelli design the network is one input, a group of "
-        "all those ties and estimates: its total index is the share of an outcome's "
-        "variance that the network carries, estimates included (they set stocks such as "
-        "fighters and money directly). The ties that matter most come from "
-        f"{_esc(network.get('method', ''))}; {network_caveat()}.</p>")
     noise = {k: b.get("noise_share") for k, b in
              ((net.get("sobol") or {}).get("outcomes") or {}).items()}
     rows = []
@@ -535,40 +467,37 @@ def _network_part(net: Mapping[str, Any]) -> list[str]:
         row["ties that matter most (change with the tie ± s.e.)"] = ties_text(rec)
         row["ties tested / significant*"] = f"{rec.get('tested', 0)} / {rec.get('flagged', 0)}"
         rows.append(row)
-    if rows:
-        parts.append(_table(pd.DataFrame(rows), table_id="network-table"))
-        parts.append("<p class='muted'>* significant after the Bonferroni correction for "
-                     "every tie tested. Noise share: the variance between replications of a "
-                     "world over the variance of single runs.</p>")
-    return parts
+    return {"note": None, "experiment_id": net.get("experiment_id", ""),
+            "policy": network.get("policy"),
+            "covers": (net.get("uncertainty") or {}).get("label", ""),
+            "variants": network.get("variants"), "draw": network.get("draw", "both"),
+            "presence": presence, "uncertain_ties": network.get("uncertain_ties", "?"),
+            "method": network.get("method", ""), "caveat": network_caveat(),
+            "table": _table(pd.DataFrame(rows), table_id="network-table") if rows else None}
 
 
 def _sensitivity_section(analysis: Mapping[str, Any],
                          network: Mapping[str, Any] | None = None) -> str:
-    parts = []
     sob = analysis.get("sobol")
-    if sob:
-        parts += _sobol_part(sob)
     mor = analysis.get("morris")
+    morris = None
     if mor:
-        parts.append(f"<p>Morris elementary effects under {_esc(mor['policy'])}, over "
-                     f"{_esc(mor.get('uncertainty', 'the experiment'))}; only effects whose "
-                     "lower 95% bound lies above the dummy's upper bound are listed.</p>")
+        cols = ["parameter", "mu", "mu_star", "mu_star_conf", "sigma"]
+        items = []
         for name, block in mor["outcomes"].items():
             shown = [r for r in block.get("indices", []) if r.get("shown")]
-            if shown:
-                cols = ["parameter", "mu", "mu_star", "mu_star_conf", "sigma"]
-                parts.append(f"<h3>Morris elementary effects on {_esc(name)}</h3>"
-                             + _table(pd.DataFrame(shown)[cols]))
-            else:
-                parts.append(f"<p class='muted'>{_esc(name)}: "
-                             f"{_esc(sensitivity_cell(block, 'mu_star'))}.</p>")
+            items.append({"name": name,
+                          "table": _table(pd.DataFrame(shown)[cols]) if shown else None,
+                          "text": sensitivity_cell(block, "mu_star")})
+        morris = {"policy": mor["policy"],
+                  "uncertainty": mor.get("uncertainty", "the experiment"), "outcomes": items}
     net = network if network is not None else (
         {**analysis, "experiment_id": (analysis.get("experiment") or {}).get("experiment_id")}
         if analysis.get("network") else None)
-    if net:
-        parts += _network_part(net)
-    return "".join(parts)
+    if not (sob or morris or net):
+        return ""
+    return str(_render("sensitivity", sobol=_sobol_part(sob) if sob else None,
+                       morris=morris, network=_network_part(net) if net else None))
 
 
 def calibration_summary(cal: Mapping[str, Any]) -> str:
@@ -602,58 +531,47 @@ def _calibration_section(cal: Mapping[str, Any] | None, kg: Any) -> str:
         return ""
     from armednet.report.figures import calibration_fit_figure, forecast_figure
 
-    parts = [f"<p>{_esc(calibration_summary(cal))}</p>"]
-    if cal.get("scenario_hash") and cal["scenario_hash"] != kg.hash:
-        parts.append("<p class='note'>The calibration was made on another version of the "
-                     "scenario (hash " + _esc(str(cal["scenario_hash"])[:12]) + ").</p>")
+    ctx: dict[str, Any] = {
+        "summary": calibration_summary(cal), "fit": None, "predictive": None,
+        "stale": (str(cal["scenario_hash"])[:12]
+                  if cal.get("scenario_hash") and cal["scenario_hash"] != kg.hash else None),
+        "coverage": (f"{float(cal['coverage']):.0%}" if cal.get("coverage") is not None
+                     else None),
+        "posterior": (_table(pd.DataFrame(cal["posterior_summary"]), table_id="posterior")
+                      if cal.get("posterior_summary") else None),
+        "forecast": None, "posterior_file": cal.get("posterior_file"),
+        **_informed_and_patterns(cal)}
     if cal.get("predictive"):
-        parts.append(_fig(calibration_fit_figure(cal), "calibration-fit"))
+        ctx["fit"] = _fig(calibration_fit_figure(cal), "calibration-fit")
         pred = pd.DataFrame(cal["predictive"])
         keep = [c for c in ("first_day", "last_day", "observed", "median", "low", "high",
                             "inside") if c in pred.columns]
-        parts.append(_table(pred[keep], table_id="calibration-table"))
-    if cal.get("coverage") is not None:
-        parts.append(f"<p>Observed intervals inside the 90% predictive interval: "
-                     f"<b>{float(cal['coverage']):.0%}</b>.</p>")
-    post = cal.get("posterior_summary")
-    if post:
-        parts.append("<h3>Posterior of the fitted parameters</h3>"
-                     + _table(pd.DataFrame(post), table_id="posterior"))
-    parts.append(_informed_and_patterns(cal))
+        ctx["predictive"] = _table(pred[keep], table_id="calibration-table")
     fc = cal.get("forecast")
     if fc:
-        parts.append("<h3>Forecast</h3>" + _fig(forecast_figure(cal), "forecast"))
-        if fc.get("p_lull") is not None:
-            text = f"Probability of a lull: <b>{float(fc['p_lull']):.0%}</b>"
-            if fc.get("lull_definition"):
-                text += f" ({_esc(fc['lull_definition'])})"
-            if fc.get("lull_weeks_median") is not None:
-                text += f"; median weeks of lull: {float(fc['lull_weeks_median']):.3g}"
-            parts.append(f"<p>{text}.</p>")
-        if fc.get("weekly"):
-            parts.append(_table(pd.DataFrame(fc["weekly"]), max_rows=60))
-    if cal.get("posterior_file"):
-        parts.append(f"<p class='muted'>Posterior stored in <code>"
-                     f"{_esc(cal['posterior_file'])}</code>.</p>")
-    return "".join(parts)
+        ctx["forecast"] = {
+            "figure": _fig(forecast_figure(cal), "forecast"),
+            "p_lull": (f"{float(fc['p_lull']):.0%}" if fc.get("p_lull") is not None
+                       else None),
+            "definition": fc.get("lull_definition"),
+            "weeks": (f"{float(fc['lull_weeks_median']):.3g}"
+                      if fc.get("lull_weeks_median") is not None else None),
+            "weekly": _table(pd.DataFrame(fc["weekly"]), max_rows=60) if fc.get("weekly")
+            else None}
+    return str(_render("calibration", **ctx))
 
 
-def _informed_and_patterns(cal: Mapping[str, Any]) -> str:
+def _informed_and_patterns(cal: Mapping[str, Any]) -> dict[str, Any]:
     """Which parameters the data inform (posterior over prior 90% width) and how each
-    calibration pattern is reproduced."""
-    parts = []
+    calibration pattern is reproduced: the ``informed`` and ``patterns`` of the template."""
+    out: dict[str, Any] = {"informed": None, "patterns": None}
     informed = cal.get("informed")
     if informed:
         df = pd.DataFrame(informed)
-        n = int(df["informed"].sum()) if "informed" in df.columns else 0
         keep = [c for c in ("parameter", "scale", "prior_width", "posterior_width", "ratio",
                             "informed") if c in df.columns]
-        parts.append(
-            "<h3>Which parameters the data inform</h3><p>Posterior 90% width over prior "
-            f"90% width (on the prior's scale): <b>{n} of {len(df)}</b> parameters are "
-            "narrowed below half their prior; the others stay at their priors, and the "
-            "forecast carries their whole uncertainty.</p>"
-            + _table(df[keep], table_id="informed"))
+        out["informed"] = {"n": int(df["informed"].sum()) if "informed" in df.columns else 0,
+                           "of": len(df), "table": _table(df[keep], table_id="informed")}
     patterns = cal.get("patterns")
     if patterns:
         rows = [{"pattern": p.get("name"), "observed": p.get("observed"),
@@ -662,11 +580,8 @@ def _informed_and_patterns(cal: Mapping[str, Any]) -> str:
                  "95%": (p.get("simulated") or {}).get("high"),
                  "runs matching": p.get("p_equal_observed"),
                  "description": p.get("description")} for p in patterns]
-        parts.append("<h3>Patterns fitted at once</h3><p>Observed value against the "
-                     "posterior predictive (90% interval; for yes-or-no patterns the share "
-                     "of runs that match).</p>"
-                     + _table(pd.DataFrame(rows), table_id="patterns"))
-    return "".join(parts)
+        out["patterns"] = _table(pd.DataFrame(rows), table_id="patterns")
+    return out
 
 
 # -- forecast skill (issue 13): the rolling-origin backtest ---------------------------------
@@ -705,35 +620,24 @@ def _skill_section(bt: Mapping[str, Any] | None, kg: Any) -> str:
         return ""
     from armednet.report.figures import skill_figure
 
-    parts = ["<h3 id='forecast-skill'>Forecast skill: rolling-origin backtest</h3>",
-             f"<p>From each origin ({_esc(', '.join(bt.get('origins') or []))}) the model "
-             f"was refitted to the counts up to it ({_esc(bt.get('fit', '?'))}), forecast "
-             f"{_esc(bt.get('horizons', '?'))} weeks ahead and scored on the "
-             f"{_esc(bt.get('units', 'intervals after it'))}, beside four naive baselines "
-             "built from the same history. Lower CRPS and log score are better; coverage "
-             "is the share of intervals inside the central 50% and 90% intervals.</p>"]
-    if bt.get("scenario_hash") and bt["scenario_hash"] != kg.hash:
-        parts.append("<p class='note'>The backtest was run on another version of the "
-                     "scenario (hash " + _esc(str(bt["scenario_hash"])[:12]) + ").</p>")
     cols = ["forecaster", "crps", "log_score", "cover50", "cover90", "n"]
     summary = pd.DataFrame(bt["summary"])
-    parts.append(_table(summary[[c for c in cols if c in summary.columns]],
-                        table_id="skill-table"))
-    parts.append("<ul id='skill-verdict'>" + "".join(
-        f"<li>{_esc(t)}</li>" for t in skill_sentences(bt)) + "</ul>")
-    if bt.get("by_horizon"):
-        parts.append(_fig(skill_figure(bt), "skill-by-horizon"))
-    if bt.get("table"):
-        parts.append("<details><summary>Scores by origin and horizon</summary>"
-                     + _table(pd.DataFrame(bt["table"]), max_rows=200,
-                              table_id="skill-by-origin") + "</details>")
     extra = [f"seed {bt['seed']}" if bt.get("seed") is not None else "",
              f"{int(bt['runs'])} draws per forecast" if bt.get("runs") else "",
              f"made {bt['created']}" if bt.get("created") else "",
              f"{float(bt['seconds']):.0f} s" if bt.get("seconds") is not None else ""]
-    parts.append("<p class='muted'>Data " + _esc(bt.get("data", "?")) + "; "
-                 + _esc(", ".join(e for e in extra if e)) + ". See docs/validation.md.</p>")
-    return "".join(parts)
+    return str(_render(
+        "skill", origins=", ".join(bt.get("origins") or []), fit=bt.get("fit", "?"),
+        horizons=bt.get("horizons", "?"), units=bt.get("units", "intervals after it"),
+        stale=(str(bt["scenario_hash"])[:12]
+               if bt.get("scenario_hash") and bt["scenario_hash"] != kg.hash else None),
+        summary=_table(summary[[c for c in cols if c in summary.columns]],
+                       table_id="skill-table"),
+        verdicts=skill_sentences(bt),
+        figure=_fig(skill_figure(bt), "skill-by-horizon") if bt.get("by_horizon") else None,
+        by_origin=(_table(pd.DataFrame(bt["table"]), max_rows=200, table_id="skill-by-origin")
+                   if bt.get("table") else None),
+        data=bt.get("data", "?"), extra=", ".join(e for e in extra if e)))
 
 
 def _inside(pattern: Mapping[str, Any]) -> str:
@@ -759,11 +663,7 @@ def _methods_section(cal: Mapping[str, Any] | None, bt: Mapping[str, Any] | None
                 "mechanisms that carry it": ", ".join(c.assumes.mechanisms),
                 "parameters": ", ".join(c.assumes.parameters) or "-"}
                for c in CLAIMS if c.kind == "assumed" and c.assumes is not None]
-    parts = ["<h3>What the model assumes</h3><p>These claims of the essay are built into the "
-             "model, not tested by it: the mechanisms named carry them, so no run can "
-             "contradict them. The tested claims are in the claims section.</p>"
-             + _table(pd.DataFrame(assumed), table_id="methods-assumed")]
-    parts.append("<h3 id='methods-calibration'>Calibration status</h3>")
+    calibrated = None
     if cal:
         informed = [r for r in cal.get("informed") or [] if r.get("informed")]
         fitted = list(cal.get("params") or [r.get("parameter") for r in
@@ -773,70 +673,21 @@ def _methods_section(cal: Mapping[str, Any] | None, bt: Mapping[str, Any] | None
         text += (f" ({', '.join(str(r.get('parameter')) for r in informed)})" if informed
                  else "") + ("; the others stay at their priors." if cal.get("informed")
                             else ".")
-        parts.append(f"<p>{_esc(text)} The other {len(PARAMETERS) - len(fitted)} model "
-                     "parameters are not calibrated: they keep their judged values or "
-                     "ranges (appendix).</p>")
-        patterns = cal.get("patterns") or []
-        if patterns:
-            parts.append("<ul id='methods-patterns'>" + "".join(
-                f"<li>{_esc(p.get('name'))}: observed {_esc(p.get('observed'))}, "
-                f"{_esc(_inside(p))}</li>"
-                for p in patterns) + "</ul>")
-        if cal.get("scenario_hash") and cal["scenario_hash"] != kg.hash:
-            parts.append("<p class='note'>The calibration was made on another version of "
-                         "the scenario.</p>")
-    else:
-        parts.append("<p class='note'>No calibration is stored with these results: every "
-                     f"one of the {len(PARAMETERS)} parameters keeps its judged value or "
-                     "range (appendix), and no pattern of the observed attacks has been "
-                     "checked against the model.</p>")
-    parts.append("<h3 id='methods-skill'>The forecast against baselines</h3>")
-    sentences = skill_sentences(bt) if bt else []
-    if sentences:
-        parts.append("<ul>" + "".join(f"<li>{_esc(t)}</li>" for t in sentences) + "</ul>"
-                     "<p class='muted'>Mean CRPS of a rolling-origin backtest (details in "
-                     "the calibration section).</p>")
-    else:
-        parts.append("<p class='note'>No backtest is stored: the forecast has no score "
-                     "against naive baselines yet (see docs/validation.md).</p>")
-    judged = sum(p.source.lower().startswith("judg") for p in PARAMETERS.values())
-    series = kg.summary().get("series", "?")
-    parts.append(
-        "<h3 id='methods-limits'>Known limits</h3><ul>"
-        f"<li>The quantities are judgments with ranges: {judged} of the {len(PARAMETERS)} "
-        "parameters are sourced as judgment, and the sources of the scenario support the "
-        "facts they name, not the model's numbers.</li>"
-        f"<li>The model is fitted to one series of one theatre (the U.S. Department of "
-        f"Defense's counts of attacks on U.S. forces in Iraq and Syria, 2023-24; the "
-        f"scenario holds {_esc(series)} series): it is not validated elsewhere.</li>"
-        "<li>The pre-war rate (about 0.7 attacks a week without the regional trigger) comes "
-        "from one statement (CENTCOM, 2021-23).</li>"
-        "<li>Shares of worlds are over the uncertainty the experiment draws (see the "
-        "comparison section), not probabilities of the real future.</li></ul>")
-    return "".join(parts)
+        calibrated = {
+            "text": text, "uncalibrated": len(PARAMETERS) - len(fitted),
+            "patterns": [f"{p.get('name')}: observed {p.get('observed')}, {_inside(p)}"
+                         for p in cal.get("patterns") or []],
+            "stale": bool(cal.get("scenario_hash") and cal["scenario_hash"] != kg.hash)}
+    return str(_render(
+        "methods", assumed=_table(pd.DataFrame(assumed), table_id="methods-assumed"),
+        calibrated=calibrated, n_parameters=len(PARAMETERS),
+        skill=skill_sentences(bt) if bt else [],
+        judged=sum(p.source.lower().startswith("judg") for p in PARAMETERS.values()),
+        series=kg.summary().get("series", "?")))
 
 
 def _appendix(meta: Mapping[str, Any] | None, kg: Any, cal: Mapping[str, Any] | None) -> str:
     from armednet import __version__
-
-    parts = [f"<p>Report written by armednet {_esc(__version__)} on "
-             f"{dt.datetime.now().isoformat(timespec='seconds')}. Scenario <code>"
-             f"{_esc(kg.scenario.scenario.id)}</code>, hash <code>{_esc(kg.hash)}</code>.</p>"]
-    if meta:
-        parts.append(f"<p>Experiment <code>{_esc(meta['experiment_id'])}</code>: seed "
-                     f"{_esc(meta['seed'])}, design {_esc(meta['design_method'])}, "
-                     f"{meta['n_points']} points x {meta['replications']} replications x "
-                     f"{meta['n_policies']} policies, {meta['weeks']} weeks; run with armednet "
-                     f"{_esc(meta['package_version'])} on scenario hash <code>"
-                     f"{_esc(meta['scenario_hash'])}</code>.</p>")
-    if cal:
-        parts.append(f"<p>Calibration on scenario hash <code>{_esc(cal.get('scenario_hash'))}"
-                     "</code>" + (f", seed {_esc(cal['seed'])}" if cal.get("seed") is not None
-                                  else "")
-                     + (f", armednet {_esc(cal['package_version'])}"
-                        if cal.get("package_version") else "")
-                     + (f", posterior in <code>{_esc(cal['posterior_file'])}</code>"
-                        if cal.get("posterior_file") else "") + ".</p>")
     from armednet.sim.params import PARAMETERS
 
     fixed = dict((meta or {}).get("params") or {})
@@ -851,20 +702,21 @@ def _appendix(meta: Mapping[str, Any] | None, kg: Any, cal: Mapping[str, Any] | 
                                                  if u else fixed.get(p.name, p.default)),
                      "plausible range": f"{p.low:g} .. {p.high:g}", "source": p.source,
                      "mechanism": p.mechanism})
-    parts.append("<h3>Model parameters</h3>" + _table(pd.DataFrame(rows), floatfmt="{:g}",
-                                                     table_id="parameters"))
-    if spec:
-        parts.append("<h3>Experiment specification</h3><pre><code>"
-                     + _esc(json.dumps(spec, indent=2, default=str)) + "</code></pre>")
     sources = [{"id": s.id, "author": s.author, "title": s.title,
                 "publisher": s.publisher or "", "date": s.date or "",
                 "locator": s.locator or ""} for s in kg.scenario.sources]
-    if sources:
-        n_links = sum(_is_url(str(s["locator"])) for s in sources)
-        parts.append("<h3>Sources of the scenario</h3><p class='muted'>" + str(n_links)
-                     + f" of {len(sources)} sources give a web address; each is a link.</p>"
-                     + _table(pd.DataFrame(sources), table_id="sources"))
-    return "".join(parts)
+    keys = ("experiment_id", "seed", "design_method", "n_points", "replications",
+            "n_policies", "weeks", "package_version", "scenario_hash")
+    return str(_render(
+        "appendix", version=__version__, now=dt.datetime.now().isoformat(timespec="seconds"),
+        scenario_id=kg.scenario.scenario.id, hash=kg.hash,
+        meta={k: meta[k] for k in keys} if meta else None,
+        cal={k: cal.get(k) for k in ("scenario_hash", "seed", "package_version",
+                                     "posterior_file")} if cal else None,
+        parameters=_table(pd.DataFrame(rows), floatfmt="{:g}", table_id="parameters"),
+        spec=json.dumps(spec, indent=2, default=str) if spec else None,
+        n_links=sum(_is_url(str(s["locator"])) for s in sources),
+        sources=_table(pd.DataFrame(sources), table_id="sources") if sources else None))
 
 
 # -- assembly -------------------------------------------------------------------------------
