@@ -72,6 +72,8 @@ def outcomes(kg: KnowledgeGraph, policy: str, params: dict[str, Any], runs: int 
             data[o.name] = res.summary[o.variable].to_numpy()
         else:
             data[o.name] = aggregate(res.weekly[o.variable].values.astype(float), o)
+    ends = res.summary.filter(like="end_week_").to_numpy(dtype=float)
+    data["first_end"] = np.where(np.isnan(ends), np.inf, ends).min(axis=1, initial=np.inf)
     return pd.DataFrame(data)
 
 
@@ -132,6 +134,14 @@ def test_assumed_claims_keep_their_direction_across_the_ranges(scenario: str) ->
                                        ("C8", "strikes", "backing_final", -1)):
         assert res[cid]["kind"] == "assumed" and res[cid]["share"] is None
         diff = sign * (w[(outcome, policy)] - sq[outcome])
+        if cid == "C8":
+            # The mechanism lowers backing with every strike on a group that exists. Where
+            # the strikes policy ends a group sooner (the Houthis, in red-sea-2024), the
+            # scenario's later scheduled strikes hit nothing, so backing can end higher
+            # than under the status quo: compare the worlds where no group ended sooner.
+            same_end = w[("first_end", policy)] >= sq["first_end"]
+            assert same_end.mean() >= 0.5, "too few comparable worlds"
+            diff = diff[same_end]
         assert (diff >= -1e-9).mean() >= 0.95, cid
         assert res[cid]["size"]["n"] > 0
 

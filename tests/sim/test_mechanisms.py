@@ -77,12 +77,14 @@ def test_attacks_off_means_no_attacks(kg: KnowledgeGraph) -> None:
 
 
 def test_trigger_raises_attacks_while_on(kg: KnowledgeGraph) -> None:
-    # "off" weeks here are the partial ones (the war's first days, the truce): still a lift.
-    # Escalation is off: its cease-fires follow lethal attacks, which the trigger makes more
-    # frequent, and would mix a second effect of the trigger into this one.
-    on = run(kg, off=["escalation"])
+    # "off" weeks here are the partial ones (the war's first days, the truce; in
+    # red-sea-2024 the Gaza cease-fire of 2025): still a lift. Escalation and cease-fires
+    # are off: cease-fires follow strikes and lethal attacks, which fall unevenly on on and
+    # off weeks, and would mix other effects into this one.
+    on = run(kg, off=["escalation", "ceasefire"])
     assert mean(on, "attacks_trigger_on") > 1.8 * mean(on, "attacks_trigger_off")
-    calm = run(kg, lever({"kind": "diplomacy", "intensity": 1.0}), off=["escalation"])
+    calm = run(kg, lever({"kind": "diplomacy", "intensity": 1.0}),
+               off=["escalation", "ceasefire"])
     assert mean(calm, "attacks") < 0.25 * mean(on, "attacks")
 
 
@@ -113,21 +115,27 @@ def test_drawdown_lowers_attacks(kg: KnowledgeGraph) -> None:
 # -- money ---------------------------------------------------------------------------------
 
 def test_sanctions_cut_funds_and_off_removes_it(kg: KnowledgeGraph) -> None:
+    # Revenue, the flow sanctions cut: the stock of funds at the end also depends on what
+    # the group spends, and where upkeep exceeds income (the Houthis' 50,000 fighters on
+    # about USD 1.2 bn a year) a group weakened by sanctions pays less upkeep and can end
+    # with more funds, a feedback and not a failure of the sanctions mechanism.
     sq, sanc = run(kg), run(kg, "sanctions")
-    assert mean(sanc, "funds_final") < mean(sq, "funds_final")
+    assert mean(sanc, "revenue_total") < mean(sq, "revenue_total")
     same(run(kg, "sanctions", off=["sanctions"]), run(kg, off=["sanctions"]))
 
 
 def test_state_rents_make_sanctions_leak(kg: KnowledgeGraph) -> None:
-    # The issue's example: with the state-rent channel on, funds fall less under sanctions.
+    # The issue's example: with the state-rent channel on, revenue falls less under
+    # sanctions (rents are not sanctionable).
     params = {"formal_revenue_share": 0.8, "rent_rate": 0.05}
     ratio = {}
     for label, off in (("rents", []), ("no rents", ["state_rents"])):
         sq = run(kg, off=off, params=params)
         sanc = run(kg, "sanctions", off=off, params=params)
-        ratio[label] = mean(sanc, "funds_final") / mean(sq, "funds_final")
+        ratio[label] = mean(sanc, "revenue_total") / mean(sq, "revenue_total")
     assert ratio["rents"] > ratio["no rents"]
-    assert mean(run(kg, off=["state_rents"]), "funds_final") < mean(run(kg), "funds_final")
+    assert (mean(run(kg, off=["state_rents"]), "revenue_total")
+            < mean(run(kg), "revenue_total"))
 
 
 def test_revenue_off_funds_can_only_fall(kg: KnowledgeGraph) -> None:

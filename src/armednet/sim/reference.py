@@ -542,6 +542,8 @@ class _ReferenceModel(SovereigntyMixin, EndingsMixin, _ModelBase):
         self.cas = self.harm = self.rep_harm = 0.0
         self.first_cf = math.nan
         self.on_att = self.on_n = self.off_att = self.off_n = 0.0
+        att_slots = [g for g in range(inp.G) if inp.exposure[g] > 0]
+        self.campaign_start = min((int(inp.campaign_from[g]) for g in att_slots), default=0)
         self.cap_trans = self.protest = self.last_year = 0.0
         self.last_year_from = max(0, self.weeks - 52)
         self.lethal = 0.0  # lethal attacks
@@ -948,7 +950,9 @@ class _ReferenceModel(SovereigntyMixin, EndingsMixin, _ModelBase):
             g.cf_weeks += g.S
             if 0 <= g.first_spell < t and g.attacks > 0 and g.resumed is None:
                 g.resumed = t - g.first_spell
-        if self.tau >= 0.5:  # "on": the trigger at half its intensity or more
+        if t < self.campaign_start:
+            pass  # no attacker's campaign has begun: the week counts neither on nor off
+        elif self.tau >= 0.5:  # "on": the trigger at half its intensity or more
             self.on_att += att
             self.on_n += 1
             self.trans_on += att_trans
