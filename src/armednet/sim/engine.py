@@ -228,6 +228,10 @@ class _Recorder:
         self.spells = z((R, G))
         self.cf_weeks = z((R, G))
         self.first_spell = np.full((R, G), -1.0)
+        # Weeks before the first attacker's campaign begins count neither as trigger-on nor
+        # as trigger-off weeks: no group could attack in them, whatever the trigger.
+        starts = inputs.campaign_from[self.attackers]
+        self.campaign_start = int(starts.min()) if len(starts) else 0
         self.resumed = np.full((R, G), np.nan)
         self.waiting = np.zeros((R, n_att), dtype=bool)  # cease-fire begun, not yet resumed
         self.trans: np.ndarray | None = None  # transnational attacker slots (float mask)
@@ -248,7 +252,9 @@ class _Recorder:
         self.att_u += sc["attacks_u"]
         self.att_cf += sc["attacks_cf"]
         on = bool(sc["tau"][0, 0] >= 0.5)  # "on": the trigger at half its intensity or more
-        if on:
+        if t < self.campaign_start:
+            pass
+        elif on:
             self.att_on += att_a
             self.weeks_on += 1
         if t >= self.last_year_from:
@@ -325,7 +331,7 @@ class _Recorder:
         att_off = attacks - att_on
         tr_on = weighted_rowsum(self.att_on, trans)
         tr_off = weighted_rowsum(self.att - self.att_on, trans)
-        weeks_off = T - self.weeks_on
+        weeks_off = max(0, T - self.campaign_start) - self.weeks_on
         n_spells = rowsum(self.spells)
         first = np.where(self.first_spell >= 0, self.first_spell, np.inf).min(axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):
