@@ -1,10 +1,16 @@
-"""Benchmark: import a synthetic ACLED classic export of 1,000,000 rows.
+"""Benchmark: import a synthetic ACLED classic export (200,000 rows by default).
 
-Targets (issue 6): at most 30 s and a peak resident memory under 2 GiB on the reference
-machine (2 cores). The export is generated in a temporary directory by DuckDB itself (one
-vectorised ``COPY``), in the classic 31-column layout with "02 June 2023" dates and numeric
-interaction codes; about 0.1 % of the rows are made bad (unparseable dates, coordinates or
-fatalities) so the rejects path is exercised too.
+Targets (issue 18): 10,000,000 rows within 60 s with a peak resident memory under 2 GiB on
+the reference machine (2 cores), that is at least 166,667 rows/s whatever ``--rows``; memory
+must stay under 2 GiB at any size. The export is generated in a temporary directory by DuckDB
+itself (one vectorised ``COPY``), in the classic 31-column layout with "02 June 2023" dates
+and numeric interaction codes; about 0.1 % of the rows are made bad (unparseable dates,
+coordinates or fatalities) and about 9 % carry an interaction code outside the codebook, so
+the rejects path is exercised too.
+
+The default size keeps ``make bench`` short; the issue's figure is measured with
+``--rows 10000000`` (about 4 GB of CSV in the temporary directory). Printed: rows/s, wall and
+CPU time of the import, and peak RSS of the process (generation included).
 
 ``--dirty`` also appends a malformed record (too few fields) and a record with a broken
 quote, so the whole file takes the slower path (DuckDB finds them, then Python's ``csv``
@@ -24,6 +30,12 @@ import time
 from pathlib import Path
 
 __all__ = ["generate_acled_classic", "main"]
+
+TARGET_ROWS = 10_000_000
+TARGET_SECONDS = 60.0
+TARGET_RATE = TARGET_ROWS / TARGET_SECONDS
+"""Rows per second the import must reach (10 million rows in a minute)."""
+TARGET_PEAK_GIB = 2.0
 
 _ACLED_COLUMNS_TEXT = (
     "event_id_cnty,event_date,year,time_precision,disorder_type,event_type,sub_event_type,"
@@ -90,9 +102,10 @@ def _peak_rss_bytes() -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Generate, import, print time and peak memory; exit 1 if a target is missed."""
+    """Generate, import, print rows/s, time and peak memory; exit 1 if a target is missed."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--rows", type=int, default=200_000,
+                        help="Rows to generate (the issue's figure: 10000000).")
     parser.add_argument("--keep", type=Path, default=None,
                         help="Write the export and database here instead of a temp dir.")
     parser.add_argument("--dirty", action="store_true",
@@ -118,15 +131,20 @@ def main(argv: list[str] | None = None) -> int:
         print(f"generated {args.rows:,} rows ({size:,.0f} MiB) in {gen:.1f} s")
         db = where / "events.duckdb"
         db.unlink(missing_ok=True)
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         (res,) = import_files(db, [csv])
-        took = time.perf_counter() - t0
+        took, cpu = time.perf_counter() - t0, time.process_time() - c0
         peak = _peak_rss_bytes() / 2**30
         print(res.summary())
         ok_sum = res.rows_read == res.rows_loaded + res.rows_rejected == args.rows + extra
-        print(f"import: {took:.1f} s (target <= 30 s); peak RSS {peak:.2f} GiB "
-              f"(target < 2 GiB); read = loaded + rejected: {ok_sum}")
-        failed = took > 30 or peak >= 2 or not ok_sum
+        rate = res.rows_read / took if took > 0 else float("inf")
+        print(f"import: {res.rows_read:,} rows in {took:.1f} s wall ({cpu:.1f} s CPU), "
+              f"{rate:,.0f} rows/s (target >= {TARGET_RATE:,.0f}, i.e. "
+              f"{TARGET_ROWS:,} rows in {TARGET_SECONDS:.0f} s); peak RSS {peak:.2f} GiB "
+              f"(target < {TARGET_PEAK_GIB:.0f} GiB); read = loaded + rejected: {ok_sum}")
+        if args.rows >= TARGET_ROWS:
+            print(f"{TARGET_ROWS:,}-row figure: {took:.1f} s, {peak:.2f} GiB")
+        failed = rate < TARGET_RATE or peak >= TARGET_PEAK_GIB or not ok_sum
     if failed:
         print("bench_events: TARGET MISSED")
         return 1
