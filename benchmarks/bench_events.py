@@ -102,7 +102,8 @@ def _peak_rss_bytes() -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Generate, import, print rows/s, time and peak memory; exit 1 if a target is missed."""
+    """Generate, import, print rows/s, time and peak memory; with ``--strict`` exit 1 if a
+    target is missed (a wrong row count always fails: that is a bug, not a speed)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=200_000,
                         help="Rows to generate (the issue's figure: 10000000).")
@@ -110,6 +111,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="Write the export and database here instead of a temp dir.")
     parser.add_argument("--dirty", action="store_true",
                         help="Append malformed records (exercises the Python CSV reader).")
+    parser.add_argument("--strict", action="store_true", help="exit 1 if a target is missed")
     args = parser.parse_args(argv)
 
     from armednet.events.store import import_files
@@ -144,11 +146,10 @@ def main(argv: list[str] | None = None) -> int:
               f"(target < {TARGET_PEAK_GIB:.0f} GiB); read = loaded + rejected: {ok_sum}")
         if args.rows >= TARGET_ROWS:
             print(f"{TARGET_ROWS:,}-row figure: {took:.1f} s, {peak:.2f} GiB")
-        failed = rate < TARGET_RATE or peak >= TARGET_PEAK_GIB or not ok_sum
-    if failed:
-        print("bench_events: TARGET MISSED")
-        return 1
-    return 0
+        missed = rate < TARGET_RATE or peak >= TARGET_PEAK_GIB
+    if missed:
+        print("bench_events: target MISSED")
+    return 1 if (not ok_sum or (args.strict and missed)) else 0
 
 
 if __name__ == "__main__":
