@@ -143,3 +143,29 @@ def test_a_lever_with_nothing_to_act_on_is_said(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "warning: diplomacy lever" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_workers_do_not_change_the_output(tmp_path: Path) -> None:
+    # 2,048 runs: two chunks, so two workers are used (the default uses every CPU)
+    outs = {}
+    for w in ("1", "2"):
+        out = tmp_path / f"s{w}.parquet"
+        proc = run_cli("simulate", "--runs", "2048", "--weeks", "6", "--workers", w,
+                       "--out", str(out), "--json")
+        assert proc.returncode == 0, proc.stderr
+        outs[w] = (json.loads(proc.stdout)["outcomes"], pd.read_parquet(out))
+    assert outs["1"][0] == outs["2"][0]
+    pd.testing.assert_frame_equal(outs["1"][1], outs["2"][1], check_exact=True)
+    assert outs["2"][1]["run"].tolist() == list(range(2048))
+
+
+def test_table_from_the_file_matches_the_table_in_memory(tmp_path: Path) -> None:
+    base = ("simulate", "--runs", "40", "--weeks", "10", "--seed", "2", "--json")
+    memory = run_cli(*base)
+    streamed = run_cli(*base, "--out", str(tmp_path / "s.parquet"))
+    assert memory.returncode == 0 and streamed.returncode == 0, streamed.stderr
+    assert json.loads(memory.stdout)["outcomes"] == json.loads(streamed.stdout)["outcomes"]
+
+
+def test_negative_workers_is_a_usage_error() -> None:
+    assert_clean_usage_error(run_cli("simulate", "--runs", "5", "--workers", "-1"))

@@ -111,6 +111,10 @@ def simulate(
     record: list[str] | None = typer.Option(
         None, "--record", help="Weekly variable to stream with --weekly-out (repeatable; "
         "default: all of them, see docs/model.md)."),
+    workers: int = typer.Option(
+        0, "--workers", "-j", min=0, help="Worker processes (default 0: one per CPU, "
+        "capped by the number of chunks; 1: this process). Results do not depend on it; "
+        "small ensembles stay in this process."),
     json_out: bool = typer.Option(False, "--json", help="Print JSON."),
     list_params: bool = typer.Option(False, "--list-params",
                                      help="List the model parameters and exit."),
@@ -122,7 +126,6 @@ def simulate(
         _print_lists(list_params, list_mechanisms)
         return
     from armednet.errors import InputError
-    from armednet.sim.output import summary_table
 
     for label, path in (("--out", out), ("--weekly-out", weekly_out)):
         if path is not None and path.suffix.lower() != ".parquet":
@@ -132,6 +135,7 @@ def simulate(
     if record and weekly_out is None:
         raise InputError("--record needs --weekly-out (the file the weekly series go to)")
     params: dict[str, Any] = _parse_params(param)
+    _start_workers(runs, workers)
     kind = _uncertainty(uncertainty, posterior)
     drawn = _draw(kind, posterior, runs, seed, fixed=set(params))
     params.update(drawn)
@@ -142,8 +146,7 @@ def simulate(
     ens.metadata["uncertainty"] = kind
     if posterior is not None:
         ens.metadata["posterior"] = str(posterior)
-    summary = _run(ens, out, weekly_out, quiet=json_out)
-    table = summary_table(summary)
+    table = _run(ens, out, weekly_out, quiet=json_out, workers=workers)
     if json_out:
         echo_json({"metadata": ens.metadata,
                    "outcomes": table.reset_index().to_dict(orient="records"),
@@ -208,12 +211,36 @@ def _prepare_quietly(scenario: Any, **kwargs: Any) -> Any:
     return ens
 
 
-def _run(ens: Any, out: Path | None, weekly_out: Path | None, quiet: bool) -> Any:
+STREAM_RUNS = 200_000
+"""Above this many runs the summaries go through a temporary Parquet file even without
+``--out`` (memory stays bounded; the table is computed from the file)."""
+
+
+def _start_workers(runs: int, workers: int) -> None:
+    """Start the worker pool first when the ensemble will use one, so that the workers'
+    start-up overlaps loading the scenario."""
+    from armednet.sim.engine import DEFAULT_CHUNK, plan_workers, start_workers
+
+    n, _ = plan_workers(runs, DEFAULT_CHUNK, workers)
+    if n > 1:
+        start_workers(n)
+
+
+def _run(ens: Any, out: Path | None, weekly_out: Path | None, quiet: bool,
+         workers: int) -> Any:
+    """Run the ensemble (writing the files asked for); the table of medians and intervals.
+
+    Summaries written to a file are streamed chunk by chunk and the table is computed
+    from the file (exact quantiles, one column in memory at a time); small ensembles
+    without ``--out`` are summarised in memory.
+    """
+    import tempfile
+
     import pandas as pd
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from armednet.sim.output import write_parquet
+    from armednet.sim.output import stream_parquet, summary_table, summary_table_parquet
 
     live = live_progress(quiet)
     bar = Progress(TextColumn("[bold]simulating"), BarColumn(),
@@ -225,20 +252,14 @@ def _run(ens: Any, out: Path | None, weekly_out: Path | None, quiet: bool) -> An
         def progress(done: float, total: float) -> None:
             bar.update(task, completed=done)
 
-        if out is not None or weekly_out is not None:
-            import tempfile
-
-            target = out
-            scratch = None
-            if target is None:  # weekly only: the summary still has to go somewhere
-                scratch = tempfile.TemporaryDirectory()
-                target = Path(scratch.name) / "summary.parquet"
-            try:
-                return write_parquet(ens, target, weekly_out, progress=progress)
-            finally:
-                if scratch is not None:
-                    scratch.cleanup()
-        return pd.concat([c.summary for c in ens.chunks(progress)], ignore_index=True)
+        if out is None and weekly_out is None and ens.runs <= STREAM_RUNS:
+            return summary_table(pd.concat([c.summary for c in ens.chunks(
+                progress, workers=workers)], ignore_index=True))
+        with tempfile.TemporaryDirectory() as scratch:
+            # the summaries go somewhere even when only weekly series are asked for
+            target = out if out is not None else Path(scratch) / "summary.parquet"
+            stream_parquet(ens, target, weekly_out, progress=progress, workers=workers)
+            return summary_table_parquet(target)
 
 
 def _print_table(meta: dict[str, Any], table: Any) -> None:

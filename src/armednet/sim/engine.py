@@ -11,10 +11,13 @@ and ``k`` (:mod:`armednet.sim.rng`), so results do not depend on the chunk size,
 
 from __future__ import annotations
 
+import atexit
+import collections
 import difflib
 import functools
 import itertools
 import math
+import threading
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -66,10 +69,13 @@ __all__ = [
     "Ensemble",
     "SimulationResult",
     "load_graph",
+    "plan_workers",
     "prepare",
     "resolve_mechanisms",
     "resolve_record",
+    "shutdown_workers",
     "simulate",
+    "start_workers",
 ]
 
 DEFAULT_CHUNK = 4096
@@ -483,6 +489,7 @@ def simulate(
     chunk_size: int | None = None,
     progress: Callable[[float, float], None] | None = None,
     streams: np.ndarray | None = None,
+    workers: int | None = None,
 ) -> SimulationResult:
     """Simulate an ensemble of runs of the model.
 
@@ -517,6 +524,10 @@ def simulate(
         The random stream of each run (shape ``(runs,)``, integers >= 0; default: its global
         run index). Runs given the same stream draw the same random numbers: common random
         numbers across the rows of an experimental design.
+    workers : int, optional
+        Worker processes that advance chunks in parallel (default 1: this process; 0: one
+        per CPU). Results are bit-identical whatever the number; ensembles too small to
+        gain (:func:`plan_workers`) stay in this process. See :meth:`Ensemble.chunks`.
 
     Returns
     -------
@@ -538,7 +549,7 @@ def simulate(
                   record=record, chunk_size=chunk_size, streams=streams)
     summaries: list[pd.DataFrame] = []
     weeklies: list[dict[str, np.ndarray]] = []
-    for chunk in ens.chunks(progress):
+    for chunk in ens.chunks(progress, workers=workers):
         summaries.append(chunk.summary)
         if chunk.weekly is not None:
             weeklies.append(chunk.weekly)
@@ -585,15 +596,46 @@ class Ensemble:
     metadata: dict[str, Any]
     streams: np.ndarray | None = None
 
-    def chunks(self, progress: Callable[[float, float], None] | None = None
-               ) -> Iterator[ChunkOutput]:
-        """Advance the runs chunk by chunk, yielding each chunk's output.
+    def chunks(self, progress: Callable[[float, float], None] | None = None,
+               workers: int | None = None) -> Iterator[ChunkOutput]:
+        """Advance the runs chunk by chunk, yielding each chunk's output in run order.
 
         Parameters
         ----------
         progress : callable, optional
-            ``progress(done, total)`` in run-weeks, called every simulated week.
+            ``progress(done, total)`` in run-weeks: every simulated week in this process,
+            after each chunk with workers.
+        workers : int, optional
+            Worker processes (default 1: this process; 0: one per CPU), capped by the
+            number of chunks (:func:`plan_workers`). Chunks then run in a pool kept for
+            later calls and shut down at exit (:func:`shutdown_workers`); at most two per
+            worker are in flight, so memory stays bounded. Outputs are bit-identical to
+            one process: a run's random numbers depend only on the seed and its index.
         """
+        n_workers, bounds = plan_workers(self.runs, self.chunk_size, workers)
+        tasks = (self._task(a, b) for a, b in itertools.pairwise(bounds))
+        if n_workers <= 1:
+            yield from self._chunks_here(tasks, progress)
+            return
+        total = float(self.runs) * self.inputs.weeks
+        done = 0.0
+        for task, (summ, wk) in _ordered_map(tasks, n_workers):
+            done += len(task.keys) * self.inputs.weeks
+            if progress is not None:
+                progress(done, total)
+            yield ChunkOutput(summary=pd.DataFrame(summ), weekly=wk)
+
+    def _task(self, a: int, b: int) -> _ChunkTask:
+        idx = np.arange(self.run_offset + a, self.run_offset + b, dtype=np.int64)
+        return _ChunkTask(inputs=self.inputs, schedule=self.schedule,
+                          params={k: v[a:b] for k, v in self.params.items()}, on=self.on,
+                          keys=run_keys(self.seed, idx if self.streams is None
+                                        else self.streams[a:b]),
+                          run_index=idx, record=self.record)
+
+    def _chunks_here(self, tasks: Iterable[_ChunkTask],
+                     progress: Callable[[float, float], None] | None
+                     ) -> Iterator[ChunkOutput]:
         total = float(self.runs) * self.inputs.weeks
         done = [0.0]
 
@@ -602,16 +644,172 @@ class Ensemble:
             if progress is not None:
                 progress(done[0], total)
 
-        # Equal chunks of at most chunk_size runs: a short last chunk would be slow.
-        n_chunks = -(-self.runs // self.chunk_size)
-        bounds = [self.runs * i // n_chunks for i in range(n_chunks + 1)]
-        for a, b in itertools.pairwise(bounds):
-            idx = np.arange(self.run_offset + a, self.run_offset + b, dtype=np.int64)
-            p = {k: v[a:b] for k, v in self.params.items()}
-            keys = run_keys(self.seed, idx if self.streams is None else self.streams[a:b])
-            summ, wk = _run_chunk(self.inputs, self.schedule, p, self.on, keys, idx, self.record,
-                                  tick if progress is not None else None)
+        for task in tasks:
+            summ, wk = task(tick if progress is not None else None)
             yield ChunkOutput(summary=pd.DataFrame(summ), weekly=wk)
+
+
+MIN_PARALLEL_RUNS = 1024
+"""Runs per chunk below which an ensemble is not split further for workers: smaller chunks
+lose more to numpy's per-call overhead and to passing data between processes than a second
+core gains."""
+
+
+def plan_workers(runs: int, chunk_size: int, workers: int | None) -> tuple[int, list[int]]:
+    """How many worker processes an ensemble uses, and its chunk bounds.
+
+    In one process the runs are split into ``ceil(runs / chunk_size)`` equal chunks. With
+    ``workers`` (0: one per CPU) the number of chunks is rounded up to a multiple of the
+    workers that are used (so no core idles through a last round), as long as chunks keep
+    at least :data:`MIN_PARALLEL_RUNS` runs; workers are capped by the number of chunks, and
+    a single chunk stays in this process. Chunking does not change results.
+
+    Returns
+    -------
+    (int, list of int)
+        Processes used (1: this one) and the ``n_chunks + 1`` bounds, from 0 to ``runs``.
+
+    Examples
+    --------
+    >>> plan_workers(10_000, 4096, 2)
+    (2, [0, 2500, 5000, 7500, 10000])
+    >>> plan_workers(1000, 4096, 2)
+    (1, [0, 1000])
+    """
+    import os
+
+    n_chunks = -(-runs // chunk_size)
+    want = 1 if workers is None else (workers or os.cpu_count() or 1)
+    if want > 1:
+        most = max(1, runs // MIN_PARALLEL_RUNS)  # chunks of at least MIN_PARALLEL_RUNS
+        want = min(want, max(n_chunks, most))
+        if want > 1:
+            n_chunks = min(max(n_chunks, most), -(-n_chunks // want) * want)
+            want = min(want, n_chunks)
+    # equal chunks of at most chunk_size runs: a short last chunk would be slow
+    return max(1, want), [runs * i // n_chunks for i in range(n_chunks + 1)]
+
+
+@dataclass
+class _ChunkTask:
+    """One chunk of an ensemble, self-contained (picklable): what a worker needs."""
+
+    inputs: ModelInputs
+    schedule: PolicySchedule
+    params: dict[str, np.ndarray]
+    on: frozenset[str]
+    keys: np.ndarray
+    run_index: np.ndarray
+    record: frozenset[str]
+
+    def __call__(self, tick: Callable[[int], None] | None = None
+                 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray] | None]:
+        return _run_chunk(self.inputs, self.schedule, self.params, self.on, self.keys,
+                          self.run_index, self.record, tick)
+
+
+def _in_worker(task: _ChunkTask) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray] | None]:
+    """Run one chunk in a worker process (a module-level function: spawn pickles it by
+    name)."""
+    return task()
+
+
+def _warm_worker(_: int) -> int:
+    """Nothing: importing this module is the point (a new worker's start-up)."""
+    import os
+
+    return os.getpid()
+
+
+_POOL: list[Any] = []  # the shared LocalEvaluator, entered (at most one)
+_POOL_LOCK = threading.Lock()
+
+
+def _shared_pool(workers: int) -> Any:
+    """The pool of ``workers`` processes kept for later calls (started on first use).
+
+    It is the experiments' :class:`~armednet.experiments.evaluators.LocalEvaluator`:
+    spawned workers that ignore SIGINT and end with this process. A pool of another size
+    is replaced. Shut down by :func:`shutdown_workers`, at the latest at exit.
+    """
+    from armednet.experiments.evaluators import LocalEvaluator
+
+    with _POOL_LOCK:
+        if _POOL and _POOL[0].workers != workers:
+            _close_pool(None)
+        if not _POOL:
+            ev = LocalEvaluator(workers)
+            ev.__enter__()
+            _POOL.append(ev)
+            if not _ATEXIT:
+                atexit.register(shutdown_workers)
+                _ATEXIT.append(True)
+        return _POOL[0]
+
+
+_ATEXIT: list[bool] = []
+
+
+def _close_pool(exc_type: type[BaseException] | None) -> None:
+    if _POOL:
+        ev = _POOL.pop()
+        ev.__exit__(exc_type)  # with an exception type: terminate running chunks
+
+
+def start_workers(workers: int | None = 0) -> int:
+    """Start the shared pool now (0 or None: one worker per CPU) so that its start-up
+    overlaps other work; returns the number of workers. Optional: the first parallel
+    :meth:`Ensemble.chunks` starts it otherwise."""
+    import os
+
+    n = workers or os.cpu_count() or 1
+    if n > 1:
+        ev = _shared_pool(n)
+        for _ in range(n):
+            ev._pool.submit(_warm_worker, 0)
+    return n
+
+
+def shutdown_workers() -> None:
+    """Stop the shared worker pool, if any (registered to run at exit)."""
+    with _POOL_LOCK:
+        _close_pool(None)
+
+
+def _ordered_map(tasks: Iterable[_ChunkTask], workers: int
+                 ) -> Iterator[tuple[_ChunkTask, Any]]:
+    """``(task, _in_worker(task))`` in task order, computed by the shared pool with at most
+    ``2 * workers`` tasks in flight (so at most that many results wait in memory).
+
+    An error in a worker is raised here; an interrupt or error stops the pool's running
+    chunks (the next call starts a new pool); a consumer that stops early only cancels
+    the chunks not yet started.
+    """
+    from concurrent.futures.process import BrokenProcessPool
+
+    ev = _shared_pool(workers)
+    queue = iter(tasks)
+    window: collections.deque[tuple[_ChunkTask, Any]] = collections.deque()
+    try:
+        for task in itertools.islice(queue, 2 * workers):
+            window.append((task, ev._pool.submit(_in_worker, task)))
+        while window:
+            task, fut = window.popleft()
+            result = fut.result()
+            nxt = next(queue, None)
+            if nxt is not None:
+                window.append((nxt, ev._pool.submit(_in_worker, nxt)))
+            yield task, result
+    except GeneratorExit:
+        for _, fut in window:
+            fut.cancel()
+        raise
+    except BaseException as exc:
+        with _POOL_LOCK:
+            if _POOL and _POOL[0] is ev:
+                _close_pool(type(exc) if not isinstance(exc, BrokenProcessPool)
+                            else RuntimeError)
+        raise
 
 
 def prepare(

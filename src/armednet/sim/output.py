@@ -12,7 +12,8 @@ renamed only when complete.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,9 +30,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "METADATA_KEY",
+    "ROW_GROUP_ROWS",
     "WEEKLY_COLUMNS",
     "read_metadata",
+    "stream_parquet",
     "summary_table",
+    "summary_table_parquet",
     "survival",
     "tidy_groups",
     "tidy_weekly",
@@ -68,14 +72,55 @@ def summary_table(summary: pd.DataFrame, level: float = 0.9,
     >>> float(summary_table(df).loc["attacks", "median"])
     2.0
     """
+    cols = [c for c in (columns or summary.columns) if c != "run"]
+    return _table({c: summary[c].to_numpy(dtype=float) for c in cols}.items(), level)
+
+
+def summary_table_parquet(path: str | Path, level: float = 0.9,
+                          columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """:func:`summary_table` of a summary Parquet file, read one column at a time.
+
+    The quantiles are exact (the same numbers as :func:`summary_table` of the whole
+    frame); memory is one column of the file (8 bytes per run), so a file of any number
+    of runs that fits one column in memory can be summarised.
+
+    Parameters
+    ----------
+    path : path
+        A summary file written by :func:`write_parquet` or :func:`stream_parquet`.
+    level, columns
+        As in :func:`summary_table`.
+    """
+    import pyarrow.parquet as pq
+
+    pf = pq.ParquetFile(path)
+    cols = [c for c in (columns or pf.schema_arrow.names) if c != "run"]
+
+    def read() -> Iterator[tuple[str, np.ndarray]]:
+        for c in cols:
+            yield c, pf.read(columns=[c]).column(0).to_numpy().astype(float, copy=False)
+
+    return _table(read(), level)
+
+
+def _table(columns: Iterable[tuple[str, np.ndarray]], level: float) -> pd.DataFrame:
+    """Median, interval, mean and count of each (name, values) column, NaN left out; the
+    quantiles interpolate linearly between order statistics (pandas' and numpy's
+    default)."""
     if not 0 < level < 1:
         raise ValueError(f"level must be in (0, 1), got {level}")
-    cols = [c for c in (columns or summary.columns) if c != "run"]
     lo, hi = (1 - level) / 2, 1 - (1 - level) / 2
-    data = summary[cols].astype(float)
-    q = data.quantile([lo, 0.5, hi])
-    out = pd.DataFrame({"median": q.loc[0.5], "low": q.loc[lo], "high": q.loc[hi],
-                        "mean": data.mean(), "n": data.notna().sum()})
+    rows: dict[str, list[float]] = {}
+    for name, x in columns:
+        x = x[~np.isnan(x)]
+        if len(x):
+            q = np.quantile(x, [lo, 0.5, hi])
+            rows[name] = [float(q[1]), float(q[0]), float(q[2]), float(x.mean()), len(x)]
+        else:
+            rows[name] = [np.nan, np.nan, np.nan, np.nan, 0]
+    out = pd.DataFrame.from_dict(rows, orient="index",
+                                 columns=["median", "low", "high", "mean", "n"])
+    out["n"] = out["n"].astype(np.int64)
     out.index.name = "outcome"
     return out
 
@@ -198,10 +243,17 @@ def _with_meta(table: pa.Table, meta: dict[str, Any]) -> pa.Table:
     return table.replace_schema_metadata(md)
 
 
+ROW_GROUP_ROWS = 65_536
+"""Summary rows per Parquet row group: chunks are gathered up to this many rows before they
+are written (a few MB; a row group per chunk of a 10-million-run ensemble would make
+thousands of tiny row groups and a large footer)."""
+
+
 def write_parquet(ensemble: Ensemble, path: str | Path, weekly_path: str | Path | None = None,
-                  progress: Callable[[float, float], None] | None = None) -> pd.DataFrame:
+                  progress: Callable[[float, float], None] | None = None,
+                  workers: int | None = None) -> pd.DataFrame:
     """Run ``ensemble`` and stream its per-run summaries (and optionally its weekly
-    trajectories) into Parquet files, one row group per chunk.
+    trajectories) into Parquet files as its chunks arrive; also return the summaries.
 
     Parameters
     ----------
@@ -215,15 +267,48 @@ def write_parquet(ensemble: Ensemble, path: str | Path, weekly_path: str | Path 
         (:data:`WEEKLY_COLUMNS`), like the experiment exports.
     progress : callable, optional
         Passed to :meth:`Ensemble.chunks`.
+    workers : int, optional
+        Passed to :meth:`Ensemble.chunks` (default: this process only).
 
     Returns
     -------
     pandas.DataFrame
-        The per-run summaries (small: one row per run).
+        The per-run summaries (one row per run: use :func:`stream_parquet` when they would
+        not fit in memory).
     """
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+    kept: list[pd.DataFrame] = []
+    stream_parquet(ensemble, path, weekly_path, progress=progress, workers=workers,
+                   keep=kept.append)
+    return pd.concat(kept, ignore_index=True)
 
+
+def stream_parquet(ensemble: Ensemble, path: str | Path, weekly_path: str | Path | None = None,
+                   progress: Callable[[float, float], None] | None = None,
+                   workers: int | None = None,
+                   keep: Callable[[pd.DataFrame], None] | None = None) -> int:
+    """Run ``ensemble``, writing each chunk's summaries (and weekly rows) as it arrives.
+
+    Memory is bounded by a few chunks and a row group (:data:`ROW_GROUP_ROWS`), whatever
+    the number of runs. Each file is written to a temporary file beside it, renamed only
+    once complete: an error or an interrupt leaves no half-written result.
+
+    Parameters
+    ----------
+    ensemble, path, weekly_path, progress, workers
+        As in :func:`write_parquet`.
+    keep : callable, optional
+        Called with each chunk's summary frame (in run order).
+
+    Returns
+    -------
+    int
+        Runs written.
+
+    Raises
+    ------
+    ValueError
+        ``weekly_path`` for an ensemble that records no weekly variables.
+    """
     from armednet.fileio import atomic_path
 
     if weekly_path is not None and not ensemble.record:
@@ -231,32 +316,73 @@ def write_parquet(ensemble: Ensemble, path: str | Path, weekly_path: str | Path 
     meta = ensemble.metadata
     start = np.datetime64(ensemble.inputs.start, "D")
     gids = ensemble.inputs.group_ids
-    summaries: list[pd.DataFrame] = []
-    with atomic_path(Path(path)) as tmp_summary:
-        if weekly_path is None:
-            for chunk in ensemble.chunks(progress):
-                summaries.append(chunk.summary)
-        else:
-            with atomic_path(Path(weekly_path)) as tmp_weekly:
-                writer: pq.ParquetWriter | None = None
-                try:
-                    for chunk in ensemble.chunks(progress):
-                        summaries.append(chunk.summary)
-                        assert chunk.weekly is not None
-                        for part in _weekly_tables(chunk.weekly,
-                                                   chunk.summary["run"].to_numpy(), start,
-                                                   gids):
-                            table = _with_meta(part, meta)
-                            if writer is None:
-                                writer = pq.ParquetWriter(tmp_weekly, table.schema)
-                            writer.write_table(table)
-                finally:
-                    if writer is not None:
-                        writer.close()
-        summary = pd.concat(summaries, ignore_index=True)
-        table = _with_meta(pa.Table.from_pandas(summary, preserve_index=False), meta)
-        pq.write_table(table, tmp_summary)
-    return summary
+    n = 0
+    with ExitStack() as stack:
+        summaries = stack.enter_context(_RowGroups(
+            stack.enter_context(atomic_path(Path(path))), meta))
+        weekly = (None if weekly_path is None else stack.enter_context(
+            _RowGroups(stack.enter_context(atomic_path(Path(weekly_path))), meta, rows=0)))
+        for chunk in ensemble.chunks(progress, workers=workers):
+            summaries.add(chunk.summary)
+            n += len(chunk.summary)
+            if keep is not None:
+                keep(chunk.summary)
+            if weekly is not None:
+                assert chunk.weekly is not None
+                for part in _weekly_tables(chunk.weekly, chunk.summary["run"].to_numpy(),
+                                           start, gids):
+                    weekly.add_table(part)
+    return n
+
+
+class _RowGroups:
+    """A Parquet file written table by table (a context manager): tables are gathered
+    up to ``rows`` rows per row group (0: each table is one as it comes), cast to the
+    first table's schema, which carries the run's metadata; closing writes the footer."""
+
+    def __init__(self, path: Path, meta: dict[str, Any], rows: int | None = None) -> None:
+        self.path, self.meta = path, meta
+        self.rows = ROW_GROUP_ROWS if rows is None else rows
+        self.writer: Any = None
+        self.pending: list[pa.Table] = []
+        self.n_pending = 0
+
+    def __enter__(self) -> _RowGroups:
+        return self
+
+    def add(self, frame: pd.DataFrame) -> None:
+        import pyarrow as pa
+
+        schema = None if self.writer is None else self.writer.schema
+        self.add_table(pa.Table.from_pandas(frame, schema=schema, preserve_index=False))
+
+    def add_table(self, table: pa.Table) -> None:
+        import pyarrow.parquet as pq
+
+        if self.writer is None:
+            self.writer = pq.ParquetWriter(self.path, _with_meta(table, self.meta).schema)
+        self.pending.append(table.cast(self.writer.schema, safe=False)
+                            if table.schema != self.writer.schema else table)
+        self.n_pending += table.num_rows
+        if self.n_pending >= self.rows:
+            self.flush()
+
+    def flush(self) -> None:
+        import pyarrow as pa
+
+        if self.pending:
+            table = pa.concat_tables(self.pending)
+            self.pending, self.n_pending = [], 0
+            self.writer.write_table(table, row_group_size=max(table.num_rows, 1))
+
+    def __exit__(self, et: type[BaseException] | None, *exc: object) -> None:
+        if self.writer is None:
+            return
+        try:
+            if et is None:
+                self.flush()
+        finally:
+            self.writer.close()
 
 
 def read_metadata(path: str | Path) -> dict[str, Any]:
