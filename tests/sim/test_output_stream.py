@@ -94,3 +94,29 @@ def test_failure_midway_leaves_the_old_file(kg: KnowledgeGraph, tmp_path: Path,
         stream_parquet(ens, target, weekly, progress=boom, workers=workers)
     assert target.read_bytes() == b"old" and not weekly.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["s.parquet"]
+
+
+def test_large_ensembles_keep_one_value_per_parameter(kg: KnowledgeGraph) -> None:
+    runs = 100_000
+    rate = np.full(runs, 0.3)
+    rate[-1] = 0.7
+    ens = prepare(kg, runs=runs, weeks=3, seed=5, params={"attack_base_rate": rate,
+                                                          "rent_rate": 0.05})
+    assert ens.params["attack_base_rate"].shape == (runs, 1)
+    assert ens.params["rent_rate"].shape == (1, 1)  # not 800 kB per parameter
+    last = next(iter(prepare(kg, runs=1, weeks=3, seed=5, run_offset=runs - 1, params={
+        "attack_base_rate": 0.7, "rent_rate": 0.05}).chunks()))
+    *_, chunk = ens.chunks()  # the last chunk holds the last run
+    pd.testing.assert_frame_equal(chunk.summary.iloc[[-1]].reset_index(drop=True),
+                                  last.summary, check_exact=True)
+
+
+def test_large_parameter_arrays_are_still_checked(kg: KnowledgeGraph) -> None:
+    from armednet.errors import InputError
+
+    rate = np.full(50_000, 0.3)
+    rate[-1] = np.nan
+    with pytest.raises(InputError, match="attack_base_rate: values must be finite"):
+        prepare(kg, runs=50_000, weeks=3, params={"attack_base_rate": rate})
+    with pytest.raises(InputError, match="unknown model parameter"):
+        prepare(kg, runs=50_000, weeks=3, params={"atack_base_rate": rate})

@@ -46,8 +46,8 @@ if TYPE_CHECKING:
     from armednet.sim.policy import Policy
 
 __all__ = ["BASELINE", "DEFAULT_RUNS", "DEFAULT_UNCERTAINTY", "LAB_OUTCOMES", "LAB_VARIABLES",
-           "LEVERS", "MAX_RUNS", "MAX_WEEKS", "Job", "JobRunner", "LabResult", "build_policy",
-           "find_posterior", "layout", "preset_levers", "register", "run_lab",
+           "LAB_WORKERS", "LEVERS", "MAX_RUNS", "MAX_WEEKS", "Job", "JobRunner", "LabResult",
+           "build_policy", "find_posterior", "layout", "preset_levers", "register", "run_lab",
            "uncertainty_options"]
 
 log = logging.getLogger(__name__)
@@ -57,6 +57,11 @@ DEFAULT_RUNS = 1000
 DEFAULT_UNCERTAINTY = "prior"
 """The lab's default: the kind of interval an experiment shows (parameter ranges and
 random draws)."""
+LAB_WORKERS = 0
+"""Worker processes of the lab's ensembles: 0, one per CPU. Ensembles of one chunk (up to
+a few thousand runs) stay in the server's process; larger ones run in the engine's shared
+pool, started on first use and kept for later ensembles
+(:func:`armednet.sim.engine.plan_workers`)."""
 MAX_RUNS = 20_000
 MAX_WEEKS = 520
 
@@ -300,7 +305,7 @@ def run_lab(kg: KnowledgeGraph, levers: Mapping[str, float], runs: int = DEFAULT
     dates: list[str] | None = None
     if base is None:
         res = simulate(kg, BASELINE, runs=runs, weeks=weeks, seed=seed, record=record,
-                       progress=tick, params=params)
+                       progress=tick, params=params, workers=LAB_WORKERS)
         assert res.weekly is not None
         base = (res.summary, _bands(res.weekly))
         dates = [str(d)[:10] for d in np.asarray(res.weekly["date"].values)]
@@ -313,7 +318,7 @@ def run_lab(kg: KnowledgeGraph, levers: Mapping[str, float], runs: int = DEFAULT
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", LeverWarning)  # said in the result instead
             res = simulate(kg, policy, runs=runs, weeks=weeks, seed=seed, record=record,
-                           progress=tick, params=params)
+                           progress=tick, params=params, workers=LAB_WORKERS)
         notes = [str(w) for w in res.metadata.get("warnings", [])]
         summaries[policy.name] = res.summary
         assert res.weekly is not None

@@ -586,7 +586,7 @@ class Ensemble:
 
     inputs: ModelInputs
     schedule: PolicySchedule
-    params: dict[str, np.ndarray]
+    params: dict[str, np.ndarray]  # (runs, 1), or (1, 1) when one value for all runs
     on: frozenset[str]
     seed: int
     runs: int
@@ -628,7 +628,8 @@ class Ensemble:
     def _task(self, a: int, b: int) -> _ChunkTask:
         idx = np.arange(self.run_offset + a, self.run_offset + b, dtype=np.int64)
         return _ChunkTask(inputs=self.inputs, schedule=self.schedule,
-                          params={k: v[a:b] for k, v in self.params.items()}, on=self.on,
+                          params={k: v if len(v) == 1 else v[a:b]
+                                  for k, v in self.params.items()}, on=self.on,
                           keys=run_keys(self.seed, idx if self.streams is None
                                         else self.streams[a:b]),
                           run_index=idx, record=self.record)
@@ -696,7 +697,7 @@ class _ChunkTask:
 
     inputs: ModelInputs
     schedule: PolicySchedule
-    params: dict[str, np.ndarray]
+    params: dict[str, np.ndarray]  # (runs, 1), or (1, 1) when one value for all runs
     on: frozenset[str]
     keys: np.ndarray
     run_index: np.ndarray
@@ -848,7 +849,7 @@ def prepare(
     kg = load_graph(kg_or_scenario)
     pol = resolve_policy(policy)
     on = resolve_mechanisms(mechanisms)
-    p_all = resolve_params(params, runs)
+    p_all = _resolve_params(params, runs)
     inputs = build_inputs(kg, weeks)
     sch = schedule_policy(inputs, pol)
     for message in sch.warnings:
@@ -869,6 +870,30 @@ def prepare(
                     runs=int(runs), run_offset=int(run_offset), record=recorded,
                     chunk_size=int(chunk_size or DEFAULT_CHUNK), metadata=meta,
                     streams=streams)
+
+
+_CHECK_SLICE = 16_384
+"""Runs whose parameter arrays are checked at a time (see :func:`_resolve_params`)."""
+
+
+def _resolve_params(params: Mapping[str, Any] | None, runs: int) -> dict[str, np.ndarray]:
+    """:func:`~armednet.sim.params.resolve_params`, with parameters that have one value
+    for every run kept as ``(1, 1)`` arrays rather than ``(runs, 1)`` ones.
+
+    The chunks broadcast such parameters anyway (:func:`_shared_params`); a full column
+    for each of the ~80 parameters would cost 640 bytes per run (6.4 GB at 10 million
+    runs). Arrays given per run are checked slice by slice, with the same messages.
+    """
+    given = dict(params or {})
+    arrays = {k: v for k, v in given.items() if np.ndim(v) != 0}
+    if runs <= _CHECK_SLICE or any(np.shape(v) != (runs,) for v in arrays.values()):
+        return resolve_params(given, runs)  # small, or the error about a shape
+    out = resolve_params({k: v for k, v in given.items() if k not in arrays}, 1)
+    for a in range(0, runs, _CHECK_SLICE):
+        resolve_params({k: np.asarray(v)[a:a + _CHECK_SLICE] for k, v in arrays.items()},
+                       min(_CHECK_SLICE, runs - a))
+    out.update({k: np.asarray(v, dtype=float).reshape(runs, 1) for k, v in arrays.items()})
+    return out
 
 
 def _describe_params(p: dict[str, np.ndarray]) -> dict[str, Any]:
