@@ -101,5 +101,8 @@ def test_shutdown_then_restart(kg: KnowledgeGraph) -> None:
     simulate(kg, workers=2, **SMALL)
     engine.shutdown_workers()
     assert not engine._POOL
-    res = simulate(kg, workers=2, **SMALL)
+    res = simulate(kg, workers=3, **SMALL)
     assert len(res.summary) == SMALL["runs"]
+    pool = engine._POOL[0]
+    simulate(kg, workers=2, **SMALL)
+    assert engine._POOL == [pool] and pool.workers == 3  # a larger pool serves as it is

@@ -727,16 +727,19 @@ _POOL_LOCK = threading.Lock()
 
 
 def _shared_pool(workers: int) -> Any:
-    """The pool of ``workers`` processes kept for later calls (started on first use).
+    """A pool of at least ``workers`` processes, kept for later calls (started on first
+    use).
 
     It is the experiments' :class:`~armednet.experiments.evaluators.LocalEvaluator`:
-    spawned workers that ignore SIGINT and end with this process. A pool of another size
-    is replaced. Shut down by :func:`shutdown_workers`, at the latest at exit.
+    spawned workers that ignore SIGINT and end with this process. A smaller pool is
+    replaced by a larger one (a larger one serves smaller ensembles as it is: they keep
+    at most two chunks per worker they use in flight). Shut down by
+    :func:`shutdown_workers`, at the latest at exit.
     """
     from armednet.experiments.evaluators import LocalEvaluator
 
     with _POOL_LOCK:
-        if _POOL and _POOL[0].workers != workers:
+        if _POOL and _POOL[0].workers < workers:
             _close_pool(None)
         if not _POOL:
             ev = LocalEvaluator(workers)
