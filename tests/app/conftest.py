@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from tests.report.browser import browser, page  # noqa: F401  (shared fixtures)
-from tests.report.fakes import make_results_db
+from tests.report.fakes import make_results_db, make_theatres_db
 
 
 @dataclass
@@ -32,8 +32,11 @@ class Live:
 
 @pytest.fixture(scope="session")
 def results_db(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    """A results database: three presets over 20 worlds (26 weeks) and a calibration."""
-    return make_results_db(tmp_path_factory.mktemp("results") / "results.duckdb")
+    """A results database: three presets over 20 worlds (26 weeks), a calibration, a
+    theatre comparison (30 runs) and a made-up joint calibration over theatres."""
+    db, eid = make_results_db(tmp_path_factory.mktemp("results") / "results.duckdb")
+    make_theatres_db(db, runs=30)
+    return db, eid
 
 
 @pytest.fixture(scope="module")

@@ -7,6 +7,7 @@ test-artifacts/screenshots/.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -250,6 +251,43 @@ def test_events_and_calibration_page(page: Any, live: Any) -> None:
     _finish(page, live)
 
 
+def test_theatres_page(page: Any, live: Any) -> None:
+    from armednet.experiments.store import open_store
+    from armednet.experiments.theatres import load_comparison
+
+    with open_store(live.db, read_only=True) as store:
+        cmp = load_comparison(store)
+    assert cmp is not None
+    _open(page, live, "Theatres")
+    page.wait_for_selector("#theatres-table")
+    table = page.locator("#theatres-table").inner_text()
+    assert "iraq-2024" in table and "red-sea-2024" in table
+    strikes = next(r for r in cmp["table"] if r["scenario"] == "red-sea-2024"
+                   and r["policy"] == "strikes" and r["outcome"] == "attacks")
+    row = page.locator("#theatres-table tbody tr", has_text="red-sea-2024").filter(
+        has_text="strikes")
+    assert f"{strikes['effect']:.3g} [" in row.inner_text()
+    assert page.locator("#theatres-whatif tbody tr").count() == len(cmp["whatif"])
+    assert "not a causal estimate" in page.locator("#theatres-whatif-caveat").inner_text()
+    page.wait_for_function("() => document.querySelector('#theatres-effects .js-plotly-plot')")
+    for i in (0, 1):  # a fan per theatre of the joint calibration, its cut-off marked
+        page.wait_for_function(
+            f"() => document.querySelector('#theatres-forecast-{i} .js-plotly-plot')")
+    assert "cut-off 2024-08-01" in page.locator("#theatres-forecast-1").inner_text()
+    _finish(page, live)
+
+
+def test_scenario_switcher_draws_red_sea(page: Any, live: Any) -> None:
+    kg = KnowledgeGraph.load("red-sea-2024")
+    _open(page, live)
+    page.locator("#scenario").click()
+    page.get_by_role("option", name=re.compile("red-sea-2024")).click()
+    _wait_nodes(page, [n.id for n in kg.snapshot(_start(kg)).nodes()])
+    assert "houthis" in _cy_ids(page)
+    assert page.locator("#scenario-title").inner_text().startswith(kg.scenario.scenario.name)
+    _finish(page, live)
+
+
 def _bad_scenario() -> tuple[str, list[str]]:
     doc = tiny_document()
     doc["nodes"][0]["group"]["orientation"] = 1.7
@@ -284,7 +322,7 @@ def test_first_page_carries_only_the_explorer(page: Any, live: Any) -> None:
     page.wait_for_timeout(300)  # anything fetched just after the first draw is counted too
     assert not [u for u in page.recorder.requests if "plotly" in u]
     assert not [u for u in page.recorder.requests if "_dash-update-component" in u]
-    for tab in ("lab", "experiments", "events", "upload"):
+    for tab in ("lab", "experiments", "events", "theatres", "upload"):
         assert page.locator(f"#page-{tab} *").count() == 0, tab
     assert page.evaluate("document.querySelector('#run-graph')._cyreg.cy.nodes().length") == 0
     page.locator(".tab", has_text="Policy lab").click()

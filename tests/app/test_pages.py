@@ -326,7 +326,8 @@ def test_upload_labels_are_never_paths() -> None:
 def test_registry_keeps_the_default_and_bounds_uploads(kg: KnowledgeGraph) -> None:
     from armednet.app.state import MAX_UPLOADS, ScenarioRegistry
 
-    reg = ScenarioRegistry(kg)
+    red = KnowledgeGraph.load("red-sea-2024")
+    reg = ScenarioRegistry(kg, [red, kg])
     base = tiny_document()
     keys = []
     for i in range(MAX_UPLOADS + 2):
@@ -335,13 +336,56 @@ def test_registry_keeps_the_default_and_bounds_uploads(kg: KnowledgeGraph) -> No
 
         keys.append(reg.add(KnowledgeGraph(parse_documents([("t.yaml", yaml.safe_dump(doc))]))))
     opts = [o["value"] for o in reg.options()]
-    assert opts[0] == reg.default_key and len(opts) == MAX_UPLOADS + 1
+    assert opts[0] == reg.default_key and len(opts) == MAX_UPLOADS + 2
+    assert opts[1] == red.hash  # the bundled scenarios stay, uploads come and go
+    assert "red-sea-2024" in reg.options()[1]["label"]
     assert keys[0] not in opts and keys[-1] in opts
     assert reg.get(keys[0]).hash == kg.hash  # forgotten: the default instead
     assert reg.key("nonsense") == reg.default_key
     calls = []
     assert reg.cached(keys[-1], "n", lambda g: calls.append(1) or len(g.nodes())) == 7
     assert reg.cached(keys[-1], "n", lambda g: calls.append(1) or 0) == 7 and calls == [1]
+
+
+def _texts(component: Any) -> list[str]:
+    """Every string inside a Dash component tree."""
+    if isinstance(component, str):
+        return [component]
+    if isinstance(component, list | tuple):
+        return [t for c in component for t in _texts(c)]
+    children = getattr(component, "children", None)
+    return _texts(children) if children is not None else []
+
+
+def test_theatres_page_without_a_comparison(tmp_path: Path) -> None:
+    from armednet.app import theatres
+    from armednet.app.state import AppContext, ScenarioRegistry
+    from armednet.experiments.store import open_store
+
+    db = tmp_path / "empty.duckdb"
+    with open_store(db):
+        pass
+    ctx = AppContext(scenarios=ScenarioRegistry(KnowledgeGraph.load()), db=db)
+    text = " ".join(_texts(theatres.view(ctx)))
+    assert "No theatre comparison is stored in" in text
+    assert "armednet compare-theatres --db DB" in text and "armednet demo" in text
+    ctx = AppContext(scenarios=ctx.scenarios, db=None)
+    assert "(no --db given)" in " ".join(_texts(theatres.view(ctx)))
+
+
+def test_theatres_page_rows(results_db: tuple[Path, str]) -> None:
+    from armednet.app.theatres import comparison_rows, load_theatres
+
+    cmp, joint = load_theatres(results_db[0])
+    assert cmp is not None and joint is not None
+    rows = comparison_rows(cmp)
+    policies = {r["policy"] for r in cmp["table"]} - {"status-quo"}
+    assert len(rows) == 2 * len(policies)
+    want = next(r for r in cmp["table"] if r["scenario"] == "iraq-2024"
+                and r["policy"] == "diplomacy" and r["outcome"] == "attacks")
+    got = next(r for r in rows if r["theatre"] == "iraq-2024" and r["policy"] == "diplomacy")
+    assert got["effect [90% over worlds]"] == (f"{want['effect']:.3g} [{want['effect_low']:.3g},"
+                                               f" {want['effect_high']:.3g}]")
 
 
 # -- experiments and calibration ---------------------------------------------------------

@@ -38,7 +38,7 @@ def test_every_section_has_a_template() -> None:
     # flat in templates/: the package data ships ``report/templates/*.html``
     names = {p.stem.removeprefix("body_") for p in TEMPLATES.glob("body_*.html")}
     assert names == {"scenario", "key_actors", "comparison", "claims", "prim", "sensitivity",
-                     "calibration", "skill", "methods", "appendix"}
+                     "calibration", "skill", "theatres", "methods", "appendix"}
 
 
 def _table(rows: list[dict[str, object]], table_id: str | None = None) -> dict[str, object]:

@@ -32,7 +32,7 @@ MAX_REQUEST_BYTES = 16 * 1024 * 1024
 
 TABS = (("network", "Network explorer"), ("lab", "Policy lab"),
         ("experiments", "Experiments"), ("events", "Events and calibration"),
-        ("upload", "Scenario upload"))
+        ("theatres", "Theatres"), ("upload", "Scenario upload"))
 """The pages: tab value and label."""
 
 
@@ -148,6 +148,16 @@ def _lock_holder(path: Path) -> str | None:
     return None
 
 
+def _bundled(first: Any, given: str | None) -> list[Any]:
+    """The bundled scenarios other than ``first`` (loaded from ``given``), for the scenario
+    menu (about 0.2 s each to load, once, when the app is built)."""
+    from armednet.kb import DEFAULT_SCENARIO, KnowledgeGraph, bundled_scenarios
+
+    same = str(given or DEFAULT_SCENARIO)
+    graphs = [KnowledgeGraph.load(name) for name in bundled_scenarios() if name != same]
+    return [kg for kg in graphs if kg.hash != first.hash]
+
+
 def _title(kg: Any) -> str:
     s = kg.summary()
     return (f"{s['name']}: {s['nodes']} actors, {s['ties']} ties, {s['sources']} sources, "
@@ -156,10 +166,10 @@ def _title(kg: Any) -> str:
 
 def _pages() -> dict[str, Callable[[AppContext], Any]]:
     """Tab value -> the function that builds that page's components."""
-    from armednet.app import events, experiments, lab, network, upload
+    from armednet.app import events, experiments, lab, network, theatres, upload
 
     return {"network": network.layout, "lab": lab.layout, "experiments": experiments.layout,
-            "events": events.layout, "upload": upload.layout}
+            "events": events.layout, "theatres": theatres.layout, "upload": upload.layout}
 
 
 def _page(ctx: AppContext) -> Any:
@@ -236,14 +246,15 @@ def create_app(db: str | Path | None = None, scenario: str | None = None,
     from dash import Input, Output
 
     from armednet.app import events as events_page
-    from armednet.app import experiments, lab, network, upload
+    from armednet.app import experiments, lab, network, theatres, upload
     from armednet.app.layout import CSS
     from armednet.app.state import AppContext, ScenarioRegistry
     from armednet.kb import KnowledgeGraph
 
     db_path = check_database(db) if db is not None else None
     events_path = check_database(events, "events") if events is not None else None
-    ctx = AppContext(scenarios=ScenarioRegistry(KnowledgeGraph.load(scenario)), db=db_path,
+    first = KnowledgeGraph.load(scenario)
+    ctx = AppContext(scenarios=ScenarioRegistry(first, _bundled(first, scenario)), db=db_path,
                      events=events_path)
     app = dash.Dash(__name__, serve_locally=True, title="armednet", update_title="",
                     suppress_callback_exceptions=True, assets_ignore=".*",
@@ -286,6 +297,7 @@ def create_app(db: str | Path | None = None, scenario: str | None = None,
     lab.register(app, ctx)
     experiments.register(app, ctx)
     events_page.register(app, ctx)
+    theatres.register(app, ctx)
     upload.register(app, ctx)
     return app
 

@@ -1,7 +1,8 @@
 """What the dashboard keeps on the server: the scenarios in use and the app's settings.
 
-Scenarios are kept in memory by hash: the one given at start (or the bundled default) and
-up to :data:`MAX_UPLOADS` uploaded ones (the oldest upload is dropped first). Nothing a
+Scenarios are kept in memory by hash: the one given at start (or the bundled default), the
+other bundled scenarios, and up to :data:`MAX_UPLOADS` uploaded ones (the oldest upload is
+dropped first; the scenarios given at start never are). Nothing a
 user uploads is written to disk. The dashboard is meant for one analyst on this machine:
 every browser tab sees the same scenarios.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,13 +33,19 @@ class ScenarioRegistry:
     ----------
     default : KnowledgeGraph
         The scenario shown first; never dropped.
+    others : iterable of KnowledgeGraph
+        More scenarios offered from the start (the bundled ones); never dropped either.
     """
 
-    def __init__(self, default: KnowledgeGraph) -> None:
+    def __init__(self, default: KnowledgeGraph, others: Iterable[KnowledgeGraph] = ()) -> None:
         self.default_key = str(default.hash)
         self._graphs: OrderedDict[str, KnowledgeGraph] = OrderedDict(
             [(self.default_key, default)])
         self._labels: dict[str, str] = {self.default_key: _label(default, "")}
+        for kg in others:
+            self._graphs.setdefault(str(kg.hash), kg)
+            self._labels.setdefault(str(kg.hash), _label(kg, ""))
+        self._fixed = frozenset(self._graphs)
         self._cache: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
 
@@ -46,7 +54,7 @@ class ScenarioRegistry:
         key = str(kg.hash)
         with self._lock:
             if key not in self._graphs:
-                uploads = [k for k in self._graphs if k != self.default_key]
+                uploads = [k for k in self._graphs if k not in self._fixed]
                 while len(uploads) >= MAX_UPLOADS:
                     old = uploads.pop(0)
                     del self._graphs[old]

@@ -16,7 +16,8 @@ import pandas as pd
 
 __all__ = ["LAYER_COLOURS", "POLICY_COLOURS", "QUANTILES", "calibration_fit_figure",
            "fan_chart", "fan_panels", "fan_quantiles", "forecast_figure", "network_figure",
-           "network_positions", "outcome_distributions", "skill_figure", "sobol_bars"]
+           "network_positions", "outcome_distributions", "skill_figure", "sobol_bars",
+           "theatre_effects_figure", "theatre_forecast_figure"]
 
 LAYER_COLOURS = {
     "military": "#c0392b", "political": "#2e86c1", "economic": "#d4ac0d", "state": "#7d3c98",
@@ -481,4 +482,121 @@ def skill_figure(backtest: Mapping[str, Any]) -> Any:
                       yaxis_title="mean CRPS (attacks)", xaxis_title="horizon",
                       barmode="group", template="plotly_white", height=400, margin=_MARGIN,
                       legend={"orientation": "h", "y": -0.2})
+    return fig
+
+
+# -- several theatres (issue 16) ----------------------------------------------------------
+def theatre_effects_figure(rows: Sequence[Mapping[str, Any]], outcome: str = "attacks",
+                           baseline: str = "status-quo", cols: int = 2) -> Any:
+    """Small multiples: per theatre, each policy's paired effect on ``outcome``.
+
+    Parameters
+    ----------
+    rows : sequence of mapping
+        Rows of a theatre comparison
+        (:attr:`armednet.experiments.theatres.TheatreComparison.table`): ``scenario,
+        policy, outcome, effect, effect_low, effect_high``.
+    outcome : str
+        The outcome shown.
+    baseline : str
+        The policy the effects are paired against (left out: its effect is 0).
+    cols : int
+        Panels per row.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        One panel per theatre (titled with its id), every panel on the same x axis (the
+        effect) with the policies in the same order on the y axis: per policy a marker at
+        the median paired effect and a bar over its 5% to 95% range (one trace per theatre,
+        named after it); a dotted line at 0.
+    """
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    mine = [r for r in rows if r.get("outcome") == outcome and r.get("policy") != baseline]
+    theatres = list(dict.fromkeys(str(r["scenario"]) for r in mine)) or ["(none)"]
+    policies = list(dict.fromkeys(str(r["policy"]) for r in mine))
+    cols = max(1, min(cols, len(theatres)))
+    nrows = -(-len(theatres) // cols)
+    fig = make_subplots(rows=nrows, cols=cols, shared_xaxes="all", shared_yaxes="all",
+                        subplot_titles=theatres, horizontal_spacing=0.04,
+                        vertical_spacing=min(0.15, 0.5 / nrows))
+
+    def num(v: Any) -> float:
+        return float(v) if v is not None else float("nan")
+
+    for i, sc in enumerate(theatres):
+        here = {str(r["policy"]): r for r in mine if str(r["scenario"]) == sc}
+        ys = [p for p in policies if p in here]
+        med = np.array([num(here[p]["effect"]) for p in ys])
+        lo = np.array([num(here[p]["effect_low"]) for p in ys])
+        hi = np.array([num(here[p]["effect_high"]) for p in ys])
+        fig.add_trace(go.Scatter(
+            x=med.tolist(), y=ys, mode="markers", name=sc, showlegend=False,
+            marker={"color": POLICY_COLOURS[(i + 1) % len(POLICY_COLOURS)], "size": 9},
+            error_x={"type": "data", "symmetric": False, "array": (hi - med).tolist(),
+                     "arrayminus": (med - lo).tolist(), "thickness": 2, "width": 4},
+            customdata=np.c_[lo, hi].tolist(),
+            hovertemplate=f"{sc}<br>%{{y}}: %{{x:.3g}} [%{{customdata[0]:.3g}}, "
+                          "%{customdata[1]:.3g}]<extra></extra>"),
+            row=i // cols + 1, col=i % cols + 1)
+    fig.add_vline(x=0, line={"color": "#999", "dash": "dot", "width": 1})
+    fig.update_yaxes(categoryorder="array", categoryarray=policies[::-1], type="category")
+    fig.update_xaxes(title_text=f"paired effect on {outcome} (policy minus {baseline})",
+                     row=nrows)
+    fig.update_layout(title=f"Effect of each policy on {outcome}, by theatre (median, 90% "
+                            "range over worlds)", template="plotly_white",
+                      height=110 + max(240, 34 * len(policies)) * nrows, margin=_MARGIN)
+    return fig
+
+
+def theatre_forecast_figure(forecast: Mapping[str, Any], cutoff: str | None = None,
+                            title: str = "Forecast of attacks per week") -> Any:
+    """A theatre's forecast fan: weekly median with 50% and 90% bands, the cut-off marked.
+
+    Parameters
+    ----------
+    forecast : mapping
+        ``weekly`` rows (``date, median, low, high, q25, q75``) and ``after`` (the last day
+        of data), as stored in a joint calibration record's theatre block.
+    cutoff : str, optional
+        The cut-off day (default: ``forecast["after"]``), drawn as a dashed vertical line.
+    title : str
+        The figure's title.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Traces ``90% band``, ``50% band`` (filled) and ``median``; one line shape at the
+        cut-off with its annotation.
+    """
+    import plotly.graph_objects as go
+
+    rows = list(forecast.get("weekly") or [])
+    x = [str(r["date"])[:10] for r in rows]
+    fig = go.Figure()
+    for lo, hi, alpha, name in (("low", "high", 0.15, "90% band"),
+                                ("q25", "q75", 0.32, "50% band")):
+        if rows and all(lo in r and hi in r for r in rows):
+            top = [float(r[hi]) for r in rows]
+            bottom = [float(r[lo]) for r in rows]
+            fig.add_trace(go.Scatter(x=x + x[::-1], y=top + bottom[::-1], fill="toself",
+                                     mode="lines", fillcolor=_rgba("#2471a3", alpha),
+                                     line={"width": 0}, hoverinfo="skip", name=name))
+    fig.add_trace(go.Scatter(x=x, y=[float(r["median"]) for r in rows], mode="lines",
+                             name="median", line={"color": "#2471a3", "width": 2}))
+    cut = str(cutoff or forecast.get("after") or "")[:10]
+    if cut:
+        fig.add_shape(type="line", x0=cut, x1=cut, yref="paper", y0=0, y1=1,
+                      line={"color": "#c0392b", "dash": "dash", "width": 1.5})
+        fig.add_annotation(x=cut, yref="paper", y=1.0, yanchor="bottom", showarrow=False,
+                           text=f"cut-off {cut}", font={"color": "#c0392b", "size": 11})
+    fig.update_layout(title=title, yaxis_title="attacks per week", template="plotly_white",
+                      height=360, margin={**_MARGIN, "t": 70},
+                      legend={"orientation": "h", "y": -0.18})
+    if cut and x:  # a little room before the cut-off, so its line stands clear of the axis
+        first = min(dt.date.fromisoformat(cut), dt.date.fromisoformat(x[0]))
+        fig.update_xaxes(range=[(first - dt.timedelta(days=14)).isoformat(), x[-1]])
+    fig.update_xaxes(type="date")
     return fig

@@ -18,6 +18,11 @@ an analyst can mail it. Sections appear when their data exist:
 6. calibration fit and forecast (from the ``("calibration", "latest")`` analysis record),
    and the forecast skill of a rolling-origin backtest against naive baselines (from the
    ``("validation", "backtest")`` record);
+6b. several theatres (from the ``("theatres", "latest")`` comparison of
+   :func:`armednet.experiments.theatres.save_comparison`): each policy's paired effect per
+   theatre, small multiples of the effects, the network what-if, and, when the joint
+   calibration record ``("calibration-theatres", "latest")`` exists, the shared parameters,
+   each theatre's patterns and statements and its forecast fan after its cut-off;
 7. methods and limitations: the assumed claims and the mechanisms that carry them, the
    calibration's status (which parameters the data inform, which patterns it reproduces),
    the forecast's score against naive baselines, and the known limits;
@@ -41,12 +46,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["SECTIONS", "build_report", "calibration_summary", "claim_tables", "data_says",
-           "load_report_data", "network_caveat", "network_share_text", "policy_order",
-           "prim_rows", "render_report", "sensitivity_cell", "skill_sentences", "ties_text"]
+__all__ = ["SECTIONS", "WHATIF_CAVEAT", "build_report", "calibration_summary", "claim_tables",
+           "data_says", "load_report_data", "network_caveat", "network_share_text",
+           "policy_order", "prim_rows", "render_report", "sensitivity_cell", "skill_sentences",
+           "theatre_policy_rows", "ties_text", "whatif_rows"]
 
 SECTIONS = ("scenario", "key-actors", "comparison", "claims", "prim", "sensitivity",
-            "calibration", "methods", "appendix")
+            "calibration", "theatres", "methods", "appendix")
 """Ids of the report's sections, in order (each is an ``<section id=...>``)."""
 
 _CSS = """
@@ -640,6 +646,180 @@ def _skill_section(bt: Mapping[str, Any] | None, kg: Any) -> str:
         data=bt.get("data", "?"), extra=", ".join(e for e in extra if e)))
 
 
+# -- several theatres (issue 16): the comparison, the what-if, the joint calibration ------
+WHATIF_CAVEAT = (
+    "This is a what-if on the model, not a causal estimate: each row moves one property of "
+    "one theatre's network toward the other theatre's value, keeps everything else, and runs "
+    "the same worlds again. The mechanisms that turn a network property into behaviour are "
+    "the model's assumptions (docs/model.md), so a change in the effect says what those "
+    "mechanisms make of the property, not what the property causes in the world.")
+"""Said beside every table of :func:`armednet.experiments.theatres.network_whatif`."""
+
+
+def _num(v: Any) -> float:
+    """A stored number (None for NaN in JSON records) as a float."""
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+def theatre_policy_rows(rows: Sequence[Mapping[str, Any]], outcome: str = "attacks",
+                        baseline: str = "status-quo") -> dict[str, list[dict[str, Any]]]:
+    """Per policy, one row per theatre: the outcome's median and 90% interval under the
+    policy, the status quo's median, the paired effect with its 90% range over worlds, the
+    relative effect and the share of worlds where the policy gives less (for the report and
+    the dashboard).
+
+    Parameters
+    ----------
+    rows : sequence of mapping
+        Rows of a stored theatre comparison (``table`` of
+        :func:`armednet.experiments.theatres.comparison_record`).
+    outcome : str
+        The outcome tabulated.
+    baseline : str
+        The policy the effects are paired against (it gets no table of its own).
+
+    Returns
+    -------
+    dict
+        Policy -> rows, policies in the order of the comparison.
+    """
+    mine = [r for r in rows if r.get("outcome") == outcome]
+    base = {str(r["scenario"]): r for r in mine if r.get("policy") == baseline}
+    out: dict[str, list[dict[str, Any]]] = {}
+    for r in mine:
+        policy = str(r["policy"])
+        if policy == baseline:
+            continue
+        sq = base.get(str(r["scenario"]), {})
+        out.setdefault(policy, []).append({
+            "theatre": str(r["scenario"]), f"{outcome}: median": _num(r.get("median")),
+            "5%": _num(r.get("low")), "95%": _num(r.get("high")),
+            "status quo median": _num(sq.get("median")),
+            "effect: median": _num(r.get("effect")), "effect 5%": _num(r.get("effect_low")),
+            "effect 95%": _num(r.get("effect_high")),
+            "relative effect (%)": 100.0 * _num(r.get("relative")),
+            "share of worlds lower": _num(r.get("p_lower"))})
+    return out
+
+
+def whatif_rows(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The network what-if as table rows (short column names; effects on attacks, policy
+    minus status quo, median and 90% range over worlds)."""
+    return [{"property": r.get("property"), "unit": r.get("unit"),
+             "base value": _num(r.get("base_value")), "donor value": _num(r.get("donor_value")),
+             "moved to": _num(r.get("moved_value")),
+             "effect before": _num(r.get("effect_before")),
+             "before 5%": _num(r.get("effect_before_low")),
+             "before 95%": _num(r.get("effect_before_high")),
+             "effect after": _num(r.get("effect_after")),
+             "after 5%": _num(r.get("effect_after_low")),
+             "after 95%": _num(r.get("effect_after_high")),
+             "change": _num(r.get("change")),
+             "relative before (%)": 100.0 * _num(r.get("relative_before")),
+             "relative after (%)": 100.0 * _num(r.get("relative_after")),
+             "how the property is moved": r.get("how")} for r in rows]
+
+
+def _comparison_part(cmp: Mapping[str, Any]) -> dict[str, Any]:
+    """The comparison and the what-if of the theatres section."""
+    from armednet.report.figures import theatre_effects_figure
+
+    rows = list(cmp.get("table") or [])
+    meta = dict(cmp.get("metadata") or {})
+    base = str(meta.get("baseline") or "status-quo")
+    policies = [{"name": p, "table": _table(pd.DataFrame(r), table_id=f"theatres-{p}")}
+                for p, r in theatre_policy_rows(rows, baseline=base).items()]
+    whatif = list(cmp.get("whatif") or [])
+    got = meta.get("whatif")
+    about: Mapping[str, Any] = got if isinstance(got, Mapping) else {}
+    return {
+        "theatres": list(dict.fromkeys(str(r["scenario"]) for r in rows)),
+        "runs": meta.get("runs", "?"), "seed": meta.get("seed", "?"), "baseline": base,
+        "params": [f"{sc}: {d}" for sc, d in (meta.get("params") or {}).items()],
+        "warnings": [f"{sc}, {policy}: {m}" for sc, by in (meta.get("warnings") or {}).items()
+                     for policy, msgs in by.items() for m in msgs],
+        "policies": policies,
+        "figure": _fig(theatre_effects_figure(rows, baseline=base), "theatres-effects")
+        if rows else None,
+        "all": _table(pd.DataFrame(rows), table_id="theatres-all") if rows else None,
+        "whatif": _table(pd.DataFrame(whatif_rows(whatif)), table_id="theatres-whatif")
+        if whatif else None,
+        "whatif_about": {k: str(about[k]) for k in ("base", "donor", "policy") if k in about},
+        "caveat": WHATIF_CAVEAT, "version": meta.get("package_version")}
+
+
+def _joint_part(joint: Mapping[str, Any]) -> dict[str, Any]:
+    """The joint calibration over theatres: the shared parameters and, per theatre, its
+    patterns, statements and forecast fan."""
+    from armednet.report.figures import theatre_forecast_figure
+
+    ratio = {str(r.get("parameter")): r for r in joint.get("informed") or []}
+    shared = {str(p) for p in joint.get("params") or []}
+    post = [{"parameter": r.get("parameter"),
+             "kind": ("shared" if not shared or str(r.get("parameter")) in shared
+                      else "theatre's reporting factor"),
+             "posterior median": _num(r.get("median")),
+             "5%": _num(r.get("low")), "95%": _num(r.get("high")),
+             "prior low": _num(r.get("prior_low")), "prior high": _num(r.get("prior_high")),
+             "posterior/prior 90% width": _num(ratio.get(str(r.get("parameter")), {})
+                                                .get("ratio")),
+             "informed": bool(ratio.get(str(r.get("parameter")), {}).get("informed"))}
+            for r in joint.get("posterior_summary") or []]
+    blocks = []
+    for i, th in enumerate(joint.get("theatres") or []):
+        name = str(th.get("scenario", f"theatre {i + 1}"))
+        pats = [{"pattern": p.get("name"), "observed": _num(p.get("observed")),
+                 "median": _num((p.get("simulated") or {}).get("median")),
+                 "5%": _num((p.get("simulated") or {}).get("low")),
+                 "95%": _num((p.get("simulated") or {}).get("high")),
+                 "runs matching": _num(p.get("p_equal_observed")),
+                 "distance (median)": _num(p.get("distance_median"))}
+                for p in th.get("patterns") or []]
+        stmts = [{"series": r.get("series_id"), "from": r.get("period_start"),
+                  "to": r.get("day"), "bound": r.get("bound"),
+                  "observed": _num(r.get("observed")), "median": _num(r.get("median")),
+                  "5%": _num(r.get("low")), "95%": _num(r.get("high")),
+                  "inside": bool(r.get("inside"))} for r in th.get("statements") or []]
+        fc = th.get("forecast") or {}
+        block: dict[str, Any] = {
+            "name": name, "cutoff": th.get("cutoff"), "data": th.get("data"),
+            "patterns": _table(pd.DataFrame(pats), table_id=f"theatre-{i}-patterns")
+            if pats else None,
+            "statements": _table(pd.DataFrame(stmts), table_id=f"theatre-{i}-statements")
+            if stmts else None,
+            "coverage": (f"{_num(th['coverage']):.0%}" if th.get("coverage") is not None
+                         else None), "forecast": None}
+        if fc.get("weekly"):
+            cut = str(th.get("cutoff") or fc.get("after") or "")
+            block["forecast"] = {
+                "figure": _fig(theatre_forecast_figure(
+                    fc, cut, title=f"{name}: forecast of attacks per week after {cut}"),
+                    f"theatre-{i}-forecast"),
+                "after": fc.get("after") or cut, "weeks": fc.get("weeks", len(fc["weekly"])),
+                "total": (_interval(_num(fc["total_median"]), _num(fc.get("total_low")),
+                                    _num(fc.get("total_high")))
+                          if fc.get("total_median") is not None else None)}
+        blocks.append(block)
+    return {"scenarios": [str(s) for s in joint.get("scenarios") or []],
+            "summary": calibration_summary({**joint, "data": "; ".join(
+                f"{b.get('scenario')}: {b.get('data', '?')}"
+                for b in joint.get("theatres") or [])}),
+            "posterior": _table(pd.DataFrame(post), table_id="theatres-posterior")
+            if post else None, "blocks": blocks}
+
+
+def _theatres_section(cmp: Mapping[str, Any] | None, joint: Mapping[str, Any] | None) -> str:
+    """Several theatres: the comparison of the policies in each, the network what-if, and
+    the joint calibration's shared parameters, fits and forecasts (when stored)."""
+    if not cmp and not joint:
+        return ""
+    return str(_render("theatres", comparison=_comparison_part(cmp) if cmp else None,
+                       joint=_joint_part(joint) if joint else None))
+
+
 def _inside(pattern: Mapping[str, Any]) -> str:
     """Whether a calibration pattern's observed value lies in its 90% predictive interval."""
     sim = pattern.get("simulated") or {}
@@ -729,7 +909,9 @@ def render_report(kg: Any, analysis: Mapping[str, Any] | None = None,
                   calibration: Mapping[str, Any] | None = None,
                   title: str = "armednet report",
                   backtest: Mapping[str, Any] | None = None,
-                  network: Mapping[str, Any] | None = None) -> str:
+                  network: Mapping[str, Any] | None = None,
+                  theatres: Mapping[str, Any] | None = None,
+                  theatre_calibration: Mapping[str, Any] | None = None) -> str:
     """Render the report as one HTML string (see :func:`build_report` for the file).
 
     Parameters
@@ -756,6 +938,11 @@ def render_report(kg: Any, analysis: Mapping[str, Any] | None = None,
     network : mapping, optional
         The analysis of a network-uncertainty experiment (with ``network``), shown in the
         sensitivity section when ``analysis`` has no network analysis of its own.
+    theatres : mapping, optional
+        A stored theatre comparison (``("theatres", "latest")``, see
+        :func:`armednet.experiments.theatres.comparison_record`).
+    theatre_calibration : mapping, optional
+        The joint calibration over theatres (``("calibration-theatres", "latest")``).
 
     Returns
     -------
@@ -785,6 +972,7 @@ def render_report(kg: Any, analysis: Mapping[str, Any] | None = None,
     bodies["sensitivity"] = ("Sensitivity", _sensitivity_section(analysis, network))
     bodies["calibration"] = ("Calibration and forecast", _calibration_section(calibration, kg)
                              + _skill_section(backtest, kg))
+    bodies["theatres"] = ("Theatres", _theatres_section(theatres, theatre_calibration))
     bodies["methods"] = ("Methods and limitations",
                          _methods_section(calibration, backtest, kg))
     bodies["appendix"] = ("Appendix: parameters and provenance",
@@ -818,8 +1006,8 @@ def load_report_data(db: str | Path, experiment_id: str | None = None,
     Returns
     -------
     dict
-        ``meta, analysis, outcomes, trajectories, calibration, backtest, network`` (each
-        ``None`` when absent).
+        ``meta, analysis, outcomes, trajectories, calibration, backtest, network,
+        theatres, theatre_calibration`` (each ``None`` when absent).
 
     Raises
     ------
@@ -832,14 +1020,22 @@ def load_report_data(db: str | Path, experiment_id: str | None = None,
     path = Path(db)
     if not path.is_file():
         raise InputError(f"{path}: no such results database")
+    from armednet.experiments.theatres import load_comparison
+
     out: dict[str, Any] = dict.fromkeys(("meta", "analysis", "outcomes", "trajectories",
-                                         "calibration", "backtest", "network"))
+                                         "calibration", "backtest", "network", "theatres",
+                                         "theatre_calibration"))
     with open_store(path, read_only=True) as store:
         out["calibration"] = store.analysis("calibration", "latest")
         out["backtest"] = store.analysis("validation", "backtest")
+        out["theatres"] = load_comparison(store)
+        joint = store.analysis("calibration-theatres", "latest")
+        out["theatre_calibration"] = joint if isinstance(joint, Mapping) else None
         if experiment_id is None and store.experiments().empty:
-            if out["calibration"] is None and out["backtest"] is None:
-                raise InputError(f"{path}: holds no experiments and no calibration")
+            if all(out[k] is None for k in ("calibration", "backtest", "theatres",
+                                            "theatre_calibration")):
+                raise InputError(f"{path}: holds no experiments and no calibration (nor a "
+                                 "theatre comparison)")
             return out
         meta = store.meta(experiment_id)
         eid = str(meta["experiment_id"])
@@ -926,7 +1122,9 @@ def build_report(out: str | Path, db: str | Path | None = None,
     key_actors, size_by = _key_actors(kg)
     text = render_report(kg, analysis, data.get("outcomes"), data.get("trajectories"), meta,
                          key_actors, size_by, data.get("calibration"),
-                         backtest=data.get("backtest"), network=data.get("network"))
+                         backtest=data.get("backtest"), network=data.get("network"),
+                         theatres=data.get("theatres"),
+                         theatre_calibration=data.get("theatre_calibration"))
     target = Path(out)
     with atomic_path(target) as tmp:
         tmp.write_text(text, encoding="utf-8")
