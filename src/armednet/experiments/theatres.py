@@ -861,8 +861,11 @@ def comparison_record(comparison: TheatreComparison,
             return []
         return list(json.loads(df.to_json(orient="records")))
 
+    meta = dict(comparison.metadata)
+    if whatif is not None:  # which theatre was moved, toward which, under which policy
+        meta["whatif"] = dict(whatif.attrs)
     return {"table": rows(comparison.table), "whatif": rows(whatif),
-            "metadata": json.loads(json.dumps(comparison.metadata, default=str))}
+            "metadata": json.loads(json.dumps(meta, default=str))}
 
 
 def save_comparison(db: Any, comparison: TheatreComparison,
