@@ -240,6 +240,7 @@ def _run(ens: Any, out: Path | None, weekly_out: Path | None, quiet: bool,
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
+    from armednet.sim.engine import shutdown_workers
     from armednet.sim.output import stream_parquet, summary_table, summary_table_parquet
 
     live = live_progress(quiet)
@@ -259,6 +260,7 @@ def _run(ens: Any, out: Path | None, weekly_out: Path | None, quiet: bool,
             # the summaries go somewhere even when only weekly series are asked for
             target = out if out is not None else Path(scratch) / "summary.parquet"
             stream_parquet(ens, target, weekly_out, progress=progress, workers=workers)
+            shutdown_workers()  # their memory, before the table is computed from the file
             return summary_table_parquet(target)
 
 

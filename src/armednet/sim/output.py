@@ -96,11 +96,20 @@ def summary_table_parquet(path: str | Path, level: float = 0.9,
     pf = pq.ParquetFile(path)
     cols = [c for c in (columns or pf.schema_arrow.names) if c != "run"]
 
-    def read() -> Iterator[tuple[str, np.ndarray]]:
-        for c in cols:
-            yield c, pf.read(columns=[c]).column(0).to_numpy().astype(float, copy=False)
+    # one column at a time, each filled row group by row group into one array
+    return _table(((c, _read_column(pf, c)) for c in cols), level)
 
-    return _table(read(), level)
+
+def _read_column(pf: Any, name: str) -> np.ndarray:
+    """Column ``name`` of a Parquet file as float64, read one row group at a time (memory:
+    the array and one row group), nulls as NaN."""
+    x = np.empty(pf.metadata.num_rows)
+    at = 0
+    for i in range(pf.num_row_groups):
+        part = pf.read_row_group(i, columns=[name], use_threads=False).column(0).to_numpy()
+        x[at:at + len(part)] = part
+        at += len(part)
+    return x
 
 
 def _table(columns: Iterable[tuple[str, np.ndarray]], level: float) -> pd.DataFrame:
@@ -112,10 +121,11 @@ def _table(columns: Iterable[tuple[str, np.ndarray]], level: float) -> pd.DataFr
     lo, hi = (1 - level) / 2, 1 - (1 - level) / 2
     rows: dict[str, list[float]] = {}
     for name, x in columns:
-        x = x[~np.isnan(x)]
+        x = x[~np.isnan(x)]  # a copy (the column is released): reordered in place below
         if len(x):
-            q = np.quantile(x, [lo, 0.5, hi])
-            rows[name] = [float(q[1]), float(q[0]), float(q[2]), float(x.mean()), len(x)]
+            mean = float(x.mean())
+            q = np.quantile(x, [lo, 0.5, hi], overwrite_input=True)
+            rows[name] = [float(q[1]), float(q[0]), float(q[2]), mean, len(x)]
         else:
             rows[name] = [np.nan, np.nan, np.nan, np.nan, 0]
     out = pd.DataFrame.from_dict(rows, orient="index",
