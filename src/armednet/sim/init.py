@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,12 +26,13 @@ from armednet.kb.schema import CampaignMembership
 from armednet.kb.types import NodeType, TieType
 from armednet.sim.mechanisms import registry
 from armednet.sim.policy import Policy
-from armednet.sim.state import State
+from armednet.sim.state import CaptureLayout, State
 
 __all__ = [
     "DEFAULT_LEADER_SHARE",
     "DEFAULT_OFFICE_SHARE",
     "UNNAMED_LEADER_SHARE",
+    "CooptSchedule",
     "ModelInputs",
     "PolicySchedule",
     "build_inputs",
@@ -123,6 +125,106 @@ class ModelInputs:
         """Week index of a date (may be negative or >= weeks)."""
         return (day - self.start).days // 7
 
+    def cached(self, key: str, build: Callable[[ModelInputs], Any]) -> Any:
+        """``build(self)``, computed once for these inputs and kept.
+
+        For tables that mechanisms derive from the inputs alone and read every week (a
+        sparse coordination matrix instead of a dense (G, G) product each week). Inputs
+        are not changed once built (:func:`compact` and :func:`dataclasses.replace` make
+        new ones, without the kept values), so the values stay valid.
+        """
+        cache: dict[str, Any] = self.__dict__.setdefault("_derived", {})
+        if key not in cache:
+            cache[key] = build(self)
+        return cache[key]
+
+
+@dataclass
+class CooptSchedule:
+    """Co-option intensities ``c[t, g, k]`` stored as the levers' windows, not as a dense
+    (weeks, groups, institutions) array.
+
+    A co-option lever gives one intensity to a set of (group, institution) pairs over a
+    window of weeks; the dense array would be almost all zeros (2.4 GB at 1,200 groups
+    and as many institutions for a two-year horizon, even for policies without
+    co-option). Each event keeps its window and its pairs; a week's intensities are
+    summed from the events active in it, in the order the levers were scheduled (the
+    order in which the dense array added them up), only when asked for.
+
+    Attributes
+    ----------
+    T, G, K : int
+        Weeks, group slots and institutions.
+    events : list of (ndarray of bool (T,), float, ndarray of int (n,), ndarray of int (n,))
+        Weeks the event is active, its intensity, and its pairs' groups and institutions.
+
+    Examples
+    --------
+    >>> c = CooptSchedule(T=3, G=2, K=2)
+    >>> c.add(1, 3, 0.5, np.array([[True, False], [False, False]]))
+    >>> c[0].any(), c[1].tolist()
+    (np.False_, [[0.5, 0.0], [0.0, 0.0]])
+    """
+
+    T: int
+    G: int
+    K: int
+    events: list[tuple[np.ndarray, float, np.ndarray, np.ndarray]] = field(
+        default_factory=list)
+
+    def add(self, a: int, b: int, intensity: float, pairs: np.ndarray) -> None:
+        """Co-opt the pairs where ``pairs`` (G, K) is true at ``intensity`` in weeks
+        ``a:b`` (slice semantics)."""
+        weeks = np.zeros(self.T, dtype=bool)
+        weeks[a:b] = True
+        g, k = np.nonzero(pairs)
+        self.events.append((weeks, float(intensity), g.astype(np.intp), k.astype(np.intp)))
+
+    def week(self, t: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The pairs co-opted in week ``t`` and their intensities: ``(g, k, c)`` with
+        ``c > 0``, sorted by group then institution."""
+        on = [e for e in self.events if e[0][t] and e[1] != 0.0 and len(e[2])]
+        if not on:
+            empty = np.zeros(0, dtype=np.intp)
+            return empty, empty, np.zeros(0)
+        keys = np.concatenate([e[2] * self.K + e[3] for e in on])
+        w = np.concatenate([np.full(len(e[2]), e[1]) for e in on])
+        uniq, inv = np.unique(keys, return_inverse=True)
+        c = np.bincount(inv, weights=w, minlength=len(uniq))  # adds in lever order
+        keep = c != 0.0
+        uniq, c = uniq[keep], c[keep]
+        return uniq // self.K, uniq % self.K, c
+
+    def __getitem__(self, t: int) -> np.ndarray:
+        """The dense (G, K) intensities of week ``t`` (materialised on request)."""
+        out = np.zeros((self.G, self.K))
+        g, k, c = self.week(t)
+        out[g, k] = c
+        return out
+
+    def any_at(self, t: int) -> bool:
+        """Whether some pair is co-opted in week ``t``."""
+        return bool(len(self.week(t)[2]))
+
+    def mask(self) -> np.ndarray:
+        """(G, K) bool: pairs co-opted in some week at a positive intensity."""
+        out = np.zeros((self.G, self.K), dtype=bool)
+        for weeks, x, g, k in self.events:
+            if x > 0 and weeks.any():
+                out[g, k] = True
+        return out
+
+    def restrict(self, slots: np.ndarray) -> CooptSchedule:
+        """The schedule on the group slots ``slots`` (renumbered in that order); pairs of
+        other slots are dropped."""
+        new = np.full(self.G, -1, dtype=np.intp)
+        new[np.asarray(slots, dtype=np.intp)] = np.arange(len(slots))
+        out = CooptSchedule(T=self.T, G=len(slots), K=self.K)
+        for weeks, x, g, k in self.events:
+            keep = new[g] >= 0
+            out.events.append((weeks, x, new[g[keep]], k[keep]))
+        return out
+
 
 @dataclass
 class PolicySchedule:
@@ -135,7 +237,7 @@ class PolicySchedule:
     decap: np.ndarray  # (T, NL) kill-hazard intensity
     sanction_cut: np.ndarray  # (T, Nc) intensity (0..)
     sanction_since: np.ndarray  # (T, Nc) weeks since the cut began (-1: none)
-    coopt: np.ndarray  # (T, G, K) intensity
+    coopt: CooptSchedule  # c[t, g, k] intensity, by lever window (``coopt[t]``: (G, K))
     reform_pace: np.ndarray  # (T, K)
     reform_target: np.ndarray  # (T, K)
     civil_society: np.ndarray  # (T,)
@@ -542,7 +644,7 @@ def schedule_policy(inputs: ModelInputs, policy: Policy) -> PolicySchedule:
     sch = PolicySchedule(
         name=policy.name, strike_fixed=np.zeros((T, G)), strike_prop=np.zeros((T, G)),
         strike_casualty=[], decap=np.zeros((T, NL)), sanction_cut=np.zeros((T, Nc)),
-        sanction_since=np.full((T, Nc), -1.0), coopt=np.zeros((T, G, K)),
+        sanction_since=np.full((T, Nc), -1.0), coopt=CooptSchedule(T=T, G=G, K=K),
         reform_pace=np.zeros((T, K)), reform_target=np.zeros((T, K)),
         civil_society=np.zeros(T), diplomacy=np.zeros(T), presence=np.ones(T))
     # Designations already in the scenario come first, then the levers' own pressures.
@@ -603,7 +705,7 @@ def compact(inputs: ModelInputs, schedule: PolicySchedule,
         schedule, strike_fixed=schedule.strike_fixed[:, g],
         strike_prop=schedule.strike_prop[:, g],
         strike_casualty=[(arr[:, g], thr) for arr, thr in schedule.strike_casualty],
-        coopt=schedule.coopt[:, g])
+        coopt=schedule.coopt.restrict(g))
     return inp, sch
 
 
@@ -611,24 +713,33 @@ def _restrict(facts: dict[str, Any], keys: tuple[str, ...], g: np.ndarray) -> di
     return {k: (v[..., g] if k in keys else v) for k, v in facts.items()}
 
 
-def capture_holders(inputs: ModelInputs, schedule: PolicySchedule | None = None) -> np.ndarray:
-    """Group slots that can ever hold offices: those holding some at the start and those the
-    policy co-opts (sorted slot indices)."""
-    can = inputs.capture.sum(axis=1) > 0
+def capture_holders(inputs: ModelInputs,
+                    schedule: PolicySchedule | None = None) -> CaptureLayout:
+    """The (group slot, institution) pairs that can ever hold capture: those held at the
+    start (``inputs.capture > 0``) and those the policy co-opts. Capture grows and erodes
+    in proportion to itself, so no other pair ever becomes non-zero (see
+    :mod:`armednet.sim.state`). ``.holders`` are the sorted slots with some pair."""
+    can = inputs.capture > 0
     if schedule is not None:
-        can |= schedule.coopt.sum(axis=(0, 2)) > 0
-    return np.flatnonzero(can)
+        can = can | schedule.coopt.mask()
+    return CaptureLayout.from_mask(can)
 
 
 def initial_state(inputs: ModelInputs, p: dict[str, np.ndarray], runs: int,
-                  holders: np.ndarray | None = None) -> State:
+                  holders: CaptureLayout | np.ndarray | None = None) -> State:
     """The state of ``runs`` runs at week 0 (parameters as arrays of shape (runs, 1)).
 
-    ``holders`` are the group slots whose capture is stored (default: every slot; the
-    engine passes :func:`capture_holders`).
+    ``holders`` is the capture layout (the engine passes :func:`capture_holders`), or
+    group slots whose every institution is stored, or None for every slot and
+    institution.
     """
     R, G = runs, inputs.G
-    holders = np.arange(G) if holders is None else np.asarray(holders, dtype=np.intp)
+    if isinstance(holders, CaptureLayout):
+        layout = holders
+    else:
+        mask = np.zeros((G, inputs.K), dtype=bool)
+        mask[np.arange(G) if holders is None else np.asarray(holders, dtype=np.intp)] = True
+        layout = CaptureLayout.from_mask(mask)
     g0 = inputs.n_groups0
     active = np.zeros((R, G), dtype=bool)
     active[:, :g0] = True
@@ -636,16 +747,16 @@ def initial_state(inputs: ModelInputs, p: dict[str, np.ndarray], runs: int,
     weekly_rev = np.broadcast_to(inputs.revenue_annual / 52.0, (R, G))
     F = weekly_rev * p["initial_reserve_weeks"]
     C = np.where(active, p["initial_cohesion"], 0.0)
+    x0 = inputs.capture[layout.pair_slot, layout.pair_k]
     state = State(
         M=M, F=np.array(F), L=np.broadcast_to(inputs.legitimacy, (R, G)).copy(), C=C,
         H=np.broadcast_to(inputs.hostility, (R, G)).copy(), D=np.zeros((R, G)),
         o=np.broadcast_to(inputs.orientation, (R, G)).copy(), S=np.zeros((R, G), dtype=bool),
-        active=active,
-        X=np.broadcast_to(inputs.capture[holders], (R, len(holders), inputs.K)).copy(),
+        active=active, Xp=np.broadcast_to(x0, (R, layout.P)).copy(),
         A=np.broadcast_to(inputs.accountability, (R, inputs.K)).copy(), Q=np.zeros(R),
         B=np.broadcast_to(p["initial_backing"][:, 0], (R,)).copy(),
         alive=np.ones((R, len(inputs.leader_ids)), dtype=bool),
-        last_attacks=np.zeros((R, G)), last_casualties=np.zeros(R), holders=holders,
+        last_attacks=np.zeros((R, G)), last_casualties=np.zeros(R), layout=layout,
     )
     for mech in registry():
         if mech.init is not None:

@@ -244,7 +244,7 @@ class Cooption(_Lever):
         if not pairs.any():
             sch.warnings.append("co-option lever: no group of the targets can be co-opted into "
                                 "the institutions named (none held, or none in the scenario)")
-        sch.coopt[a:b] += self.intensity * pairs
+        sch.coopt.add(a, b, self.intensity, pairs)
 
 
 class Accountability(_Lever):

@@ -39,7 +39,8 @@ def capture_index(s: State, ctx: Context) -> np.ndarray:
     inp = ctx.inputs
     if inp.K == 0:
         return np.zeros(s.runs)
-    return np.einsum("rhk,k->r", s.X, ctx.scratch["budget_norm"])
+    # by index, in pair order: an einsum over the last axis rounds differently for one run
+    return s.layout.total(s.Xp * ctx.scratch["budget_norm"][s.layout.pair_k])
 
 
 def step_accountability(s: State, ctx: Context) -> None:
@@ -50,7 +51,7 @@ def step_accountability(s: State, ctx: Context) -> None:
     ctx.scratch["repression_harm"] = np.zeros(R)
     if inp.K == 0:
         return
-    xsum = np.einsum("rhk->rk", s.X)
+    xsum = s.layout.by_inst(s.Xp)
     if "accountability" in ctx.on:
         pace = ctx.policy.reform_pace[t]
         if pace.any():

@@ -29,39 +29,40 @@ from armednet.sim.state import State
 __all__ = ["CAPTURE", "fit_room", "step_capture"]
 
 def step_capture(s: State, ctx: Context) -> None:
-    """Grow and erode capture."""
+    """Grow and erode capture (on the stored pairs, :attr:`State.Xp`)."""
     if "capture" not in ctx.on or ctx.inputs.K == 0:
         return
-    p = ctx.p
-    room = 1.0 - np.einsum("rhk->rk", s.X)
+    p, lay = ctx.p, s.layout
+    ph, pk = lay.pair_h, lay.pair_k
+    room = 1.0 - lay.by_inst(s.Xp)
     np.maximum(room, 0.0, out=room)  # (R, K)
-    # products over (holder, institution) by einsum: numpy broadcasts slowly along short
-    # inner axes
-    pull = p["capture_growth"] * (0.5 + s.L[:, s.holders])  # (R, H)
+    pull = p["capture_growth"] * (0.5 + s.L[:, lay.holders])  # (R, H)
     free = (1.0 - s.A) * room  # (R, K)
     keep = 1.0 - p["capture_erosion"] * s.A
+    share = pull[:, ph] * free[:, pk]  # (R, P): pull_h free_k
     # The holders' gains together: free_k sum_h pull_h X[h,k]. Where they fit the room
     # (almost always), growth and erosion are one product.
-    if not (free * np.einsum("rhk,rh->rk", s.X, pull) > room).any():
-        s.X = np.einsum("rhk,rhk->rhk", s.X, np.einsum("rh,rk->rhk", pull, free)
-                        + keep[:, None, :])
+    if not (free * lay.by_inst(s.Xp * pull[:, ph]) > room).any():
+        s.Xp = s.Xp * (share + keep[:, pk])
     else:
-        grow = fit_room(np.einsum("rh,rk,rhk->rhk", pull, free, s.X), room)
-        s.X = np.einsum("rhk,rk->rhk", s.X, keep)
-        s.X += grow
-    np.clip(s.X, 0.0, 1.0, out=s.X)
+        grow = fit_room(share * s.Xp, room, pk)
+        s.Xp = s.Xp * keep[:, pk]
+        s.Xp += grow
+    np.clip(s.Xp, 0.0, 1.0, out=s.Xp)
 
 
-def fit_room(gain: np.ndarray, room: np.ndarray) -> np.ndarray:
-    """Scale the holders' gains (runs, holders, institutions) down where together they
-    would exceed the free room (runs, institutions) of an institution, so that
-    ``sum_g X[g,k] <= 1``."""
-    total = np.einsum("rhk->rk", gain)
+def fit_room(gain: np.ndarray, room: np.ndarray, pair_k: np.ndarray) -> np.ndarray:
+    """Scale the pairs' gains (runs, pairs) down where together they would exceed the
+    free room (runs, institutions) of an institution (``pair_k``: institution of each
+    pair), so that ``sum_g X[g,k] <= 1``."""
+    R, K = room.shape
+    flat = (np.arange(R, dtype=np.intp)[:, None] * K + pair_k).ravel()
+    total = np.bincount(flat, weights=gain.ravel(), minlength=R * K).reshape(R, K)
     over = total > room
     if not over.any():
         return gain
-    return np.einsum("rhk,rk->rhk", gain, np.where(over, room / np.where(over, total, 1.0),
-                                                  1.0))
+    scale = np.where(over, room / np.where(over, total, 1.0), 1.0)
+    return gain * scale[:, pair_k]
 
 
 CAPTURE = Mechanism(

@@ -49,7 +49,7 @@ from armednet.sim.mechanisms._base import Context, Mechanism, Parameter
 from armednet.sim.state import State
 
 __all__ = ["CEASEFIRE", "COORDINATION", "END_REASONS", "PROVOCATION", "STREAM_CEASEFIRE",
-           "holder_influence",
+           "allies_in_ceasefire", "attacker_coordination", "holder_influence",
            "political_influence", "step_ceasefire"]
 
 STREAM_CEASEFIRE = 8
@@ -57,9 +57,11 @@ STREAM_CEASEFIRE = 8
 def holder_influence(s: State, ctx: Context) -> np.ndarray:
     """``Phat`` of the capture holders only, shape (runs, holders) (the other groups hold
     no offices, so their influence is 0)."""
-    # Elementwise products and sums, not BLAS matmul: results must not depend on how many
-    # runs share a chunk (BLAS kernels round differently for different shapes).
-    return np.einsum("rhk,k->rh", s.X, ctx.inputs.inst_weight / ctx.scratch["p_ref"])
+    # Sums by index over the stored pairs, not BLAS matmul: results must not depend on how
+    # many runs share a chunk (BLAS kernels round differently for different shapes).
+    lay = s.layout
+    w = ctx.inputs.inst_weight / ctx.scratch["p_ref"]
+    return lay.by_holder(s.Xp * w[lay.pair_k])
 
 
 def political_influence(s: State, ctx: Context) -> np.ndarray:
@@ -72,15 +74,38 @@ def political_influence(s: State, ctx: Context) -> np.ndarray:
     return P
 
 
-def allies_in_ceasefire(S: np.ndarray, W: np.ndarray, total: np.ndarray) -> np.ndarray:
+def allies_in_ceasefire(S: np.ndarray, W: Any, total: np.ndarray) -> np.ndarray:
     """``sum_j W[g,j] S_j / max(1, total_g)`` per run and group, with ``total_g`` the
-    weight of all of g's allies (those outside the campaign never declare)."""
+    weight of all of g's allies (those outside the campaign never declare).
+
+    ``W`` is a dense array or a scipy sparse matrix (rows in CSR order: each group's
+    allies added in index order, the same for any number of runs).
+    """
     out = np.zeros(S.shape)
     rows = np.flatnonzero(S.any(axis=1))  # only runs with some cease-fire (few, mostly)
     if rows.size:
-        out[rows] = np.einsum("rj,gj->rg", S[rows].astype(np.float64), W) / np.maximum(
-            1.0, total)
+        Sf = S[rows].astype(np.float64)
+        if isinstance(W, np.ndarray):
+            tot = np.einsum("rj,gj->rg", Sf, W)
+        else:
+            tot = np.asarray(W @ np.ascontiguousarray(Sf.T)).T
+        out[rows] = tot / np.maximum(1.0, total)
     return out
+
+
+def attacker_coordination(inputs: Any) -> tuple[Any, np.ndarray]:
+    """Coordination among the attacker slots as a sparse (CSR) matrix, and each attacker's
+    total weight of allies (all groups), kept with the inputs: alliances are few per
+    group, so the weekly sum costs O(runs x ties), not O(runs x G^2)."""
+    def build(inp: Any) -> tuple[Any, np.ndarray]:
+        import scipy.sparse as sp
+
+        a = inp.exposure > 0
+        W = sp.csr_array(inp.coordination[np.ix_(a, a)])
+        W.sort_indices()
+        return W, inp.coordination[a].sum(axis=1)
+
+    return inputs.cached("coordination.attackers", build)
 
 
 def _cost(s: State, ctx: Context, a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -96,10 +121,10 @@ def _cost(s: State, ctx: Context, a: np.ndarray) -> tuple[np.ndarray, np.ndarray
     if clients.any():
         heaviest = rowmax((s.D * s.active)[:, clients])[:, None]  # ended clients: none
         cost += p["patron_restraint"] * inp.patron[a] * heaviest
-    W = ctx.scratch["coordination_a"]
-    if "coordination" in ctx.on and W.any():
-        cost += p["coordination_weight"] * allies_in_ceasefire(
-            S, W, inp.coordination[a].sum(axis=1))
+    if "coordination" in ctx.on:
+        W, total = attacker_coordination(inp)
+        if W.nnz if hasattr(W, "nnz") else W.any():
+            cost += p["coordination_weight"] * allies_in_ceasefire(S, W, total)
     if "backing" in ctx.on:
         cost += p["backing_weight"] * s.B[:, None] * stake
     extra = ctx.scratch.get("ceasefire_cost")  # terms of other mechanisms (escalation)

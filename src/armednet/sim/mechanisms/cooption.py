@@ -27,18 +27,28 @@ from armednet.sim.state import State
 __all__ = ["COOPTION", "step_cooption"]
 
 def step_cooption(s: State, ctx: Context) -> None:
-    """Apply this week's co-option."""
-    c = ctx.policy.coopt[ctx.t]
-    if "cooption" not in ctx.on or not c.any():
+    """Apply this week's co-option (the schedule's pairs of the week, by index)."""
+    if "cooption" not in ctx.on:
+        return
+    g, k, c = ctx.policy.coopt.week(ctx.t)
+    if not len(c):
         return
     from armednet.sim.mechanisms.capture import fit_room
 
-    p = ctx.p
-    room = np.maximum(1.0 - np.einsum("rhk->rk", s.X), 0.0)  # (R, K)
-    gain = np.einsum("hk,rk->rhk", c[s.holders], p["coopt_rate"] * (1.0 - s.A) * room)
-    s.X += fit_room(gain, room)
-    np.clip(s.X, 0.0, 1.0, out=s.X)
-    strength = np.minimum(1.0, c.sum(axis=1))  # (G,)
+    p, lay = ctx.p, s.layout
+    # the stored pair of each co-opted (group, institution): every co-opted pair is stored
+    # (see :func:`armednet.sim.init.capture_holders`)
+    keys = lay.pair_slot * lay.K + lay.pair_k  # increasing (holder-major)
+    at = np.searchsorted(keys, g * lay.K + k)
+    if (at >= len(keys)).any() or (keys[np.minimum(at, len(keys) - 1)] != g * lay.K + k).any():
+        raise ValueError("co-option of a (group, institution) pair the state does not store")
+    cp = np.zeros(lay.P)
+    cp[at] = c
+    room = np.maximum(1.0 - lay.by_inst(s.Xp), 0.0)  # (R, K)
+    gain = cp * (p["coopt_rate"] * (1.0 - s.A) * room)[:, lay.pair_k]
+    s.Xp += fit_room(gain, room, lay.pair_k)
+    np.clip(s.Xp, 0.0, 1.0, out=s.Xp)
+    strength = np.minimum(1.0, np.bincount(g, weights=c, minlength=s.M.shape[1]))  # (G,)
     s.H -= p["coopt_pacification"] * s.B[:, None] * strength * s.H
     np.clip(s.H, 0.0, 1.0, out=s.H)
 

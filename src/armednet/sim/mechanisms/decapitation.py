@@ -43,8 +43,10 @@ def step_decapitation(s: State, ctx: Context) -> None:
     unnamed = ctx.scratch["unnamed_kill"]
     lost = None  # no leader killed this week (most weeks)
     if killed.any() or unnamed.any():
-        onehot = ctx.scratch["leader_onehot"]  # (NL, G)
-        shares = (killed[:, :, None] * (onehot * inp.leader_share[:, None])[None]).sum(axis=1)
+        # each killed leader's share added to its group's, by index (leaders in order)
+        r, ll = np.nonzero(killed)
+        shares = np.bincount(r * G + inp.leader_group[ll], weights=inp.leader_share[ll],
+                             minlength=killed.shape[0] * G).reshape(-1, G)
         lost = np.minimum(1.0, shares + unnamed) * s.active
     if lost is not None and lost.any():
         if "decapitation" in ctx.on:

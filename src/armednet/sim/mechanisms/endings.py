@@ -72,24 +72,34 @@ def _hazards(s: State, ctx: Context) -> tuple[np.ndarray, np.ndarray]:
     return h_col, h_dem
 
 
-def _allies(ctx: Context) -> np.ndarray:
+def _allies(ctx: Context) -> tuple[Any, np.ndarray]:
     """Coordination weights between groups on the same side of the theatre's edge
-    (fighters do not leave the theatre, or come into it, by a merger)."""
-    inp = ctx.inputs
-    return np.asarray(inp.coordination * (inp.in_theatre[:, None] == inp.in_theatre[None, :]))
+    (fighters do not leave the theatre, or come into it, by a merger), as a sparse (CSR)
+    matrix, and each group's largest weight; built once per inputs (a dense (G, G)
+    product every week grew with the square of the network)."""
+    def build(inp: Any) -> tuple[Any, np.ndarray]:
+        import scipy.sparse as sp
+
+        W = np.asarray(inp.coordination * (inp.in_theatre[:, None] == inp.in_theatre[None, :]))
+        top = W.max(axis=1) if W.size else np.zeros(len(W))
+        return sp.csr_array(W), top
+
+    return ctx.inputs.cached("endings.allies", build)
 
 
 def _merger_at(s: State, ctx: Context, r: np.ndarray, g: np.ndarray
                ) -> tuple[np.ndarray, np.ndarray]:
     """Merger hazard and ally of group ``g[i]`` in run ``r[i]``: the ally is the first
     ``j`` with the largest ``W_gj M_j`` among active allies."""
-    p, W = ctx.p, _allies(ctx)
-    pull = W[g] * (s.M * s.active)[r]  # (cells, groups)
+    p = ctx.p
+    Wg = _allies(ctx)[0][g].toarray()  # (cells, groups): the few cells that may end
+    pull = Wg * (s.M * s.active)[r]
     j = pull.argmax(axis=1)
-    best = pull[np.arange(len(r)), j]
+    cell = np.arange(len(r))
+    best = pull[cell, j]
     small = (at_rows(p["merger_ratio"], r) * s.M[r, j] > s.M[r, g]) & (best > 0) & s.active[
         r, g]
-    return np.where(small, at_rows(p["merger_rate"], r) * W[g, j], 0.0), j
+    return np.where(small, at_rows(p["merger_rate"], r) * Wg[cell, j], 0.0), j
 
 
 def step_endings(s: State, ctx: Context) -> None:
@@ -103,7 +113,7 @@ def step_endings(s: State, ctx: Context) -> None:
         return
     h_col, h_dem = _hazards(s, ctx)
     merger = "merger" in ctx.on
-    bound = h_col + (ctx.p["merger_rate"] * _allies(ctx).max(axis=1) * s.active if merger
+    bound = h_col + (ctx.p["merger_rate"] * _allies(ctx)[1] * s.active if merger
                      else 0.0) + h_dem
     rows, cols = np.nonzero(bound > 0)
     if rows.size == 0:

@@ -32,7 +32,8 @@ from armednet.sim.state import State
 if TYPE_CHECKING:
     from armednet.sim.init import ModelInputs
 
-__all__ = ["REVENUE", "STATE_RENTS", "channel_scale", "channel_tables", "step_revenue"]
+__all__ = ["REVENUE", "STATE_RENTS", "by_group", "channel_scale", "channel_tables",
+           "step_revenue"]
 
 def step_revenue(s: State, ctx: Context) -> None:
     """Add income and state rents to funds and pay upkeep (writes ``scratch['shortfall']``,
@@ -41,13 +42,13 @@ def step_revenue(s: State, ctx: Context) -> None:
     R, G = s.M.shape
     income = np.zeros((R, G))
     if "revenue" in ctx.on and len(inp.chan_group):
-        base, onehot = ctx.scratch["chan_base"], ctx.scratch["chan_onehot"]
+        base = ctx.scratch["chan_base"]
         # one row when the parameters are shared by every run of the chunk
         income = ctx.scratch["income_uncut"]
         cols = ctx.scratch.get("sanction_cols")
         if cols is not None:  # what the sanctioned channels no longer pay
             lost = base[:, cols] * ctx.scratch["sanction_cut"]
-            income = income - np.einsum("rc,cg->rg", lost, onehot[cols])
+            income = income - by_group(lost, inp.chan_group[cols], G)
         income = np.broadcast_to(income, (R, G)).copy()
         # A splinter takes the share f_s of its parent's channels with it (its fighters,
         # businesses and patron contacts); channels only ever name scenario groups.
@@ -60,7 +61,8 @@ def step_revenue(s: State, ctx: Context) -> None:
     rents = np.zeros((R, G))
     if "state_rents" in ctx.on and inp.K:
         impunity = (1.0 - s.A) * inp.budget  # (R, K)
-        rents[:, s.holders] = np.einsum("rhk,rk->rh", s.X, impunity) * (
+        lay = s.layout
+        rents[:, lay.holders] = lay.by_holder(s.Xp * impunity[:, lay.pair_k]) * (
             p["rent_rate"] * national_budget(inp, p) / 52.0)
     # an ended group (or an unformed splinter slot) earns nothing
     income = income * s.active
@@ -136,21 +138,35 @@ def national_budget(inputs: Any, p: Any) -> Any:
 def channel_tables(inputs: ModelInputs, p: dict[str, np.ndarray],
                    runs: int) -> dict[str, np.ndarray]:
     """Per-chunk revenue tables (the parameters do not change over the weeks):
-    ``chan_base`` (runs, channels) weekly amounts times ``pi_c``; ``chan_onehot``
-    (channels, groups); ``income_uncut`` (runs, groups) the income before sanctions. The
-    tables have one row instead of ``runs`` when the parameters they depend on are the
-    same in every run (broadcast later)."""
+    ``chan_base`` (runs, channels) weekly amounts times ``pi_c``; ``income_uncut`` (runs,
+    groups) the income before sanctions, each group's channels summed by index
+    (:func:`by_group`, no (channels x groups) one-hot matrix). The tables have one row
+    instead of ``runs`` when the parameters they depend on are the same in every run
+    (broadcast later)."""
     nc = len(inputs.chan_group)
-    onehot = np.zeros((nc, inputs.G))
-    onehot[np.arange(nc), inputs.chan_group] = 1.0
     base = np.asarray(inputs.chan_amount, dtype=np.float64).reshape(1, nc)
     scale = channel_scale(inputs.chan_kind, inputs.chan_split, p)
     if scale is not None:
         base = base * scale
     if base.shape[0] not in (1, runs):
         raise ValueError(f"channel table of {base.shape[0]} rows for {runs} runs")
-    return {"chan_base": base, "chan_onehot": onehot,
-            "income_uncut": np.einsum("rc,cg->rg", base, onehot)}
+    return {"chan_base": base, "income_uncut": by_group(base, inputs.chan_group, inputs.G)}
+
+
+def by_group(amount: np.ndarray, group: np.ndarray, G: int) -> np.ndarray:
+    """Sum (runs, channels) amounts by the channels' groups, shape (runs, G).
+
+    Each group's channels are added in channel order (:func:`numpy.bincount`), whatever
+    the number of runs.
+
+    Examples
+    --------
+    >>> by_group(np.array([[1.0, 2.0, 4.0]]), np.array([1, 0, 1]), 3).tolist()
+    [[2.0, 5.0, 0.0]]
+    """
+    R = amount.shape[0]
+    flat = (np.arange(R, dtype=np.intp)[:, None] * G + np.asarray(group, dtype=np.intp)).ravel()
+    return np.bincount(flat, weights=amount.ravel(), minlength=R * G).reshape(R, G)
 
 
 def channel_scale(kinds: list[str], split: np.ndarray,

@@ -28,6 +28,8 @@ References
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from armednet.sim.mechanisms._base import Context, Mechanism, Parameter
@@ -58,17 +60,26 @@ def _derisk(ctx: Context, cols: np.ndarray, cut: np.ndarray) -> tuple[np.ndarray
     """Extend the cut to the informal channels (not sanctionable, not the patron's) of each
     group with a sanctioned channel: ``delta`` times the group's heaviest formal cut."""
     inp = ctx.inputs
-    kinds = np.array(inp.chan_kind, dtype=object)
-    informal = np.flatnonzero(~inp.chan_sanctionable & (kinds != "patron"))
-    same = inp.chan_group[cols][:, None] == inp.chan_group[informal][None, :]  # (C, I)
-    reach = same.any(axis=0)
+    informal, ch_group = inp.cached("derisking.informal", _informal)
+    gcol = inp.chan_group[cols]
+    reach = np.isin(ch_group, gcol)
     if not reach.any():
         return cols, cut
-    informal, same = informal[reach], same[:, reach]
-    spill = ctx.p["derisking_share"] * (cut[:, :, None] * same[None]).max(axis=1)
+    informal = informal[reach]
+    # each group's heaviest formal cut, by index (cuts are >= 0): O(runs x channels)
+    heaviest = np.zeros((cut.shape[0], inp.G))
+    np.maximum.at(heaviest, (slice(None), gcol), cut)  # type: ignore[arg-type]
+    spill = ctx.p["derisking_share"] * heaviest[:, ch_group[reach]]
     rows = max(cut.shape[0], spill.shape[0])  # either may be one row shared by every run
     both = [np.broadcast_to(x, (rows, x.shape[1])) for x in (cut, spill)]
     return np.concatenate([cols, informal]), np.concatenate(both, axis=1)
+
+
+def _informal(inp: Any) -> tuple[np.ndarray, np.ndarray]:
+    """The informal channels (not sanctionable, not the patron's) and their groups."""
+    kinds = np.array(inp.chan_kind, dtype=object)
+    informal = np.flatnonzero(~inp.chan_sanctionable & (kinds != "patron"))
+    return informal, inp.chan_group[informal]
 
 
 SANCTIONS = Mechanism(
