@@ -82,3 +82,20 @@ def test_stated_national_budget_overrides_the_parameter(tmp_path, budget):
         assert (runs[200000.0] > runs[100000.0]).all()
     else:  # the scenario's figure does
         np.testing.assert_array_equal(runs[200000.0], runs[100000.0])
+
+
+def test_trigger_series_is_named_by_the_scenario(tmp_path):
+    from armednet.errors import InputError
+
+    doc = medium_document()
+    doc["series"].append({"id": "other", "description": "x", "unit": "index 0..1",
+                          "interpolation": "step", "sources": ["src-a"],
+                          "points": [{"date": "2023-10-02", "value": 0.25,
+                                      "sources": ["src-a"]}]})
+    doc["scenario"]["trigger_series"] = "other"
+    inp = build_inputs(_kg(tmp_path, doc), 4)
+    np.testing.assert_allclose(inp.tau, 0.25)
+    doc["scenario"]["trigger_series"] = "othr"
+    (tmp_path / "b").mkdir()
+    with pytest.raises(InputError, match="did you mean other"):
+        build_inputs(_kg(tmp_path / "b", doc), 4)

@@ -429,6 +429,12 @@ class ScenarioMeta(_Record):
         "million per year (mechanism state_rents). Default: the parameter national_budget "
         "(Iraq's federal budget).",
     )
+    trigger_series: Id | None = Field(
+        default=None,
+        description="Id of the series that is the regional trigger tau(t) (mechanism "
+        "trigger; the diplomacy lever removes a share of it). Default: the first of "
+        "gaza_war_intensity, regional_trigger, trigger, else the scenario's first series.",
+    )
     sources: list[Id] = Field(default_factory=list)
 
     @model_validator(mode="after")

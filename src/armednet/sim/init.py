@@ -488,7 +488,11 @@ def build_inputs(kg: KnowledgeGraph, weeks: int) -> ModelInputs:
 
     # exogenous series -------------------------------------------------------------------
     series = {s.id: s for s in kg.scenario.series}
-    trig = next((series[s] for s in TRIGGER_SERIES if s in series), None)
+    named = meta.trigger_series
+    if named is not None and named not in series:
+        raise close_match_error(named, list(series), "trigger series (scenario.trigger_series)")
+    trig = (series[named] if named is not None
+            else next((series[s] for s in TRIGGER_SERIES if s in series), None))
     if trig is None and series:
         trig = next(iter(series.values()))
         notes.append(f"trigger series: using {trig.id!r}")
