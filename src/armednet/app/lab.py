@@ -58,9 +58,9 @@ DEFAULT_UNCERTAINTY = "prior"
 """The lab's default: the kind of interval an experiment shows (parameter ranges and
 random draws)."""
 LAB_WORKERS = 0
-"""Worker processes of the lab's ensembles: 0, one per CPU. Ensembles of one chunk (up to
-a few thousand runs) stay in the server's process; larger ones run in the engine's shared
-pool, started on first use and kept for later ensembles
+"""Processes computing the lab's ensembles, the server's included: 0, one per CPU.
+Ensembles of one chunk (up to a few thousand runs) stay in the server's process; larger
+ones also use the engine's shared pool, started on first use and kept for later ensembles
 (:func:`armednet.sim.engine.plan_workers`)."""
 MAX_RUNS = 20_000
 MAX_WEEKS = 520

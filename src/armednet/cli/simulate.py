@@ -112,9 +112,9 @@ def simulate(
         None, "--record", help="Weekly variable to stream with --weekly-out (repeatable; "
         "default: all of them, see docs/model.md)."),
     workers: int = typer.Option(
-        0, "--workers", "-j", min=0, help="Worker processes (default 0: one per CPU, "
-        "capped by the number of chunks; 1: this process). Results do not depend on it; "
-        "small ensembles stay in this process."),
+        0, "--workers", "-j", min=0, help="Processes computing runs, this one included "
+        "(default 0: one per CPU, capped by the number of chunks; 1: this process only). "
+        "Results do not depend on it; small ensembles stay in this process."),
     json_out: bool = typer.Option(False, "--json", help="Print JSON."),
     list_params: bool = typer.Option(False, "--list-params",
                                      help="List the model parameters and exit."),

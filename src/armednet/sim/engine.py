@@ -525,9 +525,10 @@ def simulate(
         run index). Runs given the same stream draw the same random numbers: common random
         numbers across the rows of an experimental design.
     workers : int, optional
-        Worker processes that advance chunks in parallel (default 1: this process; 0: one
-        per CPU). Results are bit-identical whatever the number; ensembles too small to
-        gain (:func:`plan_workers`) stay in this process. See :meth:`Ensemble.chunks`.
+        Processes that advance chunks in parallel, this one included (default 1: this
+        process only; 0: one per CPU). Results are bit-identical whatever the number;
+        ensembles too small to gain (:func:`plan_workers`) stay in this process. See
+        :meth:`Ensemble.chunks`.
 
     Returns
     -------
@@ -606,11 +607,12 @@ class Ensemble:
             ``progress(done, total)`` in run-weeks: every simulated week in this process,
             after each chunk with workers.
         workers : int, optional
-            Worker processes (default 1: this process; 0: one per CPU), capped by the
-            number of chunks (:func:`plan_workers`). Chunks then run in a pool kept for
-            later calls and shut down at exit (:func:`shutdown_workers`); at most two per
-            worker are in flight, so memory stays bounded. Outputs are bit-identical to
-            one process: a run's random numbers depend only on the seed and its index.
+            Processes that compute chunks, this one included (default 1: this process
+            only; 0: one per CPU), capped by the number of chunks (:func:`plan_workers`).
+            The other ``workers - 1`` are a pool kept for later calls and shut down at
+            exit (:func:`shutdown_workers`); at most two chunks per process are in
+            flight, so memory stays bounded. Outputs are bit-identical to one process: a
+            run's random numbers depend only on the seed and its index.
         """
         n_workers, bounds = plan_workers(self.runs, self.chunk_size, workers)
         tasks = (self._task(a, b) for a, b in itertools.pairwise(bounds))
@@ -657,7 +659,7 @@ core gains."""
 
 
 def plan_workers(runs: int, chunk_size: int, workers: int | None) -> tuple[int, list[int]]:
-    """How many worker processes an ensemble uses, and its chunk bounds.
+    """How many processes (this one included) compute an ensemble, and its chunk bounds.
 
     In one process the runs are split into ``ceil(runs / chunk_size)`` equal chunks. With
     ``workers`` (0: one per CPU) the number of chunks is rounded up to a multiple of the
@@ -761,15 +763,16 @@ def _close_pool(exc_type: type[BaseException] | None) -> None:
 
 
 def start_workers(workers: int | None = 0) -> int:
-    """Start the shared pool now (0 or None: one worker per CPU) so that its start-up
-    overlaps other work; returns the number of workers. Optional: the first parallel
+    """Start the shared pool now for ``workers`` processes (0 or None: one per CPU; this
+    process is one of them, so the pool gets ``workers - 1``), so that its start-up
+    overlaps other work; returns ``workers``. Optional: the first parallel
     :meth:`Ensemble.chunks` starts it otherwise."""
     import os
 
     n = workers or os.cpu_count() or 1
-    if n > 1:
-        ev = _shared_pool(n)
-        for _ in range(n):
+    if n > 1:  # this process computes chunks too: n - 1 in the pool
+        ev = _shared_pool(n - 1)
+        for _ in range(n - 1):
             ev._pool.submit(_warm_worker, 0)
     return n
 
@@ -782,27 +785,51 @@ def shutdown_workers() -> None:
 
 def _ordered_map(tasks: Iterable[_ChunkTask], workers: int
                  ) -> Iterator[tuple[_ChunkTask, Any]]:
-    """``(task, _in_worker(task))`` in task order, computed by the shared pool with at most
-    ``2 * workers`` tasks in flight (so at most that many results wait in memory).
+    """``(task, task())`` in task order, computed by ``workers`` processes: this one and
+    ``workers - 1`` of the shared pool.
+
+    The pool gets up to two tasks per pool worker ahead; while the next result in order
+    is not ready, this process computes the next task not yet handed out (so it does not
+    sit idle, and a pool worker's start-up costs no wall time). At most ``2 * workers``
+    results wait in memory.
 
     An error in a worker is raised here; an interrupt or error stops the pool's running
     chunks (the next call starts a new pool); a consumer that stops early only cancels
     the chunks not yet started.
     """
+    from concurrent.futures import Future
     from concurrent.futures.process import BrokenProcessPool
 
-    ev = _shared_pool(workers)
+    ev = _shared_pool(workers - 1)
     queue = iter(tasks)
-    window: collections.deque[tuple[_ChunkTask, Any]] = collections.deque()
-    try:
-        for task in itertools.islice(queue, 2 * workers):
-            window.append((task, ev._pool.submit(_in_worker, task)))
-        while window:
-            task, fut = window.popleft()
-            result = fut.result()
+    window: collections.deque[tuple[_ChunkTask, Future[Any]]] = collections.deque()
+
+    def here(task: _ChunkTask) -> Future[Any]:
+        fut: Future[Any] = Future()
+        fut.set_result(task())
+        return fut
+
+    def fill() -> None:  # keep the pool's share of the window in flight
+        busy = sum(not f.done() for _, f in window)
+        while busy < 2 * (workers - 1) and len(window) < 2 * workers:
             nxt = next(queue, None)
-            if nxt is not None:
-                window.append((nxt, ev._pool.submit(_in_worker, nxt)))
+            if nxt is None:
+                return
+            window.append((nxt, ev._pool.submit(_in_worker, nxt)))
+            busy += 1
+
+    try:
+        fill()
+        while window:
+            task, fut = window[0]
+            if not fut.done() and len(window) < 2 * workers:
+                nxt = next(queue, None)
+                if nxt is not None:  # work here rather than wait
+                    window.append((nxt, here(nxt)))
+                    continue
+            window.popleft()
+            result = fut.result()
+            fill()
             yield task, result
     except GeneratorExit:
         for _, fut in window:
