@@ -107,4 +107,19 @@ def test_shutdown_then_restart(kg: KnowledgeGraph) -> None:
     simulate(kg, workers=2, **SMALL)
     # this process computes chunks too: 3 processes are a pool of 2, which then serves
     # 2 processes (a pool of 1) as it is
-    assert engine._POOL == [pool] and pool.workers == 2
+    assert len(engine._POOL) == 1 and engine._POOL[0] is pool and pool.workers == 2
+
+
+def test_calibration_batches_on_workers_identical(kg: KnowledgeGraph,
+                                                  shared_data: Path) -> None:
+    from armednet.events.intervals import load_intervals
+    from armednet.validation.calibration import calibrate
+
+    data = load_intervals(shared_data / "attacks-us-forces-iraq-syria" / "intervals.csv")
+    # 420 particles x 5 replicates: batches of 2,100 runs, two chunks, so two processes
+    kw: dict[str, Any] = {"particles": 420, "generations": 1, "seed": 1,
+                          "predictive_runs": 40, "resimulate": 20}
+    one = calibrate(kg, data, **kw)
+    two = calibrate(kg, data, workers=2, **kw)
+    pd.testing.assert_frame_equal(one.posterior, two.posterior, check_exact=True)
+    assert one.record["patterns"] == two.record["patterns"]

@@ -208,6 +208,7 @@ class _Engine:
     prewar_rate: float
     prewar_weeks: int
     next_run: int = 0
+    workers: int | None = None  # engine worker processes (None: this process)
     allocation: str = field(default="trigger-weighted", init=False)
 
     def params(self, unit: np.ndarray, reps: int) -> dict[str, np.ndarray]:
@@ -221,7 +222,7 @@ class _Engine:
         n = len(unit)
         params = self.params(unit, reps)
         common: dict[str, Any] = {"runs": n * reps, "seed": self.seed, "params": params,
-                                  "run_offset": self.next_run}
+                                  "run_offset": self.next_run, "workers": self.workers}
         self.next_run += n * reps
         war = simulate(self.kg, "status-quo", weeks=weeks,
                        record=["attacks", "ceasefires", "group_attacks"], **common)
@@ -364,6 +365,7 @@ def calibrate(
     prewar_rate: float = pt.PREWAR_RATE,
     prewar_weeks: int = pt.PREWAR_WEEKS,
     resimulate: int = 500,
+    workers: int | None = None,
 ) -> CalibrationResult:
     """Fit the model to several patterns by ABC-SMC; check and forecast with the posterior.
 
@@ -407,6 +409,11 @@ def calibrate(
         Observed pre-war attacks a week; weeks of the no-war arm compared with it.
     resimulate : int
         Final particles re-simulated to measure the share within the final tolerance.
+    workers : int, optional
+        Processes for each batch of runs, this one included (0: one per CPU; default:
+        this process only).
+        The results do not change; the engine's shared pool is started once and reused
+        by every batch (see :meth:`armednet.sim.engine.Ensemble.chunks`).
 
     Returns
     -------
@@ -425,6 +432,7 @@ def calibrate(
     rng = np.random.default_rng(np.random.SeedSequence([int(seed), 0xCA11B]))
     eng, skipped = _engine(kg, data, priors, int(seed), int(replicates), rng, patterns,
                            pattern_weights, dispersion, float(prewar_rate), int(prewar_weeks))
+    eng.workers = workers
     tick = progress or (lambda msg, frac: None)
     smc = abc_smc(eng.distance, len(eng.priors), particles, generations, rng,
                   quantile=quantile, min_acceptance=min_acceptance,

@@ -167,6 +167,7 @@ class _StatementsEngine:
     weights: dict[str, float]
     dispersion: float | None
     next_run: int = 0
+    workers: int | None = None  # engine worker processes (None: this process)
     allocation: str = field(default="by week", init=False)
 
     def params(self, unit: np.ndarray, reps: int) -> dict[str, np.ndarray]:
@@ -183,7 +184,7 @@ class _StatementsEngine:
         n = len(unit)
         res = simulate(self.kg, "status-quo", weeks=weeks, runs=n * reps, seed=self.seed,
                        params=self.params(unit, reps), run_offset=self.next_run,
-                       record=["attacks", "ceasefires"])
+                       record=["attacks", "ceasefires"], workers=self.workers)
         self.next_run += n * reps
         assert res.weekly is not None
         return {"attacks": np.asarray(res.weekly["attacks"].values,
@@ -304,6 +305,7 @@ def calibrate_theatres(
     predictive_runs: int = 1000,
     dispersion: float | None = pt.NB_DISPERSION,
     progress: Callable[[str, float], None] | None = None,
+    workers: int | None = None,
 ) -> Any:
     """Fit the shared behavioural parameters to several theatres' data together.
 
@@ -324,6 +326,9 @@ def calibrate_theatres(
         Negative binomial ``k`` of the count distances.
     progress : callable, optional
         ``progress(message, fraction_done)``.
+    workers : int, optional
+        Processes (this one included) for each batch of runs, as in
+        :func:`armednet.validation.calibration.calibrate`.
 
     Returns
     -------
@@ -349,6 +354,8 @@ def calibrate_theatres(
     rng = np.random.default_rng(np.random.SeedSequence([int(seed), 0x7EA7]))
     shared = list(priors) if priors is not None else default_priors()
     joint, skipped = _build(theatres, shared, int(seed), int(replicates), rng, dispersion)
+    for eng in joint.engines:
+        eng.workers = workers
     tick = progress or (lambda msg, frac: None)
     smc = abc_smc(joint.distance, len(joint.priors), particles, generations, rng,
                   quantile=quantile, min_acceptance=min_acceptance,
