@@ -6,7 +6,10 @@ step (:data:`armednet.sim.mechanisms.PIPELINE`); every array has the run as its 
 axis, uncertain parameters are arrays over runs, and there is no Python loop over runs or
 actors. Chunks are independent: the random numbers of run ``k`` depend only on the seed
 and ``k`` (:mod:`armednet.sim.rng`), so results do not depend on the chunk size, and
-``run_offset`` lets a caller compute any slice of a larger ensemble.
+``run_offset`` lets a caller compute any slice of a larger ensemble. For the same reason
+chunks can run in other processes (``workers``; :func:`plan_workers`): the experiments'
+local pool of worker processes, kept for later calls, with this process computing chunks
+too, gives bit-identical results.
 """
 
 from __future__ import annotations
@@ -611,8 +614,9 @@ class Ensemble:
             only; 0: one per CPU), capped by the number of chunks (:func:`plan_workers`).
             The other ``workers - 1`` are a pool kept for later calls and shut down at
             exit (:func:`shutdown_workers`); at most two chunks per process are in
-            flight, so memory stays bounded. Outputs are bit-identical to one process: a
-            run's random numbers depend only on the seed and its index.
+            flight (one when weekly arrays are recorded), so memory stays bounded.
+            Outputs are bit-identical to one process: a run's random numbers depend only
+            on the seed and its index.
         """
         n_workers, bounds = plan_workers(self.runs, self.chunk_size, workers)
         tasks = (self._task(a, b) for a, b in itertools.pairwise(bounds))
@@ -621,7 +625,9 @@ class Ensemble:
             return
         total = float(self.runs) * self.inputs.weeks
         done = 0.0
-        for task, (summ, wk) in _ordered_map(tasks, n_workers):
+        # weekly arrays are large (hundreds of MB a chunk): one chunk ahead per process
+        ahead = 1 if self.record else 2
+        for task, (summ, wk) in _ordered_map(tasks, n_workers, ahead):
             done += len(task.keys) * self.inputs.weeks
             if progress is not None:
                 progress(done, total)
@@ -783,15 +789,15 @@ def shutdown_workers() -> None:
         _close_pool(None)
 
 
-def _ordered_map(tasks: Iterable[_ChunkTask], workers: int
+def _ordered_map(tasks: Iterable[_ChunkTask], workers: int, ahead: int = 2
                  ) -> Iterator[tuple[_ChunkTask, Any]]:
     """``(task, task())`` in task order, computed by ``workers`` processes: this one and
     ``workers - 1`` of the shared pool.
 
-    The pool gets up to two tasks per pool worker ahead; while the next result in order
+    The pool gets up to ``ahead`` tasks per pool worker; while the next result in order
     is not ready, this process computes the next task not yet handed out (so it does not
-    sit idle, and a pool worker's start-up costs no wall time). At most ``2 * workers``
-    results wait in memory.
+    sit idle, and a pool worker's start-up costs no wall time). At most
+    ``ahead * workers`` results wait in memory.
 
     An error in a worker is raised here; an interrupt or error stops the pool's running
     chunks (the next call starts a new pool); a consumer that stops early only cancels
@@ -811,7 +817,7 @@ def _ordered_map(tasks: Iterable[_ChunkTask], workers: int
 
     def fill() -> None:  # keep the pool's share of the window in flight
         busy = sum(not f.done() for _, f in window)
-        while busy < 2 * (workers - 1) and len(window) < 2 * workers:
+        while busy < ahead * (workers - 1) and len(window) < ahead * workers:
             nxt = next(queue, None)
             if nxt is None:
                 return
@@ -822,7 +828,7 @@ def _ordered_map(tasks: Iterable[_ChunkTask], workers: int
         fill()
         while window:
             task, fut = window[0]
-            if not fut.done() and len(window) < 2 * workers:
+            if not fut.done() and len(window) < ahead * workers:
                 nxt = next(queue, None)
                 if nxt is not None:  # work here rather than wait
                     window.append((nxt, here(nxt)))
