@@ -59,6 +59,9 @@ def calibrate(
         None, "--theatre", metavar="SCENARIO=FILE",
         help="Fit the shared behavioural parameters on this theatre's data too (repeatable): "
         "a scenario and its interval counts or counting statements (CSV with series_id)."),
+    workers: int = typer.Option(1, "--workers", "-j", min=0,
+                                help="Processes simulating each ABC batch (this one included; "
+                                "0: one per CPU). Results do not depend on it."),
     json_out: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Fit the model to several patterns (ABC-SMC), check the fit, forecast.
@@ -94,13 +97,13 @@ def calibrate(
         run_theatres(kg, data, theatre or [], priors=priors, particles=particles,
                      generations=generations, seed=seed, patterns=pattern,
                      replicates=replicates, out=out, db=db, forecast_weeks=forecast_weeks,
-                     json_out=json_out, run=_run)
+                     json_out=json_out, run=_run, workers=workers)
         return
     intervals = load_intervals(data)
     result = _run(lambda progress: run_calibration(
         kg, intervals, priors=priors, particles=particles, generations=generations,
         seed=seed, forecast_weeks=forecast_weeks, progress=progress, patterns=pattern or None,
-        replicates=replicates), quiet=json_out)
+        replicates=replicates, workers=workers), quiet=json_out)
     save_calibration(result, out, db)
     _save_forecast(kg, result, intervals, out, fc_path, forecast_weeks, seed)
     if json_out:

@@ -63,7 +63,7 @@ def forecast_horizon(kg: Any, after: dt.date, default: int) -> int:
 def run_theatres(kg: Any, data: Path, specs: Sequence[str], *, priors: Any, particles: int,
                  generations: int, seed: int, patterns: Sequence[str] | None,
                  replicates: int, out: Path, db: Path | None, forecast_weeks: int,
-                 json_out: bool, run: Callable[[Any, bool], Any]) -> None:
+                 json_out: bool, run: Callable[[Any, bool], Any], workers: int = 1) -> None:
     """Fit, save the posterior, the record and each theatre's forecast, print them."""
     from armednet.errors import InputError
     from armednet.kb import KnowledgeGraph
@@ -78,7 +78,7 @@ def run_theatres(kg: Any, data: Path, specs: Sequence[str], *, priors: Any, part
                          "command's scenario)")
     result = run(lambda progress: calibrate_theatres(
         theatres, priors=priors, particles=particles, generations=generations, seed=seed,
-        replicates=replicates, progress=progress), json_out)
+        replicates=replicates, progress=progress, workers=workers), json_out)
     save_theatres(result, out, db)
     for th, block in zip(theatres, result.record["theatres"], strict=True):
         after = th.cutoff

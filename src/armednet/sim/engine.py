@@ -47,6 +47,7 @@ from armednet.sim.mechanisms._base import Context
 from armednet.sim.mechanisms.accountability import capture_index
 from armednet.sim.mechanisms.ceasefire import political_influence
 from armednet.sim.mechanisms.revenue import channel_tables
+from armednet.sim.memory import chunk_size_for
 from armednet.sim.params import resolve_params
 from armednet.sim.policy import LeverWarning, Policy, resolve_policy
 from armednet.sim.rng import (
@@ -434,7 +435,6 @@ def _run_chunk(inputs: ModelInputs, sch: PolicySchedule, p: dict[str, np.ndarray
                              np.flatnonzero(np.isin(s.holders, attackers))),
         "coordination_a": inputs.coordination[np.ix_(inputs.exposure > 0,
                                                       inputs.exposure > 0)],
-        "leader_onehot": np.eye(G)[inputs.leader_group],
         "budget_norm": (inputs.budget / inputs.budget.sum() if inputs.K and
                         inputs.budget.sum() > 0 else np.full(inputs.K, 1.0 / max(inputs.K, 1))),
     }
@@ -904,7 +904,9 @@ def prepare(
     }
     return Ensemble(inputs=inputs, schedule=sch, params=p_all, on=on, seed=int(seed),
                     runs=int(runs), run_offset=int(run_offset), record=recorded,
-                    chunk_size=int(chunk_size or DEFAULT_CHUNK), metadata=meta,
+                    chunk_size=int(chunk_size or chunk_size_for(inputs, sch, recorded,
+                                                                cap=DEFAULT_CHUNK)),
+                    metadata=meta,
                     streams=streams)
 
 

@@ -434,15 +434,11 @@ def calibrate(
                            pattern_weights, dispersion, float(prewar_rate), int(prewar_weeks))
     eng.workers = workers
     tick = progress or (lambda msg, frac: None)
-    smc = abc_smc(eng.distance, len(eng.priors), particles, generations, rng,
-                  quantile=quantile, min_acceptance=min_acceptance,
-                  noise_floor=resimulation_target, names=eng.patterns,
-                  progress=lambda m, f: tick(m, 0.85 * f))
-    posterior = pd.DataFrame({p.name: np.clip(p.from_unit(smc.unit[:, j]), p.low, p.high)
-                              for j, p in enumerate(eng.priors)})
-    posterior["weight"] = smc.weights
-    tick("re-simulating the final particles", 0.86)
-    resim = resimulation_share(eng.distance, smc, resimulate, rng)
+    smc, posterior, resim = run_smc(eng.distance, eng.priors, eng.patterns, particles,
+                                    generations, rng, tick, quantile=quantile,
+                                    min_acceptance=min_acceptance,
+                                    resimulation_target=resimulation_target,
+                                    resimulate=resimulate)
     tick("posterior predictive and forecast", 0.9)
     record, values = _check_and_forecast(eng, posterior, predictive_runs, forecast_weeks,
                                          lull_weeks, lull_max_attacks)
@@ -461,6 +457,27 @@ def calibrate(
     tick("done", 1.0)
     return CalibrationResult(posterior=posterior, generations=pd.DataFrame(smc.generations),
                              record=record)
+
+
+def run_smc(distance: Callable[[np.ndarray], np.ndarray], priors: Sequence[Prior],
+            names: Sequence[str], particles: int, generations: int,
+            rng: np.random.Generator, tick: Callable[[str, float], None], *,
+            quantile: float, min_acceptance: float, resimulation_target: float | None,
+            resimulate: int) -> tuple[Any, pd.DataFrame, dict[str, Any]]:
+    """ABC-SMC over ``priors`` with ``distance``, the weighted posterior table and the
+    re-simulation share (shared by one-theatre and several-theatre calibrations).
+
+    Progress runs from 0 to 0.86 of ``tick``; the caller's checks take the rest.
+    """
+    smc = abc_smc(distance, len(priors), particles, generations, rng,
+                  quantile=quantile, min_acceptance=min_acceptance,
+                  noise_floor=resimulation_target, names=list(names),
+                  progress=lambda m, f: tick(m, 0.85 * f))
+    posterior = pd.DataFrame({p.name: np.clip(p.from_unit(smc.unit[:, j]), p.low, p.high)
+                              for j, p in enumerate(priors)})
+    posterior["weight"] = smc.weights
+    tick("re-simulating the final particles", 0.86)
+    return smc, posterior, resimulation_share(distance, smc, resimulate, rng)
 
 
 def _engine(kg: Any, data: IntervalCounts, priors: Sequence[Prior] | None, seed: int,

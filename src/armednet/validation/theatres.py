@@ -341,8 +341,7 @@ def calibrate_theatres(
     InputError
         No theatre, a theatre twice, data outside a scenario, unknown patterns.
     """
-    from armednet.validation.abc import abc_smc, resimulation_share
-    from armednet.validation.calibration import CalibrationResult, _check_settings
+    from armednet.validation.calibration import CalibrationResult, _check_settings, run_smc
 
     if not theatres:
         raise InputError("no theatre to calibrate")
@@ -357,15 +356,11 @@ def calibrate_theatres(
     for eng in joint.engines:
         eng.workers = workers
     tick = progress or (lambda msg, frac: None)
-    smc = abc_smc(joint.distance, len(joint.priors), particles, generations, rng,
-                  quantile=quantile, min_acceptance=min_acceptance,
-                  noise_floor=resimulation_target, names=joint.patterns,
-                  progress=lambda m, f: tick(m, 0.85 * f))
-    posterior = pd.DataFrame({p.name: np.clip(p.from_unit(smc.unit[:, j]), p.low, p.high)
-                              for j, p in enumerate(joint.priors)})
-    posterior["weight"] = smc.weights
-    tick("re-simulating the final particles", 0.86)
-    resim = resimulation_share(joint.distance, smc, resimulate, rng)
+    smc, posterior, resim = run_smc(joint.distance, joint.priors, joint.patterns, particles,
+                                    generations, rng, tick, quantile=quantile,
+                                    min_acceptance=min_acceptance,
+                                    resimulation_target=resimulation_target,
+                                    resimulate=resimulate)
     tick("posterior predictive checks", 0.9)
     blocks = [_theatre_record(th, eng, cols, joint, smc, posterior, predictive_runs, rng,
                               skipped[th.name], k)
