@@ -172,8 +172,9 @@ def test_run_lab_says_when_a_lever_has_nothing_to_act_on(kg: KnowledgeGraph) -> 
     from armednet.kb import KnowledgeGraph as KG
     from armednet.sim.init import TRIGGER_SERIES
 
-    calm = KG(kg.scenario.model_copy(update={"series": [
-        s for s in kg.scenario.series if s.id not in TRIGGER_SERIES]}))
+    calm = KG(kg.scenario.model_copy(update={
+        "series": [s for s in kg.scenario.series if s.id not in TRIGGER_SERIES],
+        "scenario": kg.scenario.scenario.model_copy(update={"trigger_series": None})}))
     res = run_lab(calm, {"diplomacy": 0.8}, runs=4, weeks=5, seed=1)
     assert any("diplomacy lever" in w for w in res.warnings)
     assert not run_lab(kg, {"diplomacy": 0.8}, runs=4, weeks=5, seed=1).warnings

@@ -216,8 +216,9 @@ def test_levers_with_nothing_to_act_on_are_stored_and_independent_worlds_counted
     from armednet.sim.init import TRIGGER_SERIES
 
     kg = KnowledgeGraph.load()
-    calm = KnowledgeGraph(kg.scenario.model_copy(update={"series": [
-        s for s in kg.scenario.series if s.id not in TRIGGER_SERIES]}))
+    calm = KnowledgeGraph(kg.scenario.model_copy(update={
+        "series": [s for s in kg.scenario.series if s.id not in TRIGGER_SERIES],
+        "scenario": kg.scenario.scenario.model_copy(update={"trigger_series": None})}))
     plan = plan_experiment(small(levers=["status-quo", "diplomacy"]), kg=calm)
     assert list(plan.warnings) == ["diplomacy"]
     assert "diplomacy lever" in plan.warnings["diplomacy"][0]
