@@ -144,13 +144,20 @@ def _interval(row: dict[str, Any], end_col: str) -> tuple[dt.date, dt.date, floa
     return a, b, n
 
 
-def _rows(text: str, label: str) -> tuple[list[dict[str, Any]], list[int]]:
-    """The CSV rows as dicts and the line each starts on."""
+def csv_rows(text: str, label: str) -> tuple[list[str], list[dict[str, Any]], list[int]]:
+    """The header, the CSV rows as dicts and the line each starts on (shared by the CSV
+    loaders of :mod:`armednet.events`).
+
+    Raises
+    ------
+    ValidationFailed
+        A column named twice, or text that is not CSV (at its line).
+    """
     reader = csv.DictReader(io.StringIO(text, newline=""))
     rows, lines = [], []
     line = 1
     try:
-        header = reader.fieldnames or []
+        header = list(reader.fieldnames or [])
         dup = sorted({c for c in header if header.count(c) > 1})
         if dup:
             raise ValidationFailed([Issue(label, 1, "", "column(s) named twice: "
@@ -163,7 +170,7 @@ def _rows(text: str, label: str) -> tuple[list[dict[str, Any]], list[int]]:
     except csv.Error as exc:
         raise ValidationFailed([Issue(label, line, "", f"not readable as CSV ({exc})")]
                                ) from None
-    return rows, lines
+    return header, rows, lines
 
 
 def load_intervals(path: str | Path) -> IntervalCounts:
@@ -181,7 +188,7 @@ def load_intervals(path: str | Path) -> IntervalCounts:
     label = str(path)
     text = read_text_bounded(path, MAX_BYTES, MAX_LINE, what="interval counts file",
                              encoding="utf-8-sig")
-    rows, lines = _rows(text, label)
+    _, rows, lines = csv_rows(text, label)
     if not rows:
         raise ValidationFailed([Issue(label, 1, "", "expected a header and at least one "
                                       "interval row")])

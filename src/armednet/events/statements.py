@@ -51,9 +51,7 @@ Examples
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, fields
@@ -64,7 +62,7 @@ from typing import Any
 import pandas as pd
 
 from armednet.errors import InputError, Issue, ValidationFailed
-from armednet.events.intervals import FIRST_DATE, LAST_DATE
+from armednet.events.intervals import FIRST_DATE, LAST_DATE, csv_rows
 from armednet.fileio import read_text_bounded
 
 __all__ = ["BOUNDS", "MAX_BYTES", "MAX_COUNT", "MAX_LINE", "OPTIONAL_COLUMNS",
@@ -255,28 +253,6 @@ def _statement(row: dict[str, Any], line: int) -> Statement:
                      source_url=text("source_url"), line=line)
 
 
-def _rows(text: str, label: str) -> tuple[list[str], list[dict[Any, Any]], list[int]]:
-    """The header, the CSV rows as dicts and the line each row starts on."""
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    rows, lines = [], []
-    line = 1
-    try:
-        header = list(reader.fieldnames or [])
-        dup = sorted({c for c in header if header.count(c) > 1})
-        if dup:
-            raise ValidationFailed([Issue(label, 1, "", "column(s) named twice: "
-                                          + ", ".join(repr(c) for c in dup))])
-        line = reader.line_num + 1
-        for row in reader:
-            rows.append(row)
-            lines.append(line)
-            line = reader.line_num + 1
-    except csv.Error as exc:
-        raise ValidationFailed([Issue(label, line, "", f"not readable as CSV ({exc})")]
-                               ) from None
-    return header, rows, lines
-
-
 def _series_issues(statements: list[Statement], label: str) -> list[Issue]:
     """A series with two value types; a cumulative series whose exact count falls."""
     issues: list[Issue] = []
@@ -326,7 +302,7 @@ def load_statements(path: str | Path) -> StatementSet:
     label = str(path)
     text = read_text_bounded(Path(path), MAX_BYTES, MAX_LINE, what="statements file",
                              encoding="utf-8-sig")
-    header, rows, lines = _rows(text, label)
+    header, rows, lines = csv_rows(text, label)
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
         raise ValidationFailed([Issue(label, 1, "", f"missing column(s) {', '.join(missing)}; "
@@ -339,7 +315,9 @@ def load_statements(path: str | Path) -> StatementSet:
     for row, line in zip(rows, lines, strict=True):
         if None in row or None in row.values():  # too many cells, or too few
             cells = sum(v is not None for k, v in row.items() if k is not None)
-            issues.append(Issue(label, line, "", f"{cells + len(row.get(None) or ())} cells, "
+            loose: dict[Any, Any] = dict(row)  # DictReader keeps surplus cells under None
+            extra = loose.get(None) or ()
+            issues.append(Issue(label, line, "", f"{cells + len(extra)} cells, "
                                 f"but the header names {len(header)} columns"))
             continue
         try:
