@@ -195,6 +195,19 @@ class LocalEvaluator:
         finally:
             self._term.__exit__()
 
+    def submit(self, fn: Callable[[T], R], task: T) -> Any:
+        """Schedule ``fn(task)`` in a worker; a :class:`concurrent.futures.Future` (for
+        callers that keep their own window of tasks, as the engine's shared pool does).
+
+        Raises
+        ------
+        RuntimeError
+            Outside the ``with`` block (no pool).
+        """
+        if self._pool is None:
+            raise RuntimeError("LocalEvaluator.submit outside its `with` block")
+        return self._pool.submit(fn, task)
+
     def imap_unordered(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[tuple[T, R]]:
         from concurrent.futures import FIRST_COMPLETED, wait
 

@@ -779,7 +779,7 @@ def start_workers(workers: int | None = 0) -> int:
     if n > 1:  # this process computes chunks too: n - 1 in the pool
         ev = _shared_pool(n - 1)
         for _ in range(n - 1):
-            ev._pool.submit(_warm_worker, 0)
+            ev.submit(_warm_worker, 0)
     return n
 
 
@@ -821,7 +821,7 @@ def _ordered_map(tasks: Iterable[_ChunkTask], workers: int, ahead: int = 2
             nxt = next(queue, None)
             if nxt is None:
                 return
-            window.append((nxt, ev._pool.submit(_in_worker, nxt)))
+            window.append((nxt, ev.submit(_in_worker, nxt)))
             busy += 1
 
     try:
