@@ -225,7 +225,7 @@ def _statements_engine(th: Theatre, shared: list[Prior], seed: int, replicates: 
     facts = _statement_facts(th.kg, th.data)
     present = set(th.data.series_ids())
     auth = [a for a in DEFAULT_AUTHORITIES if a.series_id in present]
-    fps = [p for p in factor_priors(auth)]
+    fps = factor_priors(auth)
     wanted = list(th.patterns or STATEMENT_PATTERNS)
     unknown = [p for p in wanted if p not in STATEMENT_PATTERNS]
     if unknown:
