@@ -65,6 +65,8 @@ if TYPE_CHECKING:
     from armednet.kb.graph import KnowledgeGraph
 
 __all__ = [
+    "BACKENDS",
+    "DEFAULT_BACKEND",
     "FACTION_THRESHOLD",
     "SUMMARY_COLUMNS",
     "WEEKLY_GROUP_VARIABLES",
@@ -75,12 +77,40 @@ __all__ = [
     "load_graph",
     "plan_workers",
     "prepare",
+    "resolve_backend",
     "resolve_mechanisms",
     "resolve_record",
     "shutdown_workers",
     "simulate",
     "start_workers",
+    "step_pipeline",
 ]
+
+BACKENDS = ("numba", "numpy")
+"""Ways to run the weekly step (see :func:`simulate`)."""
+DEFAULT_BACKEND = "numpy"
+"""The backend used when none is given."""
+
+
+def resolve_backend(backend: str | None) -> str:
+    """A validated backend name (``None``: :data:`DEFAULT_BACKEND`).
+
+    Raises
+    ------
+    InputError
+        An unknown name, or ``"numba"`` without numba installed.
+    """
+    name = DEFAULT_BACKEND if backend is None else backend
+    if name not in BACKENDS:
+        raise InputError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
+    if name == "numba":
+        from armednet.sim import kernels
+
+        if not kernels.available():
+            raise InputError("backend 'numba' needs numba: pip install numba "
+                             "(or use backend 'numpy')")
+    return name
+
 
 DEFAULT_CHUNK = 4096
 """At most this many runs advance together by default (the runs are split into equal
@@ -415,14 +445,44 @@ def _shared_params(p: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
             for k, v in p.items()}
 
 
-def _run_chunk(inputs: ModelInputs, sch: PolicySchedule, p: dict[str, np.ndarray],
-               on: frozenset[str], keys: np.ndarray, run_index: np.ndarray,
-               record: frozenset[str],
-               tick: Callable[[int], None] | None) -> tuple[dict[str, np.ndarray],
-                                                            dict[str, np.ndarray] | None]:
+@dataclass
+class _Chunk:
+    """A chunk of runs ready to advance: compacted inputs and schedule, the state, the
+    scratch values that are the same every week, and the original slot of each slot."""
+
+    inputs: ModelInputs
+    schedule: PolicySchedule
+    p: dict[str, np.ndarray]
+    on: frozenset[str]
+    keys: np.ndarray
+    state: State
+    static: dict[str, Any]
+    live: np.ndarray
+
+    def context(self, t: int) -> Context:
+        """The context of week ``t`` (a fresh scratch holding the static values)."""
+        keys, live = self.keys, self.live
+
+        def uni(stream: int, n: Any, cells: tuple[np.ndarray, np.ndarray] | None = None,
+                pair: bool = False) -> Any:
+            if isinstance(n, int | np.integer):
+                return uniforms(keys, t, stream, int(n))
+            if pair:
+                return uniform_pairs_at(keys, t, stream, live[n])
+            if cells is not None:
+                return uniforms_cells(keys, t, stream, cells[0], live[n][cells[1]])
+            return uniforms_at(keys, t, stream, live[n])  # group slots: original counters
+
+        return Context(t=t, inputs=self.inputs, policy=self.schedule, p=self.p, on=self.on,
+                       uniform=uni, scratch=dict(self.static), keys=keys, slots=live)
+
+
+def _setup_chunk(inputs: ModelInputs, sch: PolicySchedule, p: dict[str, np.ndarray],
+                 on: frozenset[str], keys: np.ndarray) -> _Chunk:
+    """Compact the inputs to the slots in use and build the initial state of the runs
+    with random keys ``keys``."""
     R = len(keys)
     p = _shared_params(p)
-    full_G = inputs.G
     live = live_slots(inputs, sch)
     inputs, sch = compact(inputs, sch, live)
     s = initial_state(inputs, p, R, capture_holders(inputs, sch))
@@ -443,29 +503,43 @@ def _run_chunk(inputs: ModelInputs, sch: PolicySchedule, p: dict[str, np.ndarray
     focus = inputs.exposure > 0 if inputs.exposure.any() else np.ones(G, dtype=bool)
     static["power_ref"] = (max(float(inputs.fighters[focus].max()), 1e-9),
                            max(float(inputs.revenue_annual[focus].max()) / 4.0, 1.0))
-    rec = _Recorder(inputs, R, record)
-    for t in range(inputs.weeks):
-        def uni(stream: int, n: Any, cells: tuple[np.ndarray, np.ndarray] | None = None,
-                pair: bool = False, _t: int = t) -> Any:
-            if isinstance(n, int | np.integer):
-                return uniforms(keys, _t, stream, int(n))
-            if pair:
-                return uniform_pairs_at(keys, _t, stream, live[n])
-            if cells is not None:
-                return uniforms_cells(keys, _t, stream, cells[0], live[n][cells[1]])
-            return uniforms_at(keys, _t, stream, live[n])  # group slots: original counters
+    return _Chunk(inputs=inputs, schedule=sch, p=p, on=on, keys=keys, state=s,
+                  static=static, live=live)
 
-        ctx = Context(t=t, inputs=inputs, policy=sch, p=p, on=on, uniform=uni,
-                      scratch=dict(static))
-        for step in PIPELINE:
+
+def step_pipeline(backend: str) -> tuple[Callable[[State, Context], None], ...]:
+    """The weekly steps in order: the NumPy steps, or with ``backend="numba"`` each
+    replaced by its compiled kernel where it has one (:mod:`armednet.sim.kernels`)."""
+    if backend == "numpy":
+        return PIPELINE
+    from armednet.sim import kernels
+
+    return kernels.pipeline(PIPELINE)
+
+
+def _run_chunk(inputs: ModelInputs, sch: PolicySchedule, p: dict[str, np.ndarray],
+               on: frozenset[str], keys: np.ndarray, run_index: np.ndarray,
+               record: frozenset[str],
+               tick: Callable[[int], None] | None,
+               backend: str = "numpy") -> tuple[dict[str, np.ndarray],
+                                                dict[str, np.ndarray] | None]:
+    R = len(keys)
+    full_G = inputs.G
+    ch = _setup_chunk(inputs, sch, p, on, keys)
+    s, live = ch.state, ch.live
+    steps = step_pipeline(backend)
+    rec = _Recorder(ch.inputs, R, record)
+    for t in range(ch.inputs.weeks):
+        ctx = ch.context(t)
+        for step in steps:
             step(s, ctx)
         rec.week(t, s, ctx, functools.partial(_power, s, ctx))
         s.last_attacks = ctx.scratch["attacks"]
         s.last_casualties = ctx.scratch["casualties"]
         if tick is not None:
             tick(R)
-    ctx = Context(t=inputs.weeks, inputs=inputs, policy=sch, p=p, on=on,
-                  uniform=lambda a, b: np.zeros(0), scratch=dict(static))
+    ctx = Context(t=ch.inputs.weeks, inputs=ch.inputs, policy=ch.schedule, p=ch.p, on=on,
+                  uniform=lambda a, b: np.zeros(0), scratch=dict(ch.static))
     summary = rec.summary(s, ctx, _power(s, ctx), run_index)
     if not record:
         return summary, None
@@ -493,6 +567,7 @@ def simulate(
     progress: Callable[[float, float], None] | None = None,
     streams: np.ndarray | None = None,
     workers: int | None = None,
+    backend: str | None = None,
 ) -> SimulationResult:
     """Simulate an ensemble of runs of the model.
 
@@ -532,6 +607,10 @@ def simulate(
         process only; 0: one per CPU). Results are bit-identical whatever the number;
         ensembles too small to gain (:func:`plan_workers`) stay in this process. See
         :meth:`Ensemble.chunks`.
+    backend : {"numba", "numpy"}, optional
+        How the weekly step runs (default :data:`DEFAULT_BACKEND`): ``"numba"``, one
+        compiled loop per mechanism (:mod:`armednet.sim.kernels`), or ``"numpy"``, the
+        vectorised reference. They agree to rounding (tested; see ``docs/performance.md``).
 
     Returns
     -------
@@ -550,7 +629,7 @@ def simulate(
     """
     ens = prepare(kg_or_scenario, policy=policy, runs=runs, weeks=weeks, seed=seed,
                   params=params, mechanisms=mechanisms, run_offset=run_offset,
-                  record=record, chunk_size=chunk_size, streams=streams)
+                  record=record, chunk_size=chunk_size, streams=streams, backend=backend)
     summaries: list[pd.DataFrame] = []
     weeklies: list[dict[str, np.ndarray]] = []
     for chunk in ens.chunks(progress, workers=workers):
@@ -599,6 +678,7 @@ class Ensemble:
     chunk_size: int
     metadata: dict[str, Any]
     streams: np.ndarray | None = None
+    backend: str = "numpy"
 
     def chunks(self, progress: Callable[[float, float], None] | None = None,
                workers: int | None = None) -> Iterator[ChunkOutput]:
@@ -640,7 +720,7 @@ class Ensemble:
                                   for k, v in self.params.items()}, on=self.on,
                           keys=run_keys(self.seed, idx if self.streams is None
                                         else self.streams[a:b]),
-                          run_index=idx, record=self.record)
+                          run_index=idx, record=self.record, backend=self.backend)
 
     def _chunks_here(self, tasks: Iterable[_ChunkTask],
                      progress: Callable[[float, float], None] | None
@@ -710,11 +790,12 @@ class _ChunkTask:
     keys: np.ndarray
     run_index: np.ndarray
     record: frozenset[str]
+    backend: str = "numpy"
 
     def __call__(self, tick: Callable[[int], None] | None = None
                  ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray] | None]:
         return _run_chunk(self.inputs, self.schedule, self.params, self.on, self.keys,
-                          self.run_index, self.record, tick)
+                          self.run_index, self.record, tick, self.backend)
 
 
 def _in_worker(task: _ChunkTask) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray] | None]:
@@ -861,6 +942,7 @@ def prepare(
     record: str | Iterable[str] = "summary",
     chunk_size: int | None = None,
     streams: np.ndarray | None = None,
+    backend: str | None = None,
 ) -> Ensemble:
     """Validate the arguments of :func:`simulate` and build an :class:`Ensemble`.
 
@@ -882,6 +964,7 @@ def prepare(
         streams = streams.astype(np.int64)
     if chunk_size is not None and chunk_size < 1:
         raise InputError(f"chunk_size must be >= 1, got {chunk_size}")
+    engine_backend = resolve_backend(backend)
     kg = load_graph(kg_or_scenario)
     pol = resolve_policy(policy)
     on = resolve_mechanisms(mechanisms)
@@ -900,14 +983,14 @@ def prepare(
         "mechanisms": sorted(on), "params": _describe_params(p_all),
         "streams": "run index" if streams is None else "given",
         "package_version": __version__, "notes": list(inputs.notes),
-        "warnings": list(sch.warnings),
+        "warnings": list(sch.warnings), "backend": engine_backend,
     }
     return Ensemble(inputs=inputs, schedule=sch, params=p_all, on=on, seed=int(seed),
                     runs=int(runs), run_offset=int(run_offset), record=recorded,
                     chunk_size=int(chunk_size or chunk_size_for(inputs, sch, recorded,
                                                                 cap=DEFAULT_CHUNK)),
                     metadata=meta,
-                    streams=streams)
+                    streams=streams, backend=engine_backend)
 
 
 _CHECK_SLICE = 16_384

@@ -86,6 +86,12 @@ class Context:
         resolution) for the price of one.
     scratch : dict
         Per-week intermediate arrays passed between mechanisms (documented per key).
+    keys : ndarray of uint64 or None
+        The runs' random keys (:func:`armednet.sim.rng.run_keys`), for kernels that draw
+        their uniforms where they use them (:mod:`armednet.sim.kernels`).
+    slots : ndarray of int or None
+        The original slot of each group slot (the counter of its random numbers when the
+        engine leaves empty slots out).
     """
 
     t: int
@@ -95,6 +101,8 @@ class Context:
     on: frozenset[str]
     uniform: Callable[..., np.ndarray]
     scratch: dict[str, Any] = field(default_factory=dict)
+    keys: np.ndarray | None = None
+    slots: np.ndarray | None = None
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,51 @@
+"""Compiled weekly steps: one numba kernel per mechanism, the NumPy steps' counterparts.
+
+Each module here mirrors the mechanism module of the same name in
+:mod:`armednet.sim.mechanisms` and defines a function of the same name as its step
+(``kernels.attacks.step_attacks`` for ``mechanisms.attacks.step_attacks``), with the same
+signature ``step(state, ctx)`` and the same effect on the state and ``ctx.scratch``: a thin
+Python wrapper that reads the switches and the parameters and calls one compiled loop over
+runs and groups, so that a week costs a few calls instead of hundreds of small NumPy
+operations. Random numbers are drawn inside the loops from the same counters
+(:mod:`armednet.sim.kernels._rng`). The NumPy steps stay the reference: a test runs both on
+the same states, week by week, on both bundled scenarios and every policy preset
+(``tests/sim/test_kernels.py``).
+
+Nothing is compiled on import; numba compiles a kernel on its first call and caches it on
+disk (``cache=True``), so later processes load it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from armednet.sim.mechanisms._base import Context
+    from armednet.sim.state import State
+
+__all__ = ["available", "kernel_for", "pipeline"]
+
+Step = Callable[["State", "Context"], None]
+
+
+def available() -> bool:
+    """Whether numba is installed (the ``numba`` backend needs it)."""
+    return importlib.util.find_spec("numba") is not None
+
+
+def kernel_for(step: Step) -> Step | None:
+    """The compiled counterpart of a mechanism's NumPy ``step``, or None if it has none."""
+    module = step.__module__.rsplit(".", 1)[-1]
+    name = f"{__name__}.{module}"
+    if importlib.util.find_spec(name) is None:
+        return None
+    found: Step | None = getattr(importlib.import_module(name), step.__name__, None)
+    return found
+
+
+def pipeline(steps: tuple[Step, ...]) -> tuple[Step, ...]:
+    """``steps`` with each replaced by its kernel where there is one."""
+    return tuple(kernel_for(s) or s for s in steps)
