@@ -137,10 +137,9 @@ def simulate(
     params: dict[str, Any] = _parse_params(param)
     _start_workers(runs, workers)
     kind = _uncertainty(uncertainty, posterior)
-    drawn = _draw(kind, posterior, runs, seed, fixed=set(params))
-    params.update(drawn)
     ens = _prepare_quietly(scenario, policy=policy, runs=runs, weeks=weeks, seed=seed,
-                           params=params, mechanisms={name: False for name in off or []},
+                           params=params, draws=_draws(kind, posterior, seed, set(params)),
+                           mechanisms={name: False for name in off or []},
                            record=(list(record) if record else "weekly")
                            if weekly_out is not None else "summary")
     ens.metadata["uncertainty"] = kind
@@ -173,24 +172,22 @@ def _uncertainty(kind: str | None, posterior: Path | None) -> str:
     return kind
 
 
-def _draw(kind: str, posterior: Path | None, runs: int, seed: int,
-          fixed: set[str]) -> dict[str, Any]:
-    """Parameter values per run for the kind of uncertainty (none: no draws); parameters
-    fixed with --param keep their value under the prior, and clash with a posterior."""
-    import numpy as np
-
+def _draws(kind: str, posterior: Path | None, seed: int, fixed: set[str]) -> Any:
+    """The per-run parameter draws for the kind of uncertainty (none: None), drawn chunk
+    by chunk by the engine (memory bounded at any number of runs); parameters fixed with
+    --param keep their value under the prior, and clash with a posterior."""
     from armednet.errors import InputError
-    from armednet.sim.params import draw_parameter_sets, draw_prior, load_parameter_sets
+    from armednet.sim.params import PriorDraws, SetDraws, load_parameter_sets
 
     if kind == "prior":
-        return {k: v for k, v in draw_prior(np.arange(runs), seed).items() if k not in fixed}
+        return PriorDraws(seed, exclude=frozenset(fixed))
     if kind == "posterior" and posterior is not None:
-        drawn = draw_parameter_sets(load_parameter_sets(posterior), np.arange(runs), seed)
-        clash = sorted(set(drawn) & fixed)
+        draws = SetDraws(load_parameter_sets(posterior), seed)
+        clash = sorted(set(draws.names) & fixed)
         if clash:
             raise InputError(f"--param and --posterior both set: {', '.join(clash)}")
-        return drawn
-    return {}
+        return draws
+    return None
 
 
 def _prepare_quietly(scenario: Any, **kwargs: Any) -> Any:

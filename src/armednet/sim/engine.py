@@ -25,7 +25,7 @@ import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -73,6 +73,7 @@ __all__ = [
     "WEEKLY_VARIABLES",
     "ChunkOutput",
     "Ensemble",
+    "RunDraws",
     "SimulationResult",
     "load_graph",
     "plan_workers",
@@ -445,6 +446,20 @@ def _shared_params(p: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
             for k, v in p.items()}
 
 
+class RunDraws(Protocol):
+    """Parameters that vary by run, drawn as a function of the global run index
+    (:class:`armednet.sim.params.PriorDraws`, :class:`armednet.sim.params.SetDraws`)."""
+
+    @property
+    def names(self) -> tuple[str, ...]: ...
+
+    def __call__(self, run_index: np.ndarray) -> dict[str, np.ndarray]: ...
+
+    def describe(self) -> dict[str, dict[str, Any]]: ...
+
+    def validate(self) -> None: ...
+
+
 @dataclass
 class _Chunk:
     """A chunk of runs ready to advance: compacted inputs and schedule, the state, the
@@ -568,6 +583,7 @@ def simulate(
     streams: np.ndarray | None = None,
     workers: int | None = None,
     backend: str | None = None,
+    draws: RunDraws | None = None,
 ) -> SimulationResult:
     """Simulate an ensemble of runs of the model.
 
@@ -611,6 +627,11 @@ def simulate(
         How the weekly step runs (default :data:`DEFAULT_BACKEND`): ``"numba"``, one
         compiled loop per mechanism (:mod:`armednet.sim.kernels`), or ``"numpy"``, the
         vectorised reference. They agree to rounding (tested; see ``docs/performance.md``).
+    draws : RunDraws, optional
+        Parameters drawn per run by global run index, chunk by chunk
+        (:class:`armednet.sim.params.PriorDraws`, :class:`armednet.sim.params.SetDraws`):
+        the same values as passing ``draws(np.arange(run_offset, run_offset + runs))`` in
+        ``params``, with memory bounded by the chunk.
 
     Returns
     -------
@@ -629,7 +650,8 @@ def simulate(
     """
     ens = prepare(kg_or_scenario, policy=policy, runs=runs, weeks=weeks, seed=seed,
                   params=params, mechanisms=mechanisms, run_offset=run_offset,
-                  record=record, chunk_size=chunk_size, streams=streams, backend=backend)
+                  record=record, chunk_size=chunk_size, streams=streams, backend=backend,
+                  draws=draws)
     summaries: list[pd.DataFrame] = []
     weeklies: list[dict[str, np.ndarray]] = []
     for chunk in ens.chunks(progress, workers=workers):
@@ -679,6 +701,7 @@ class Ensemble:
     metadata: dict[str, Any]
     streams: np.ndarray | None = None
     backend: str = "numpy"
+    draws: RunDraws | None = None
 
     def chunks(self, progress: Callable[[float, float], None] | None = None,
                workers: int | None = None) -> Iterator[ChunkOutput]:
@@ -715,9 +738,12 @@ class Ensemble:
 
     def _task(self, a: int, b: int) -> _ChunkTask:
         idx = np.arange(self.run_offset + a, self.run_offset + b, dtype=np.int64)
-        return _ChunkTask(inputs=self.inputs, schedule=self.schedule,
-                          params={k: v if len(v) == 1 else v[a:b]
-                                  for k, v in self.params.items()}, on=self.on,
+        params = {k: v if len(v) == 1 else v[a:b] for k, v in self.params.items()}
+        if self.draws is not None:  # drawn here, for this chunk's runs only
+            params.update({k: np.asarray(v, dtype=float).reshape(-1, 1)
+                           for k, v in self.draws(idx).items()})
+        return _ChunkTask(inputs=self.inputs, schedule=self.schedule, params=params,
+                          on=self.on,
                           keys=run_keys(self.seed, idx if self.streams is None
                                         else self.streams[a:b]),
                           run_index=idx, record=self.record, backend=self.backend)
@@ -943,8 +969,13 @@ def prepare(
     chunk_size: int | None = None,
     streams: np.ndarray | None = None,
     backend: str | None = None,
+    draws: RunDraws | None = None,
 ) -> Ensemble:
     """Validate the arguments of :func:`simulate` and build an :class:`Ensemble`.
+
+    ``draws`` (e.g. :class:`armednet.sim.params.PriorDraws`) gives parameters that vary
+    by run as a function of the global run index, called chunk by chunk: memory stays
+    bounded by the chunk whatever the number of runs (``params`` arrays hold every run).
 
     Raises
     ------
@@ -969,6 +1000,14 @@ def prepare(
     pol = resolve_policy(policy)
     on = resolve_mechanisms(mechanisms)
     p_all = _resolve_params(params, runs)
+    if draws is not None:
+        clash = sorted(set(draws.names) & set(params or {}))
+        if clash:
+            raise InputError(f"parameters both given and drawn per run: {', '.join(clash)}")
+        unknown = sorted(set(draws.names) - set(p_all))
+        if unknown:
+            raise InputError(f"drawn parameters are not model parameters: {unknown}")
+        draws.validate()
     inputs = build_inputs(kg, weeks)
     sch = schedule_policy(inputs, pol)
     for message in sch.warnings:
@@ -980,7 +1019,9 @@ def prepare(
         "start": inputs.start.isoformat(), "policy": pol.name,
         "policy_spec": pol.model_dump(mode="json"), "seed": int(seed), "runs": int(runs),
         "weeks": int(weeks), "run_offset": int(run_offset),
-        "mechanisms": sorted(on), "params": _describe_params(p_all),
+        "mechanisms": sorted(on),
+        "params": {**_describe_params(p_all),
+                   **(draws.describe() if draws else {})},
         "streams": "run index" if streams is None else "given",
         "package_version": __version__, "notes": list(inputs.notes),
         "warnings": list(sch.warnings), "backend": engine_backend,
@@ -990,7 +1031,7 @@ def prepare(
                     chunk_size=int(chunk_size or chunk_size_for(inputs, sch, recorded,
                                                                 cap=DEFAULT_CHUNK)),
                     metadata=meta,
-                    streams=streams, backend=engine_backend)
+                    streams=streams, backend=engine_backend, draws=draws)
 
 
 _CHECK_SLICE = 16_384
