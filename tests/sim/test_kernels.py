@@ -165,3 +165,33 @@ def test_whole_runs_agree(scenario: str, policy: str) -> None:
         np.testing.assert_allclose(b.weekly[name].values, a.weekly[name].values,
                                    rtol=1e-5, atol=1e-6, err_msg=name)
     assert b.metadata["backend"] == "numba"
+
+
+@pytest.mark.parametrize("scenario", BUNDLED)
+@pytest.mark.parametrize("policy", ["status-quo", "strikes", "combined", "decapitation"])
+def test_compiled_summary_accumulation_matches_numpy(scenario: str, policy: str) -> None:
+    from armednet.sim.engine import _Recorder
+
+    runs, weeks = 64, 104
+    ens = prepare(bundled_graph(scenario), policy, runs=runs, weeks=weeks, seed=2,
+                  params=_varied(runs, 3), backend="numpy")
+    task = ens._task(0, runs)
+    ch = _setup_chunk(task.inputs, task.schedule, task.params, task.on, task.keys)
+    s = ch.state
+    a = _Recorder(ch.inputs, runs, frozenset())
+    b = _Recorder(ch.inputs, runs, frozenset(), compiled=True)
+    for t in range(weeks):
+        ctx = ch.context(t)
+        for step in PIPELINE:
+            step(s, ctx)
+        a.week(t, s, ctx, lambda: np.zeros(0))
+        b.week(t, s, ctx, lambda: np.zeros(0))
+        s.last_attacks = ctx.scratch["attacks"]
+        s.last_casualties = ctx.scratch["casualties"]
+    for name in ("att", "att_u", "att_cf", "att_on", "att_last", "revenue", "cas", "harm",
+                 "rep_harm", "spells", "cf_weeks", "first_spell", "waiting", "cap_trans",
+                 "protest", "weeks_on"):
+        _compare(name, getattr(a, name), getattr(b, name))
+    np.testing.assert_array_equal(np.isnan(a.resumed), np.isnan(b.resumed))
+    _compare("resumed", np.nan_to_num(a.resumed), np.nan_to_num(b.resumed))
+    assert a.spells.sum() > 0 and np.isfinite(a.resumed).any()  # the branches were taken

@@ -115,6 +115,10 @@ def simulate(
         0, "--workers", "-j", min=0, help="Processes computing runs, this one included "
         "(default 0: one per CPU, capped by the number of chunks; 1: this process only). "
         "Results do not depend on it; small ensembles stay in this process."),
+    backend: str | None = typer.Option(
+        None, "--backend", metavar="numba|numpy", help="How the weekly step runs: compiled "
+        "kernels (numba, the default) or the vectorised NumPy reference; they agree to "
+        "rounding."),
     json_out: bool = typer.Option(False, "--json", help="Print JSON."),
     list_params: bool = typer.Option(False, "--list-params",
                                      help="List the model parameters and exit."),
@@ -139,7 +143,7 @@ def simulate(
     kind = _uncertainty(uncertainty, posterior)
     ens = _prepare_quietly(scenario, policy=policy, runs=runs, weeks=weeks, seed=seed,
                            params=params, draws=_draws(kind, posterior, seed, set(params)),
-                           mechanisms={name: False for name in off or []},
+                           mechanisms={name: False for name in off or []}, backend=backend,
                            record=(list(record) if record else "weekly")
                            if weekly_out is not None else "summary")
     ens.metadata["uncertainty"] = kind

@@ -250,8 +250,10 @@ class _Recorder:
     and exposure do not change once it is in use, so totals by kind of group are exact.
     """
 
-    def __init__(self, inputs: ModelInputs, R: int, record: frozenset[str]) -> None:
+    def __init__(self, inputs: ModelInputs, R: int, record: frozenset[str],
+                 compiled: bool = False) -> None:
         T, G = inputs.weeks, inputs.G
+        self.compiled = compiled  # accumulate with the numba kernel
         self.T = T
         z = np.zeros
         self.attackers = np.flatnonzero(inputs.exposure > 0)
@@ -287,7 +289,38 @@ class _Recorder:
 
     def week(self, t: int, s: State, ctx: Context, power: Callable[[], np.ndarray]) -> None:
         sc = ctx.scratch
-        att_g = sc["attacks"]
+        if self.trans is None or sc.get("splinters_formed"):  # orientation is fixed after
+            self.trans = (s.o[:, self.attackers] >= 0.5).astype(np.float64)
+        if self.compiled:
+            self._accumulate_compiled(t, s, sc)
+        else:
+            self._accumulate(t, s, sc)
+        if self.record:
+            self._record(t, s, ctx, power)
+
+    def _accumulate_compiled(self, t: int, s: State, sc: dict[str, Any]) -> None:
+        from armednet.sim.kernels.record import accumulate_week
+
+        on = bool(sc["tau"][0, 0] >= 0.5)
+        count_on = on and t >= self.campaign_start
+        if count_on:
+            self.weeks_on += 1
+        assert self.trans is not None
+        accumulate_week(t, count_on, t >= self.last_year_from, self.attackers,
+                        sc["attacks_a"], sc["attacks_u"], sc["attacks_cf"],
+                        np.broadcast_to(sc["income"], s.M.shape),
+                        np.broadcast_to(sc["rents"], s.M.shape),
+                        np.broadcast_to(sc["casualties"], s.Q.shape),
+                        np.broadcast_to(sc["civ_harm"], s.Q.shape),
+                        np.broadcast_to(sc["strike_harm"], s.Q.shape),
+                        np.broadcast_to(sc["repression_harm"], s.Q.shape),
+                        sc["declared"], s.S, s.M, s.Q, self.trans,
+                        self.att, self.att_u, self.att_cf, self.att_on, self.att_last,
+                        self.revenue, self.cas, self.harm, self.rep_harm, self.spells,
+                        self.cf_weeks, self.first_spell, self.resumed, self.waiting,
+                        self.cap_trans, self.protest)
+
+    def _accumulate(self, t: int, s: State, sc: dict[str, Any]) -> None:
         att_a = sc["attacks_a"]  # on the attacker slots
         self.att += att_a
         self.att_u += sc["attacks_u"]
@@ -321,41 +354,46 @@ class _Recorder:
             first = declared & (self.first_spell < 0)
             self.first_spell[first] = t
             self.waiting |= first[:, a]
-        if self.trans is None or sc.get("splinters_formed"):  # orientation is fixed after
-            self.trans = (s.o[:, a] >= 0.5).astype(np.float64)
         m_in = s.M[:, a]
         mtot = rowsum(m_in)
+        assert self.trans is not None
         self.cap_trans += weighted_rowsum(m_in, self.trans) / (
             np.maximum(mtot, 1e-12)) * (mtot > 0)
         self.protest += s.Q
-        if self.record:
-            g = {
-                "attacks": lambda: rowsum(att_g),
-                "attacks_undisciplined": lambda: rowsum(sc["attacks_u"]),
-                "casualties": lambda: cas,
-                "civilian_harm": lambda: harm,
-                "capture": lambda: capture_index(s, ctx),
-                "accountability": lambda: rowsum(s.A * sc["budget_norm"]),
-                "protest": lambda: s.Q,
-                "backing": lambda: s.B,
-                "tau": lambda: sc["tau"][:, 0],
-                "ceasefires": lambda: rowsum(s.S.astype(np.float64)),
-                "factions": lambda: self.factions(s),
-                "group_attacks": lambda: att_g,
-                "military": lambda: s.M,
-                "funds": lambda: s.F,
-                "cohesion": lambda: s.C,
-                "legitimacy": lambda: s.L,
-                "hostility": lambda: s.H,
-                "ceasefire": lambda: s.S,
-                "power": power,
-            }
-            for m in _RECORDERS:
-                for name in m.weekly:
-                    if m.record is not None and name in self.w:
-                        g[name] = functools.partial(m.record, name, s, ctx)
-            for name, arr in self.w.items():
-                arr[:, t] = g[name]()
+
+    def _record(self, t: int, s: State, ctx: Context, power: Callable[[], np.ndarray]
+                ) -> None:
+        sc = ctx.scratch
+        att_g = sc["attacks"]
+        cas = sc["casualties"]
+        harm = sc["civ_harm"] + sc["strike_harm"] + sc["repression_harm"]
+        g = {
+            "attacks": lambda: rowsum(att_g),
+            "attacks_undisciplined": lambda: rowsum(sc["attacks_u"]),
+            "casualties": lambda: cas,
+            "civilian_harm": lambda: harm,
+            "capture": lambda: capture_index(s, ctx),
+            "accountability": lambda: rowsum(s.A * sc["budget_norm"]),
+            "protest": lambda: s.Q,
+            "backing": lambda: s.B,
+            "tau": lambda: sc["tau"][:, 0],
+            "ceasefires": lambda: rowsum(s.S.astype(np.float64)),
+            "factions": lambda: self.factions(s),
+            "group_attacks": lambda: att_g,
+            "military": lambda: s.M,
+            "funds": lambda: s.F,
+            "cohesion": lambda: s.C,
+            "legitimacy": lambda: s.L,
+            "hostility": lambda: s.H,
+            "ceasefire": lambda: s.S,
+            "power": power,
+        }
+        for m in _RECORDERS:
+            for name in m.weekly:
+                if m.record is not None and name in self.w:
+                    g[name] = functools.partial(m.record, name, s, ctx)
+        for name, arr in self.w.items():
+            arr[:, t] = g[name]()
 
     def factions(self, s: State) -> np.ndarray:
         """Active factions of the campaign (groups and splinters above the threshold)."""
@@ -543,7 +581,7 @@ def _run_chunk(inputs: ModelInputs, sch: PolicySchedule, p: dict[str, np.ndarray
     ch = _setup_chunk(inputs, sch, p, on, keys)
     s, live = ch.state, ch.live
     steps = step_pipeline(backend)
-    rec = _Recorder(ch.inputs, R, record)
+    rec = _Recorder(ch.inputs, R, record, compiled=backend == "numba")
     for t in range(ch.inputs.weeks):
         ctx = ch.context(t)
         for step in steps:
