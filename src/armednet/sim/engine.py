@@ -89,7 +89,7 @@ __all__ = [
 
 BACKENDS = ("numba", "numpy")
 """Ways to run the weekly step (see :func:`simulate`)."""
-DEFAULT_BACKEND = "numpy"
+DEFAULT_BACKEND = "numba"
 """The backend used when none is given."""
 
 

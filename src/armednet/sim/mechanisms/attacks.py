@@ -76,7 +76,7 @@ def step_attacks(s: State, ctx: Context) -> None:
            ** p["capability_elasticity"] * s.H[:, a] * trig * s.active[:, a]
            * (ctx.policy.presence[ctx.t] * ctx.inputs.exposure[a]))
     late = ctx.inputs.campaign_from[a]
-    if ctx.t < late.max():  # a group whose campaign starts later does not attack yet
+    if late.size and ctx.t < late.max():  # a group whose campaign starts later: not yet
         lam = lam * (ctx.t >= late)
     negotiated = s.extra.get("presence")  # the host's pressure (``sovereignty``)
     if negotiated is not None and (negotiated < 1.0).any():
