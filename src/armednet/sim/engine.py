@@ -567,6 +567,7 @@ def step_pipeline(backend: str) -> tuple[Callable[[State, Context], None], ...]:
         return PIPELINE
     from armednet.sim import kernels
 
+    kernels.wait_warm()
     return kernels.pipeline(PIPELINE)
 
 
@@ -869,9 +870,15 @@ def _in_worker(task: _ChunkTask) -> tuple[dict[str, np.ndarray], dict[str, np.nd
 
 
 def _warm_worker(_: int) -> int:
-    """Nothing: importing this module is the point (a new worker's start-up)."""
+    """A new worker's start-up: importing this module, and loading the compiled kernels
+    of the default backend while the parent reads the scenario."""
     import os
 
+    if DEFAULT_BACKEND == "numba":
+        from armednet.sim import kernels
+
+        kernels.warm_up()
+        kernels.wait_warm()
     return os.getpid()
 
 
@@ -1034,6 +1041,10 @@ def prepare(
     if chunk_size is not None and chunk_size < 1:
         raise InputError(f"chunk_size must be >= 1, got {chunk_size}")
     engine_backend = resolve_backend(backend)
+    if engine_backend == "numba":
+        from armednet.sim import kernels
+
+        kernels.warm_up()  # overlaps numba's start-up with reading the scenario
     kg = load_graph(kg_or_scenario)
     pol = resolve_policy(policy)
     on = resolve_mechanisms(mechanisms)
