@@ -47,6 +47,18 @@ call evaluates many parameter draws) and no Python loop runs over runs or actors
 weekly step. Splinter factions take preallocated slots: each scenario group `g` has one
 splinter slot `g~splinter`, inactive until a splinter forms.
 
+Each mechanism's weekly step exists twice. The NumPy step (`armednet.sim.mechanisms`) is
+the reference, written as whole-array operations; its compiled twin
+(`armednet.sim.kernels`, numba) does the same arithmetic in one loop over runs and groups
+and draws the same random numbers where it uses them. The compiled kernels are the default
+backend (`simulate(backend="numba")`, `armednet simulate --backend numba|numpy`); the two
+agree to rounding: numba's `exp`, `log` and powers come from another maths library than
+numpy's and differ in the last bit for a few percent of arguments, so a count drawn from a
+uniform within a few ulps of a step of the Poisson CDF could differ (about 1e-16 per draw).
+`tests/sim/test_kernels.py` checks every kernel against its step every week (both bundled
+scenarios, every preset, parameters across their ranges and at their ends, mechanisms
+switched off) and whole runs on every preset; see [performance.md](performance.md).
+
 Randomness is counter-based (`armednet.sim.rng`): every random number is a function of the
 seed, the run's global index, the week, a stream id and the actor, mixed by SplitMix64. So
 the same seed gives bit-identical results; run `k` gets the same numbers alone, in any chunk
