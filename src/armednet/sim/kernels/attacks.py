@@ -49,14 +49,20 @@ def _draw(M: np.ndarray, H: np.ndarray, o: np.ndarray, S: np.ndarray, C: np.ndar
             de = at(delta, r)
         for j in range(na):
             g = a[j]
-            lam = b * (M[r, g] / ref) ** al
-            lam *= H[r, g]
             if trigger:
                 og = o[r, g]
                 m = og + (1.0 - og) * de
                 mix[r, j] = m
+            if not active[r, g]:
+                # the NumPy step's rate is a finite, non-negative number times 0: both
+                # counts are 0 whatever the uniforms (no need for the powers and exps)
+                n_d[r, j] = 0.0
+                n_u[r, j] = 0.0
+                continue
+            lam = b * (M[r, g] / ref) ** al
+            lam *= H[r, g]
+            if trigger:
                 lam *= 1.0 + th_tau * m
-            lam *= 1.0 if active[r, g] else 0.0
             lam *= presence * exposure[g]
             if late:
                 lam *= 1.0 if t >= campaign_from[g] else 0.0
