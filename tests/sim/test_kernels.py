@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from armednet.kb import KnowledgeGraph
 from armednet.sim.engine import _setup_chunk, prepare, simulate
 from armednet.sim.kernels import kernel_for
 from armednet.sim.mechanisms import PIPELINE, registry
@@ -99,12 +100,13 @@ def _compare_states(where: str, a: State, b: State) -> None:
     _compare(f"{where}: state.extra", a.extra, b.extra)
 
 
-def step_by_step(scenario: str, policy: str, params: dict[str, Any] | None = None,
+def step_by_step(scenario: Any, policy: str, params: dict[str, Any] | None = None,
                  mechanisms: dict[str, bool] | None = None, runs: int = RUNS,
                  weeks: int = WEEKS, seed: int = 3, only: set[str] | None = None) -> set[str]:
     """Run the NumPy pipeline and check every kernel (or those of the steps named in
     ``only``) against its step every week; the names of the steps checked."""
-    ens = prepare(bundled_graph(scenario), policy, runs=runs, weeks=weeks, seed=seed,
+    kg = bundled_graph(scenario) if isinstance(scenario, str) else scenario
+    ens = prepare(kg, policy, runs=runs, weeks=weeks, seed=seed,
                   params=params, mechanisms=mechanisms, backend="numpy")
     task = ens._task(0, runs)
     ch = _setup_chunk(task.inputs, task.schedule, task.params, task.on, task.keys)
@@ -220,3 +222,13 @@ def test_a_scenario_without_attackers_runs_on_both_backends(tmp_path: Path) -> N
     b = simulate(path, "combined", backend="numba", **kw).summary
     assert (a["attacks"] == 0).all() and (b["attacks"] == 0).all()
     pd.testing.assert_frame_equal(b, a, check_exact=False, rtol=1e-7, atol=1e-9)
+
+
+@pytest.mark.parametrize("policy", ["combined", "strikes", "decapitation"])
+def test_kernels_match_numpy_steps_on_a_larger_generated_network(tmp_path: Path,
+                                                                  policy: str) -> None:
+    # 36 groups with an umbrella, a patron, offices and channels: more attacker and
+    # splinter slots than the bundled scenarios have
+    kg = KnowledgeGraph.load(write_yaml(tmp_path / "medium.yaml", medium_document(30)))
+    checked = step_by_step(kg, policy, params=_varied(24, 5), runs=24, weeks=60)
+    assert len(checked) == len(PIPELINE)

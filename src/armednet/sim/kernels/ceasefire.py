@@ -1,8 +1,11 @@
 """Kernel of :func:`armednet.sim.mechanisms.ceasefire.step_ceasefire`.
 
 The cost (stake in captured offices, patron restraint, allies in cease-fire, backing, the
-escalation terms), the pull and the decisions are computed run by run in one loop; the
-allies' sum runs over the sparse coordination matrix in its CSR order, as scipy's product.
+escalation terms), the pull and the decisions are computed run by run in one loop. The
+allies' sum runs over the columns of the coordination matrix of the allies that are in a
+cease-fire only (CSC order): each attacker's terms are added in increasing ally order, as
+scipy's CSR product does, skipping terms that are zero; its cost is proportional to the
+ties of groups in cease-fire, not to all ties (an umbrella makes the matrix dense).
 """
 
 from __future__ import annotations
@@ -78,11 +81,13 @@ def _ceasefire(S: np.ndarray, D: np.ndarray, H: np.ndarray, o: np.ndarray,
                 some = some or S[r, a[c]]
             for c in range(na):
                 allies[c] = 0.0
-                if some:
-                    acc = 0.0
-                    for jj in range(indptr[c], indptr[c + 1]):
-                        acc += data[jj] * (1.0 if S[r, a[indices[jj]]] else 0.0)
-                    allies[c] = acc / max(1.0, total[c])
+            if some:
+                for j in range(na):  # indptr/indices/data: CSC, rows sorted in a column
+                    if S[r, a[j]]:
+                        for jj in range(indptr[j], indptr[j + 1]):
+                            allies[indices[jj]] += data[jj]
+                for c in range(na):
+                    allies[c] = allies[c] / max(1.0, total[c])
             cwt = at(coordination_weight, r)
             for c in range(na):
                 cost[c] += cwt * allies[c]
@@ -148,15 +153,17 @@ def _clients(inputs: Any) -> np.ndarray:
 
 
 def _coordination(inputs: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The attackers' coordination matrix as CSR arrays (int64 indices) and each attacker's
-    total weight of allies, kept with the inputs."""
+    """The attackers' coordination matrix as CSC arrays (int64 indices, rows sorted within
+    each column) and each attacker's total weight of allies, kept with the inputs."""
     def build(inp: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         W, total = attacker_coordination(inp)
+        W = W.tocsc()
+        W.sort_indices()
         return (W.indptr.astype(np.int64), W.indices.astype(np.int64),
                 W.data.astype(np.float64), np.asarray(total, dtype=np.float64))
 
     csr: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] = inputs.cached(
-        "kernels.ceasefire.coordination", build)
+        "kernels.ceasefire.coordination_csc", build)
     return csr
 
 
