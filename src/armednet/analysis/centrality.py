@@ -132,8 +132,10 @@ def betweenness(graph: GraphLike, weighted: bool = False, normalized: bool = Tru
         as a whole; a date for the snapshot on that day, ``"all"`` for the whole record;
         see :func:`~armednet.analysis.as_net`).
     workers : int
-        Split the source nodes over this many forked processes (contributions of sources
-        add up exactly); 1 (default) stays in this process.
+        Split the source nodes over this many threads (unweighted: the compiled sweep of
+        :mod:`armednet.analysis._paths`, whose result does not depend on ``workers``) or
+        forked processes (weighted: igraph); contributions of sources add up. 1 (default)
+        stays in this thread.
 
     Returns
     -------
@@ -143,7 +145,8 @@ def betweenness(graph: GraphLike, weighted: bool = False, normalized: bool = Tru
     Notes
     -----
     :math:`c_B(v) = \\sum_{s \\ne v \\ne t} \\sigma_{st}(v) / \\sigma_{st}`. Brandes'
-    algorithm in igraph, O(nm) unweighted and O(nm + n^2 log n) weighted. Equals
+    algorithm, O(nm) unweighted (a compiled BFS per source, :mod:`armednet.analysis._paths`)
+    and O(nm + n^2 log n) weighted (igraph). Equals
     ``networkx.betweenness_centrality(G, normalized=..., weight="distance")`` with
     ``distance = 1 / weight``.
 
@@ -179,11 +182,46 @@ def _betweenness_finish(net: Net, parts: list[np.ndarray], normalized: bool) -> 
     return np.asarray(values, dtype=float)
 
 
+def _sweep(net: Net, workers: int) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Unweighted betweenness, distance sums and reach counts in one compiled BFS sweep
+    (:func:`armednet.analysis._paths.sweep`), or None without numba."""
+    try:
+        from armednet.analysis import _paths
+    except ImportError:  # pragma: no cover - numba is a dependency
+        return None
+    s, d, _ = net.edges
+    return _paths.sweep(net.n, s, d, workers)
+
+
 def _betweenness(net: Net, weighted: bool, normalized: bool, workers: int = 1) -> np.ndarray:
     if net.n == 0:
         return np.zeros(0)
+    if not weighted:
+        swept = _sweep(net, workers)
+        if swept is not None:
+            return _betweenness_finish(net, [swept[0]], normalized)
     g, calls = _betweenness_calls(net, weighted, workers)
     return _betweenness_finish(net, igraph_calls(g, calls, workers), normalized)
+
+
+def _betweenness_closeness(net: Net, workers: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """The report's pair: normalised unweighted betweenness and unweighted in-closeness,
+    from one BFS per source (igraph's two sweeps, split over forked workers, without
+    numba)."""
+    if net.n <= 2:
+        return _betweenness(net, False, True), _closeness(net, False, "in")
+    swept = _sweep(net, workers)
+    if swept is None:  # pragma: no cover - numba is a dependency
+        g, calls = _betweenness_calls(net, False, workers)
+        _, ccalls = _closeness_calls(net, False, "in")
+        results = igraph_calls(g, calls + ccalls, workers)
+        return (_betweenness_finish(net, results[:len(calls)], True),
+                _closeness_finish(net, results[-1], False, "in"))
+    bc, dsum, reach = swept
+    with np.errstate(divide="ignore"):
+        raw = np.where(dsum > 0, 1.0 / dsum, np.nan)  # igraph's closeness(normalized=False)
+    return (_betweenness_finish(net, [bc], True),
+            _closeness_finish(net, raw, False, "in", reach.astype(float)))
 
 
 def closeness(graph: GraphLike, weighted: bool = False, mode: Mode = "in", *,
@@ -244,9 +282,12 @@ def _closeness(net: Net, weighted: bool, mode: Mode, workers: int = 1) -> np.nda
     return _closeness_finish(net, raw, weighted, mode)
 
 
-def _closeness_finish(net: Net, raw: np.ndarray, weighted: bool, mode: Mode) -> np.ndarray:
-    """Wasserman-Faust closeness from igraph's ``1 / sum d`` and the reach counts."""
-    reach = _reach_counts(net, weighted, mode)
+def _closeness_finish(net: Net, raw: np.ndarray, weighted: bool, mode: Mode,
+                      reach: np.ndarray | None = None) -> np.ndarray:
+    """Wasserman-Faust closeness from igraph's ``1 / sum d`` and the reach counts (computed
+    here unless given)."""
+    if reach is None:
+        reach = _reach_counts(net, weighted, mode)
     with np.errstate(invalid="ignore"):
         out = raw * reach * reach / (net.n - 1)
     return np.where(np.isfinite(out) & (reach > 0), out, 0.0)

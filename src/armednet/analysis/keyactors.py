@@ -36,6 +36,16 @@ def _measures() -> dict[str, Callable[[Net], np.ndarray]]:
     }
 
 
+def _cores() -> int:
+    """The cores this process may run on (at least 1)."""
+    import os
+
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
 MEASURES = ("degree_in", "degree_out", "strength", "betweenness", "closeness", "eigenvector",
             "pagerank", "kcore", "brokerage", "cross_layer_brokerage")
 """Measures of the key-actor report (see :mod:`armednet.analysis.centrality` and
@@ -46,7 +56,7 @@ Gould-Fernandez brokerage (all roles, and the cross-layer ones) with layers as g
 
 def measure_table(graph: GraphLike, measures: Sequence[str] | None = None, *,
                   layer: str | Iterable[str] | None = None,
-                  at: DateArg = None, workers: int = 1) -> pd.DataFrame:
+                  at: DateArg = None, workers: int | None = None) -> pd.DataFrame:
     """Every node with every report measure, one column per measure.
 
     Parameters
@@ -58,9 +68,11 @@ def measure_table(graph: GraphLike, measures: Sequence[str] | None = None, *,
         Measure one or more layers only; the time covered (default: the scenario's window
         as a whole; a date for the snapshot on that day, ``"all"`` for the whole record;
         see :func:`~armednet.analysis.as_net`).
-    workers : int
-        Run betweenness (split by sources) and closeness in this many forked processes
-        (see :func:`~armednet.analysis.centrality.igraph_calls`); 1 stays in-process.
+    workers : int, optional
+        Threads for betweenness and closeness, which come from one breadth-first search
+        per source (:mod:`armednet.analysis._paths`; sources are split in fixed chunks
+        whose sums are added in order, so the values do not depend on ``workers``).
+        Default: every core this process may use; 1 stays in this thread.
 
     Returns
     -------
@@ -81,21 +93,23 @@ def measure_table(graph: GraphLike, measures: Sequence[str] | None = None, *,
         counts = b._role_counts(net, b._groups(net, None))
         cache["brokerage"] = counts.sum(1)
         cache["cross_layer_brokerage"] = counts[:, 2:].sum(1)
-    if {"betweenness", "closeness"} <= set(wanted) and workers > 1 and net.n > 2:
+    if workers is None:
+        workers = _cores()
+    if {"betweenness", "closeness"} <= set(wanted):
         from armednet.analysis import centrality as c
 
-        g, calls = c._betweenness_calls(net, False, workers)
-        _, ccalls = c._closeness_calls(net, False, "in")
-        results = c.igraph_calls(g, calls + ccalls, workers)
-        cache["betweenness"] = c._betweenness_finish(net, results[:len(calls)], True)
-        cache["closeness"] = c._closeness_finish(net, results[-1], False, "in")
+        cache["betweenness"], cache["closeness"] = c._betweenness_closeness(net, workers)
+    elif "betweenness" in wanted:
+        from armednet.analysis import centrality as c
+
+        cache["betweenness"] = c._betweenness(net, False, True, workers)
     cols = {m: cache[m] if m in cache else funcs[m](net) for m in wanted}
     return frame.assign(**cols)
 
 
 def key_actor_report(graph: GraphLike, top: int = 10, measures: Sequence[str] | None = None,
                      by_type: bool = True, *, layer: str | Iterable[str] | None = None,
-                     at: DateArg = None, workers: int = 1) -> pd.DataFrame:
+                     at: DateArg = None, workers: int | None = None) -> pd.DataFrame:
     """The top actors by each measure, overall and within each node type (ORA's key-entity
     report), as one tidy table.
 
@@ -112,8 +126,9 @@ def key_actor_report(graph: GraphLike, top: int = 10, measures: Sequence[str] | 
         Measure one or more layers only; the time covered (default: the scenario's window
         as a whole; a date for the snapshot on that day, ``"all"`` for the whole record;
         see :func:`~armednet.analysis.as_net`).
-    workers : int
-        Processes for the path-based measures (see :func:`measure_table`).
+    workers : int, optional
+        Threads for the path-based measures (default: every core this process may use;
+        see :func:`measure_table`).
 
     Returns
     -------
@@ -133,25 +148,34 @@ def key_actor_report(graph: GraphLike, top: int = 10, measures: Sequence[str] | 
     """
     table = measure_table(graph, measures, layer=layer, at=at, workers=workers)
     wanted = [c for c in table.columns if c not in ("name", "type", "layer")]
-    rows = []
+    cols = ["measure", "scope", "rank", "node", "name", "type", "layer", "value"]
     ids = table.index.to_numpy()
+    types = table["type"].to_numpy()
+    # rank of each id in string order: ties in value broken by node id
+    id_rank = np.empty(len(ids), dtype=np.int64)
+    id_rank[np.argsort(ids.astype(str), kind="stable")] = np.arange(len(ids))
+    type_names = sorted({str(t) for t in types}) if by_type else []
+    type_str = types.astype(str)
+    picks: list[tuple[str, str, np.ndarray]] = []  # (measure, scope, node positions)
     for m in wanted:
         values = table[m].to_numpy(dtype=float)
-        order = np.lexsort((ids.astype(str), -values))
-        ranked = table.iloc[order]
-        ranked = ranked[ranked[m].to_numpy() > 0]
-        scopes = [("all", ranked)]
-        if by_type:
-            scopes += [(str(t), part) for t, part in ranked.groupby("type", sort=True)]
-        for scope, part in scopes:
-            head = part.head(top)
-            rows.append(pd.DataFrame({
-                "measure": m, "scope": scope, "rank": np.arange(1, len(head) + 1),
-                "node": head.index.to_numpy(), "name": head["name"].to_numpy(),
-                "type": head["type"].to_numpy(), "layer": head["layer"].to_numpy(),
-                "value": head[m].to_numpy(dtype=float),
-            }))
-    cols = ["measure", "scope", "rank", "node", "name", "type", "layer", "value"]
-    if not rows:
+        order = np.lexsort((id_rank, -values))
+        order = order[values[order] > 0]
+        picks.append((m, "all", order[:top]))
+        ranked_types = type_str[order]
+        for t in type_names:
+            part = order[ranked_types == t][:top]
+            if len(part):
+                picks.append((m, t, part))
+    if not picks:
         return pd.DataFrame(columns=cols)
-    return pd.concat(rows, ignore_index=True)[cols]
+    rows = np.concatenate([p for _, _, p in picks])
+    lengths = [len(p) for _, _, p in picks]
+    values = np.concatenate([table[m].to_numpy(dtype=float)[p] for m, _, p in picks])
+    return pd.DataFrame({
+        "measure": np.repeat(np.array([m for m, _, _ in picks], dtype=object), lengths),
+        "scope": np.repeat(np.array([sc for _, sc, _ in picks], dtype=object), lengths),
+        "rank": np.concatenate([np.arange(1, k + 1) for k in lengths]),
+        "node": ids[rows], "name": table["name"].to_numpy()[rows], "type": types[rows],
+        "layer": table["layer"].to_numpy()[rows], "value": values,
+    })[cols]
