@@ -119,8 +119,14 @@ told apart, and a wrong date would pass silently."""
 
 def _date(expr: str) -> str:
     fmts = "[" + ", ".join(lit(f) for f in DATE_FORMATS) + "]"
-    return (f"coalesce(try_cast({expr} AS DATE), try_cast(try_cast({expr} AS TIMESTAMP) AS DATE),"
-            f" CAST(try_strptime({expr}, {fmts}) AS DATE))")
+    # The spellings are disjoint (the day-month-year ones need a month name, the casts a
+    # numeric month), so the order of the attempts changes no result, only the speed: a
+    # failed attempt costs several times a successful one. ISO text (``2023-06-02``, a ``-``
+    # fifth) tries the casts first, other text the day-month-year spellings.
+    casts = [f"try_cast({expr} AS DATE)", f"try_cast(try_cast({expr} AS TIMESTAMP) AS DATE)"]
+    named = f"CAST(try_strptime({expr}, {fmts}) AS DATE)"
+    return (f"(CASE WHEN substr({expr}, 5, 1) = '-' THEN coalesce({', '.join(casts)}, {named})"
+            f" ELSE coalesce({named}, {', '.join(casts)}) END)")
 
 
 class Col:
@@ -151,12 +157,16 @@ known code, and what the codebook allows (for the message)."""
 
 
 def _outside(checks: list[Check]) -> str:
-    """The reject reason of the first check that fails (NULL when all pass or are empty)."""
-    whens = " ".join(
-        f"WHEN {raw} IS NOT NULL AND NOT coalesce({ok}, false) THEN "
-        f"{lit(f'{CODEBOOK_REASON}: {name} = ')} || left({raw}, 40) || {lit(f' ({said})')}"
-        for name, raw, ok, said in checks)
-    return f"(CASE {whens} END)"
+    """The reject reason of the first check that fails (NULL when all pass or are empty).
+
+    One small ``CASE`` per check, the first non-NULL taken by ``coalesce``: DuckDB
+    evaluates that about three times faster than one ``CASE`` with a ``WHEN`` per check.
+    """
+    reasons = [
+        f"(CASE WHEN {raw} IS NOT NULL AND NOT coalesce({ok}, false) THEN "
+        f"{lit(f'{CODEBOOK_REASON}: {name} = ')} || left({raw}, 40) || {lit(f' ({said})')} END)"
+        for name, raw, ok, said in checks]
+    return f"coalesce({', '.join(reasons)})" if len(reasons) > 1 else f"({reasons[0]})"
 
 
 def _in_range(name: str, raw: str, low: int, high: int, said: str) -> Check:

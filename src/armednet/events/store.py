@@ -87,7 +87,7 @@ _ADDED_COLUMNS = {"events": [("flags", "VARCHAR")],
 SCHEMA_SQL = (
     "CREATE TABLE IF NOT EXISTS events (\n  "
     + ",\n  ".join(f"{name} {typ}" for name, typ in EVENT_COLUMNS)
-    + ",\n  PRIMARY KEY (dataset, event_id)\n);\n"
+    + "\n);\n"
     """CREATE TABLE IF NOT EXISTS event_rejects (
   import_hash VARCHAR NOT NULL,
   source_file VARCHAR NOT NULL,
