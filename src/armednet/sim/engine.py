@@ -306,14 +306,14 @@ class _Recorder:
         if count_on:
             self.weeks_on += 1
         assert self.trans is not None
+        def full(x: np.ndarray, like: np.ndarray) -> np.ndarray:
+            return x if x.shape == like.shape else np.broadcast_to(x, like.shape)
+
         accumulate_week(t, count_on, t >= self.last_year_from, self.attackers,
                         sc["attacks_a"], sc["attacks_u"], sc["attacks_cf"],
-                        np.broadcast_to(sc["income"], s.M.shape),
-                        np.broadcast_to(sc["rents"], s.M.shape),
-                        np.broadcast_to(sc["casualties"], s.Q.shape),
-                        np.broadcast_to(sc["civ_harm"], s.Q.shape),
-                        np.broadcast_to(sc["strike_harm"], s.Q.shape),
-                        np.broadcast_to(sc["repression_harm"], s.Q.shape),
+                        full(sc["income"], s.M), full(sc["rents"], s.M),
+                        full(sc["casualties"], s.Q), full(sc["civ_harm"], s.Q),
+                        full(sc["strike_harm"], s.Q), full(sc["repression_harm"], s.Q),
                         sc["declared"], s.S, s.M, s.Q, self.trans,
                         self.att, self.att_u, self.att_cf, self.att_on, self.att_last,
                         self.revenue, self.cas, self.harm, self.rep_harm, self.spells,
@@ -535,7 +535,8 @@ def _setup_chunk(inputs: ModelInputs, sch: PolicySchedule, p: dict[str, np.ndarr
     """Compact the inputs to the slots in use and build the initial state of the runs
     with random keys ``keys``."""
     R = len(keys)
-    p = _shared_params(p)
+    # C-contiguous float64: what the compiled kernels take as they are
+    p = {k: np.ascontiguousarray(v, dtype=np.float64) for k, v in _shared_params(p).items()}
     live = live_slots(inputs, sch)
     inputs, sch = compact(inputs, sch, live)
     s = initial_state(inputs, p, R, capture_holders(inputs, sch))

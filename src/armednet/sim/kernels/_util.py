@@ -21,8 +21,10 @@ def at(v: np.ndarray, r: int) -> float:
 
 
 def param(p: dict[str, np.ndarray], name: str) -> np.ndarray:
-    """Parameter ``name`` as a C-contiguous float64 (runs, 1) or (1, 1) array."""
-    return np.ascontiguousarray(p[name], dtype=np.float64)
+    """Parameter ``name``, a C-contiguous float64 (runs, 1) or (1, 1) array: the engine's
+    chunks hold them so (:func:`armednet.sim.engine._setup_chunk`), so this is a lookup
+    (it runs some eighty times a week)."""
+    return p[name]
 
 
 def empty2() -> np.ndarray:
