@@ -293,6 +293,9 @@ def create_app(db: str | Path | None = None, scenario: str | None = None,
 
     _register_pages(app, ctx)
     network.warm(ctx)
+    from armednet.sim import kernels
+
+    kernels.warm_up()  # the policy lab's first ensemble then finds the kernels loaded
     network.register(app, ctx)
     lab.register(app, ctx)
     experiments.register(app, ctx)
