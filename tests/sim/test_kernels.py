@@ -232,3 +232,44 @@ def test_kernels_match_numpy_steps_on_a_larger_generated_network(tmp_path: Path,
     kg = KnowledgeGraph.load(write_yaml(tmp_path / "medium.yaml", medium_document(30)))
     checked = step_by_step(kg, policy, params=_varied(24, 5), runs=24, weeks=60)
     assert len(checked) == len(PIPELINE)
+
+
+def test_compiled_uniforms_are_the_numpy_uniforms_bit_for_bit() -> None:
+    import numba
+
+    from armednet.sim.kernels._rng import pair_at, salt, uniform_at
+    from armednet.sim.rng import run_keys, uniform_pairs_at, uniforms_at
+
+    @numba.njit
+    def draw(keys: np.ndarray, week: int, stream: int, actors: np.ndarray,
+             out: np.ndarray) -> None:  # as the kernels call them: inside compiled code
+        sl = salt(week, stream)
+        for i in range(len(keys)):
+            for j in range(len(actors)):
+                out[0, i, j] = uniform_at(keys[i], sl, actors[j])
+                out[1, i, j], out[2, i, j] = pair_at(keys[i], sl, actors[j])
+
+    keys = run_keys(7, np.arange(0, 5000, 7))
+    actors = np.array([0, 1, 5, 23, 1000])
+    out = np.empty((3, len(keys), len(actors)))
+    for week, stream in ((0, 1), (17, 8), (103, 10), (500, 98)):
+        draw(keys, week, stream, actors, out)
+        hi, lo = uniform_pairs_at(keys, week, stream, actors)
+        np.testing.assert_array_equal(out[0], uniforms_at(keys, week, stream, actors))
+        np.testing.assert_array_equal(out[1], hi)
+        np.testing.assert_array_equal(out[2], lo)
+
+
+def test_compiled_poisson_inverts_as_the_numpy_one() -> None:
+    from armednet.sim.kernels._rng import poisson1
+    from armednet.sim.rng import poisson
+
+    rng = np.random.default_rng(3)
+    lam = np.concatenate([[0.0, 1e-9, 0.5, 1.0, 49.9, 50.0], rng.uniform(0, 50, 4000)])
+    u = np.concatenate([[0.5, 0.999, 1 - 2**-52, 2**-53, 0.5, 0.5], rng.random(4000)])
+    want = poisson(lam, u)
+    got = np.array([poisson1(a, b) for a, b in zip(lam, u, strict=True)])
+    # exp differs in the last bit for some rates: a count may differ only where u lies
+    # within a few ulps of a CDF step, which none of these does
+    np.testing.assert_array_equal(got, want)
+    assert poisson1(50.5, 0.5) == -1.0  # above the threshold: the caller's numpy fallback

@@ -17,20 +17,22 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from armednet.sim.rng import POISSON_NORMAL_THRESHOLD
+# the constants of the NumPy functions themselves, so that the two cannot drift apart
+from armednet.sim.rng import (
+    _ACTOR,
+    _LOW32,
+    _M1,
+    _M2,
+    _STREAM,
+    _TAIL,
+    _TWO32,
+    _TWO52,
+    _WEEK,
+    POISSON_NORMAL_THRESHOLD,
+)
 
 __all__ = ["hash_at", "pair_at", "poisson1", "salt", "uniform_at", "unit52"]
 
-_GAMMA = np.uint64(0x9E3779B97F4A7C15)
-_M1 = np.uint64(0xBF58476D1CE4E5B9)
-_M2 = np.uint64(0x94D049BB133111EB)
-_WEEK = np.uint64(0xD1B54A32D192ED03)
-_STREAM = np.uint64(0xABC98388FB8FAC03)
-_ACTOR = np.uint64(0x8CB92BA72F3D8DD7)
-_LOW32 = np.uint64(0xFFFFFFFF)
-_TWO32 = float(2.0**-32)
-_TWO52 = float(2.0**-52)
-_TAIL = 2.0**-53
 _BIG = float(POISSON_NORMAL_THRESHOLD)
 
 _jit = nb.njit(cache=True, nogil=True)

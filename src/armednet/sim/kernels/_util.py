@@ -7,7 +7,7 @@ from typing import Any
 import numba as nb
 import numpy as np
 
-__all__ = ["at", "bools", "empty2", "flag", "jit", "param"]
+__all__ = ["at", "bools", "clip01", "empty2", "flag", "jit", "param"]
 
 jit = nb.njit(cache=True, nogil=True)
 """The decorator of every kernel: compiled on first call, cached on disk, releases the
@@ -18,6 +18,16 @@ GIL."""
 def at(v: np.ndarray, r: int) -> float:
     """A parameter array of shape (runs, 1) or (1, 1) at run ``r``."""
     return v[r, 0] if v.shape[0] > 1 else v[0, 0]
+
+
+@jit
+def clip01(x: float) -> float:
+    """``np.clip(x, 0, 1)`` for one value (NaN stays NaN)."""
+    if x < 0.0:
+        return 0.0
+    if x > 1.0:
+        return 1.0
+    return x
 
 
 def param(p: dict[str, np.ndarray], name: str) -> np.ndarray:

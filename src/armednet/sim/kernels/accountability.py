@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from armednet.sim.kernels._rng import poisson1, salt, uniform_at
-from armednet.sim.kernels._util import at, jit, param
+from armednet.sim.kernels._util import at, clip01, jit, param
 from armednet.sim.mechanisms._base import Context
 from armednet.sim.mechanisms.accountability import STREAM_REPRESSION
 from armednet.sim.rng import poisson, uniforms
@@ -18,15 +18,6 @@ from armednet.sim.state import State
 
 __all__ = ["step_accountability"]
 
-
-@jit
-def _clip01(x: float) -> float:
-    # as np.clip: NaN stays NaN
-    if x < 0.0:
-        return 0.0
-    if x > 1.0:
-        return 1.0
-    return x
 
 
 @jit
@@ -79,7 +70,7 @@ def _accountability(Xp: np.ndarray, A: np.ndarray, Q: np.ndarray, L: np.ndarray,
             rep = at(repression_rate, r) * Q[r] * ci
             q = Q[r]
             dq = at(growth, r) * drive * (1.0 - q) - at(decay, r) * q - rep * q
-            q = _clip01(q + dq)
+            q = clip01(q + dq)
             Q[r] = q
             pa = at(to_accountability, r)
             for k in range(K):
@@ -94,7 +85,7 @@ def _accountability(Xp: np.ndarray, A: np.ndarray, Q: np.ndarray, L: np.ndarray,
                 g = holders[h]
                 x = infl[h]
                 x = 1.0 if x > 1.0 else x
-                L[r, g] = _clip01(L[r, g] - lq * x * L[r, g])
+                L[r, g] = clip01(L[r, g] - lq * x * L[r, g])
             lam = at(repression_harm, r) * rep
             n = poisson1(lam, uniform_at(keys[r], st, 0))
             if n < 0.0:
@@ -103,7 +94,7 @@ def _accountability(Xp: np.ndarray, A: np.ndarray, Q: np.ndarray, L: np.ndarray,
                 n = lam
             harm[r] = n
         for k in range(K):
-            A[r, k] = _clip01(A[r, k])
+            A[r, k] = clip01(A[r, k])
     return big[:n_big]
 
 

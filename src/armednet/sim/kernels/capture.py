@@ -9,21 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from armednet.sim.kernels._util import at, jit, param
+from armednet.sim.kernels._util import at, clip01, jit, param
 from armednet.sim.mechanisms._base import Context
 from armednet.sim.state import State
 
 __all__ = ["step_capture"]
 
-
-@jit
-def _clip01(x: float) -> float:
-    # as np.clip: NaN stays NaN
-    if x < 0.0:
-        return 0.0
-    if x > 1.0:
-        return 1.0
-    return x
 
 
 @jit
@@ -63,7 +54,7 @@ def _capture(Xp: np.ndarray, L: np.ndarray, A: np.ndarray, holders: np.ndarray,
                 over = True
         if not over:
             for p in range(P):
-                Xp[r, p] = _clip01(Xp[r, p] * (share[p] + keep[pair_k[p]]))
+                Xp[r, p] = clip01(Xp[r, p] * (share[p] + keep[pair_k[p]]))
             continue
         # the room rule: scale the gains of an institution down to fill its free room
         for k in range(K):
@@ -77,7 +68,7 @@ def _capture(Xp: np.ndarray, L: np.ndarray, A: np.ndarray, holders: np.ndarray,
             if acc[k] > room[k]:
                 grow = grow * (room[k] / acc[k])
             x = Xp[r, p] * keep[k]
-            Xp[r, p] = _clip01(x + grow)
+            Xp[r, p] = clip01(x + grow)
 
 
 def step_capture(s: State, ctx: Context) -> None:

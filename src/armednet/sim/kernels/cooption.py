@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from armednet.sim.init import CooptSchedule
-from armednet.sim.kernels._util import at, jit, param
+from armednet.sim.kernels._util import at, clip01, jit, param
 from armednet.sim.mechanisms._base import Context
 from armednet.sim.state import CaptureLayout, State
 
@@ -62,15 +62,6 @@ def _week(t: int, weeks: np.ndarray, c: np.ndarray, off: np.ndarray, pair: np.nd
     return cp
 
 
-@jit
-def _clip01(x: float) -> float:
-    # as np.clip: NaN stays NaN
-    if x < 0.0:
-        return 0.0
-    if x > 1.0:
-        return 1.0
-    return x
-
 
 @jit
 def _cooption(Xp: np.ndarray, A: np.ndarray, H: np.ndarray, B: np.ndarray,
@@ -120,10 +111,10 @@ def _cooption(Xp: np.ndarray, A: np.ndarray, H: np.ndarray, B: np.ndarray,
             x = gain[p]
             if total[k] > room[k]:  # the room rule
                 x = x * (room[k] / total[k])
-            Xp[r, p] = _clip01(Xp[r, p] + x)
+            Xp[r, p] = clip01(Xp[r, p] + x)
         hb = at(pacification, r) * B[r]
         for g in range(G):
-            H[r, g] = _clip01(H[r, g] - hb * strength[g] * H[r, g])
+            H[r, g] = clip01(H[r, g] - hb * strength[g] * H[r, g])
     return 1
 
 

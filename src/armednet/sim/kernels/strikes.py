@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from armednet.sim.kernels._rng import poisson1, salt, uniform_at
-from armednet.sim.kernels._util import at, jit, param
+from armednet.sim.kernels._util import at, clip01, jit, param
 from armednet.sim.mechanisms._base import Context
 from armednet.sim.mechanisms.strikes import STREAM_STRIKES
 from armednet.sim.rng import poisson, uniforms
@@ -71,15 +71,6 @@ def _hit(D: np.ndarray, decay: np.ndarray, build: bool, hit: np.ndarray,
     return any_hit
 
 
-@jit
-def _clip01(x: float) -> float:
-    """``np.clip(x, 0, 1)`` (NaN stays NaN)."""
-    if x < 0.0:
-        return 0.0
-    if x > 1.0:
-        return 1.0
-    return x
-
 
 @jit
 def _apply(hit: np.ndarray, M: np.ndarray, D: np.ndarray, H: np.ndarray, L: np.ndarray,
@@ -99,11 +90,11 @@ def _apply(hit: np.ndarray, M: np.ndarray, D: np.ndarray, H: np.ndarray, L: np.n
             D[r, g] += x
             h = H[r, g]
             h += h_s * x * (1.0 - h)
-            H[r, g] = _clip01(h)
+            H[r, g] = clip01(h)
             if rally:
                 v = L[r, g]
                 v += r_e * x * (1.0 - v)
-                L[r, g] = _clip01(v)
+                L[r, g] = clip01(v)
         lam = at(harm_rate, r) * total
         k = poisson1(lam, uniform_at(keys[r], sl, 0))
         if k < 0.0:  # above the inversion threshold: redrawn by the wrapper
