@@ -211,10 +211,12 @@ def window_view(kg: KnowledgeGraph, start: str | dt.date | None = None,
     last = _parse(end, "end", last=True) if end is not None else w_end
     if last is not None and last < first:
         raise InputError(f"end: {last} comes before start {first}")
-    nodes = [n for n in kg.scenario.nodes if _meets(n.start, n.end, first, last)]
+    # undated facts (start and end None) meet every window: skip the call
+    nodes = [n for n in kg.scenario.nodes
+             if (n.start is None and n.end is None) or _meets(n.start, n.end, first, last)]
     keep = {n.id for n in nodes}
     ties = [t for t in kg.scenario.ties if t.from_ in keep and t.to in keep
-            and _meets(t.start, t.end, first, last)]
+            and ((t.start is None and t.end is None) or _meets(t.start, t.end, first, last))]
     return KnowledgeGraph(kg.scenario.model_copy(update={"nodes": nodes, "ties": ties}))
 
 
