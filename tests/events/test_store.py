@@ -401,3 +401,37 @@ def test_import_files_removes_a_new_db_when_a_later_file_fails(tmp_path: Path) -
     with pytest.raises(InputError, match="invalid JSON"):
         import_files(db, [good, bad])
     assert not db.exists()
+
+
+@pytest.mark.parametrize("ordered", [True, False])
+def test_record_numbers_follow_the_file_in_a_large_file(tmp_path: Path, ordered: bool) -> None:
+    """Records are numbered by their position in the file across DuckDB's parallel reader
+    and row groups (``rowid`` of the normalised table), or, with insertion order off, by
+    ``row_number()``: either way the same numbers, rejects included."""
+    from tests.events.fakes import ACLED_COLUMNS, acled_row
+
+    n = 150_000
+    template = acled_row(0, dt.date(2023, 10, 17))
+    template["event_id_cnty"] = "{id}"
+    template["latitude"] = "{lat}"
+    line = ",".join(
+        f'"{v}"' if "," in v or '"' in v else v
+        for v in (template[c].replace('"', '""') for c in ACLED_COLUMNS)) + "\n"
+    path = tmp_path / "big.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        fh.write(",".join(ACLED_COLUMNS) + "\n")
+        for i in range(1, n + 1):
+            fh.write(line.format(id=f"IRQ{i}", lat="N/A" if i % 9973 == 1 else "33.8"))
+    with open_store(tmp_path / "s.duckdb") as c:
+        c.execute("SET threads = 2")
+        if not ordered:
+            c.execute("SET preserve_insertion_order = false")
+        res = import_file(c, path)
+        bad = [i for i in range(1, n + 1) if i % 9973 == 1]
+        assert (res.rows_read, res.rows_rejected) == (n, len(bad))
+        wrong = c.execute("SELECT count(*) FROM events WHERE source_row <> "
+                          "CAST(substr(event_id, 4) AS BIGINT)").fetchone()
+        assert wrong == (0,)
+        got = c.execute("SELECT source_row, reason, json_extract_string(raw, '$.event_id_cnty') "
+                        "FROM event_rejects ORDER BY source_row").fetchall()
+        assert got == [(i, "unparseable coordinates: N/A, 42.4412", f"IRQ{i}") for i in bad]

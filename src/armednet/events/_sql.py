@@ -20,8 +20,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-__all__ = ["CODEBOOK_REASON", "EVENT_COLUMNS", "FLAGS", "YEAR_REASON", "build_select",
-           "reason_expr"]
+__all__ = ["CODEBOOK_REASON", "EVENT_COLUMNS", "FLAGS", "HELPER_COLUMNS", "YEAR_REASON",
+           "build_select", "reason_expr"]
 
 EVENT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("event_id", "VARCHAR NOT NULL"),
@@ -305,6 +305,10 @@ def _acled_weekly(col: Col) -> dict[str, str]:
 
 
 _N_COUNTS = 7
+
+HELPER_COLUMNS = ("_date_raw", "_lat_raw", "_lon_raw", "_year_raw", "_codebook",
+                  *(f"_c{i}" for i in range(1, _N_COUNTS + 1)))
+"""The select list's columns that only :func:`reason_expr` reads (not to be stored)."""
 
 
 def _counts(*exprs: str) -> dict[str, str]:

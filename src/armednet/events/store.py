@@ -54,7 +54,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from armednet.errors import InputError
-from armednet.events._sql import EVENT_COLUMNS, build_select, ident, lit, reason_expr
+from armednet.events._sql import (
+    EVENT_COLUMNS,
+    HELPER_COLUMNS,
+    build_select,
+    ident,
+    lit,
+    reason_expr,
+)
 from armednet.events.formats import (
     MAX_LINE_CHARS,
     Detected,
@@ -342,11 +349,12 @@ def _memory_cap(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
 
 
 def _duckdb_csv_source(path: Path, columns: list[str], skip: int, delimiter: str,
-                       numbered: bool = False) -> str:
+                       numbered: bool = False, positional: bool = False) -> str:
     """A relation of ``_row`` and the text columns of a CSV file, read by DuckDB.
 
     ``numbered``: the file's first column already holds the record number (the clean copy
-    written by :func:`_python_csv`); otherwise records are numbered in file order.
+    written by :func:`_python_csv`); otherwise records are numbered in file order, or, with
+    ``positional``, not at all (the relation has no ``_row``: see :func:`_normalise`).
     """
     types = ([("_row", "BIGINT")] if numbered else []) + [(c, "VARCHAR") for c in columns]
     cols = "{" + ", ".join(f"{lit(c)}: {lit(t)}" for c, t in types) + "}"
@@ -357,25 +365,38 @@ def _duckdb_csv_source(path: Path, columns: list[str], skip: int, delimiter: str
         f"rejects_table = '_ev_rej_errors', rejects_scan = '_ev_rej_scans', "
         f"max_line_size = {_MAX_FIELD})"
     )
-    if numbered:
+    if numbered or positional:
         return f"(SELECT * FROM {read})"
     return f"(SELECT row_number() OVER () AS _row, * FROM {read})"
 
 
 def _normalise(con: duckdb.DuckDBPyConnection, source: str, det: Detected,
-               columns: list[str], create: bool) -> None:
-    """Normalise the raw relation ``source`` (``_row`` + text columns) into ``_ev_norm``."""
+               columns: list[str], create: bool, positional: bool = False) -> None:
+    """Normalise the raw relation ``source`` (``_row`` + text columns) into ``_ev_norm``.
+
+    ``_ev_norm`` is a view of the table ``_ev_norm_t``. With ``positional`` (``create``
+    only), ``source`` has no ``_row``: a record's number is its position in ``_ev_norm_t``
+    (``rowid + 1``), since a table created from a scan keeps the scan's order while
+    ``preserve_insertion_order`` is on. That spares ``row_number() OVER ()``, which would
+    run the whole read and normalisation on one thread.
+    """
+    if positional and not create:  # pragma: no cover - a bug
+        raise ValueError("positional numbering needs a new table")
     dataset = det.format.dataset
     select = build_select(det.format.name, columns, dataset)
-    head = "CREATE TEMP TABLE _ev_norm AS" if create else "INSERT INTO _ev_norm"
+    head = "CREATE TEMP TABLE _ev_norm_t AS" if create else "INSERT INTO _ev_norm_t"
+    row = "" if positional else "s._row AS _row, "
     con.execute(f"""{head}
 WITH s AS (SELECT * FROM {source}),
-n AS (SELECT s._row AS _row, {select}, s AS _rec FROM s),
+n AS (SELECT {row}{select}, s AS _rec FROM s),
 r AS (SELECT * EXCLUDE (_rec), {reason_expr(dataset)} AS _bad, _rec FROM n)
-SELECT * EXCLUDE (_rec),
+SELECT * EXCLUDE (_rec, {", ".join(HELPER_COLUMNS)}),
   CASE WHEN _bad IS NOT NULL THEN
     regexp_replace(CAST(to_json(_rec) AS VARCHAR), '^[{{]"_row":[0-9]+,?', '{{') END AS _raw
 FROM r""")
+    if create:
+        con.execute("CREATE TEMP VIEW _ev_norm AS SELECT "
+                    + ("rowid + 1 AS _row, *" if positional else "*") + " FROM _ev_norm_t")
 
 
 def _arrow_batch(rows: list[int], records: list[list[str]] | None,
@@ -404,8 +425,9 @@ def _load_batch(con: duckdb.DuckDBPyConnection, table: Any, det: Detected,
         con.unregister("_ev_batch")
 
 
-def _duckdb_csv(con: duckdb.DuckDBPyConnection, det: Detected, source: str) -> bool:
-    """Normalise a CSV relation read by DuckDB into ``_ev_norm``.
+def _duckdb_csv(con: duckdb.DuckDBPyConnection, det: Detected, source: str,
+                positional: bool = False) -> bool:
+    """Normalise a CSV relation read by DuckDB into ``_ev_norm`` (see :func:`_normalise`).
 
     Returns False, leaving nothing behind, if DuckDB found a malformed record or its parser
     gave up on the file (it does on some mixed line endings).
@@ -413,7 +435,7 @@ def _duckdb_csv(con: duckdb.DuckDBPyConnection, det: Detected, source: str) -> b
     import duckdb
 
     try:
-        _normalise(con, source, det, list(det.columns), create=True)
+        _normalise(con, source, det, list(det.columns), create=True, positional=positional)
         row = con.execute("SELECT count(*) FROM _ev_rej_errors").fetchall()[0]
     except duckdb.Error:
         _cleanup(con)
@@ -664,11 +686,14 @@ def _import(con: duckdb.DuckDBPyConnection, det: Detected, digest: str, source_f
     dataset = det.format.dataset
     bad: list[tuple[int, int, str, str]] = []
     in_transaction = False
+    ordered = str(con.execute("SELECT current_setting('preserve_insertion_order')")
+                  .fetchall()[0][0]).lower() == "true"
     try:
         if det.format.kind == "json":
             _json(con, det, bad)
         elif not _duckdb_csv(con, det, _duckdb_csv_source(
-                det.path, list(det.columns), det.skip_lines, det.delimiter)):
+                det.path, list(det.columns), det.skip_lines, det.delimiter,
+                positional=ordered), positional=ordered):
             _python_csv(con, det, bad)
         con.execute("BEGIN TRANSACTION")
         in_transaction = True
@@ -764,7 +789,8 @@ def _translate(exc: BaseException, path: Path) -> None:
 
 def _cleanup(con: duckdb.DuckDBPyConnection) -> None:
     """Drop the import's temporary tables and views (best effort)."""
-    for stmt in ("DROP TABLE IF EXISTS _ev_norm", "DROP TABLE IF EXISTS _ev_dup",
+    for stmt in ("DROP VIEW IF EXISTS _ev_norm", "DROP TABLE IF EXISTS _ev_norm_t",
+                 "DROP TABLE IF EXISTS _ev_dup",
                  "DROP TABLE IF EXISTS _ev_rej_errors", "DROP TABLE IF EXISTS _ev_rej_scans"):
         with contextlib.suppress(Exception):
             con.execute(stmt)
