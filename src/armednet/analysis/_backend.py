@@ -23,9 +23,11 @@ allowed by the schema and are dropped from networkx input.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import difflib
-from collections.abc import Iterable, Sequence
+import gc
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeAlias
@@ -62,6 +64,21 @@ ObjArray: TypeAlias = npt.NDArray[np.object_]
 
 GraphLike: TypeAlias = "Net | KnowledgeGraph | nx.Graph"
 """What every measure accepts: a knowledge graph, a NetworkX graph or a prepared :class:`Net`."""
+
+
+@contextlib.contextmanager
+def _no_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building many short-lived lists (edge
+    lists for igraph): they cannot form cycles, and a full collection triggered by them
+    scans the whole heap (0.3 s with a 10,000-node knowledge graph and its networkx copy
+    alive)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def _obj(values: Iterable[Any]) -> ObjArray:
@@ -258,8 +275,9 @@ class Net:
         import igraph
 
         s, d, w = self._collapsed
-        g = igraph.Graph(n=self.n, edges=np.column_stack([s, d]).tolist(), directed=True)
-        g.es["weight"] = w.tolist()
+        with _no_gc():
+            g = igraph.Graph(n=self.n, edges=np.column_stack([s, d]).tolist(), directed=True)
+            g.es["weight"] = w.tolist()
         return g
 
     @cached_property
@@ -269,9 +287,11 @@ class Net:
 
         s, d, w = self._collapsed
         keep = w > 0
-        g = igraph.Graph(n=self.n, edges=np.column_stack([s[keep], d[keep]]).tolist(),
-                         directed=True)
-        return g, (1.0 / w[keep]).tolist()
+        with _no_gc():
+            g = igraph.Graph(n=self.n, edges=np.column_stack([s[keep], d[keep]]).tolist(),
+                             directed=True)
+            lengths = (1.0 / w[keep]).tolist()
+        return g, lengths
 
     def adjacency(self, weighted: bool = False) -> sparse.csr_array:
         """Collapsed adjacency matrix (``A[u, v]`` = 1 or summed weight of ties u -> v)."""
