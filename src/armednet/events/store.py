@@ -889,7 +889,7 @@ def imports(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     rows = con.execute(
         "SELECT path, format, dataset, rows_read, rows_loaded, rows_rejected, imported_at, "
         f"file_hash, first_date, last_date, {flagged} FROM event_imports "
-        "ORDER BY imported_at").fetchall()
+        "ORDER BY imported_at, rowid").fetchall()  # rowid: insertion order on a tie
     keys = ("path", "format", "dataset", "rows_read", "rows_loaded", "rows_rejected",
             "imported_at", "file_hash", "first_date", "last_date", "rows_flagged")
     return [dict(zip(keys, r, strict=True)) for r in rows]
