@@ -151,11 +151,11 @@ def test_kernels_match_numpy_steps_with_parameters_by_run(scenario: str, kind: s
 def test_kernels_match_numpy_steps_with_mechanisms_off(scenario: str) -> None:
     names = [m.name for m in registry()]
     rng = np.random.default_rng(11)
-    for i in range(4):
+    for i in range(3):
         off = {n: False for n in names if rng.random() < 0.3}
-        step_by_step(scenario, "combined", mechanisms=off, weeks=40, seed=20 + i)
+        step_by_step(scenario, "combined", mechanisms=off, runs=32, weeks=40, seed=20 + i)
     for name in names:  # each one off alone, a short run
-        step_by_step(scenario, "combined", mechanisms={name: False}, runs=16, weeks=30)
+        step_by_step(scenario, "combined", mechanisms={name: False}, runs=8, weeks=26)
 
 
 def test_every_step_has_a_kernel() -> None:
