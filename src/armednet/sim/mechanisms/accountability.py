@@ -44,8 +44,7 @@ def capture_index(s: State, ctx: Context) -> np.ndarray:
 
 
 def step_accountability(s: State, ctx: Context) -> None:
-    """Reform, protest, repression (writes ``scratch['repression']`` and
-    ``scratch['repression_harm']``)."""
+    """Reform, protest, repression (writes ``scratch['repression_harm']``)."""
     inp, p, t = ctx.inputs, ctx.p, ctx.t
     R = s.runs
     ctx.scratch["repression_harm"] = np.zeros(R)
