@@ -16,6 +16,10 @@ disk (``cache=True``), so later processes load it. Loading costs a process about
 once (importing numba, initialising LLVM, ~7 ms per kernel): :func:`warm_up` starts it in
 a background thread, which :func:`armednet.sim.engine.prepare` does while it reads the
 scenario, so that the cost overlaps with work the engine does anyway.
+
+numba keys each cached kernel by its own source file only: after editing a helper that
+kernels inline (``_rng.py``, ``_util.py``), delete the cache (``*.nbi`` and ``*.nbc`` files
+in ``__pycache__``) so that the kernels are compiled again with it.
 """
 
 from __future__ import annotations
