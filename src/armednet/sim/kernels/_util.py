@@ -7,7 +7,7 @@ from typing import Any
 import numba as nb
 import numpy as np
 
-__all__ = ["at", "bools", "clip01", "empty2", "flag", "jit", "param"]
+__all__ = ["active_max", "at", "bools", "clip01", "empty2", "flag", "free_room", "jit", "param"]
 
 jit = nb.njit(cache=True, nogil=True)
 """The decorator of every kernel: compiled on first call, cached on disk, releases the
@@ -28,6 +28,29 @@ def clip01(x: float) -> float:
     if x > 1.0:
         return 1.0
     return x
+
+
+@jit
+def free_room(Xp: np.ndarray, r: int, pair_k: np.ndarray, room: np.ndarray) -> None:
+    """``room[k] = max(1 - capture of institution k, 0)`` for run ``r``, the capture summed
+    over its pairs in pair order (as :meth:`armednet.sim.state.CaptureLayout.by_inst`)."""
+    for k in range(room.shape[0]):
+        room[k] = 0.0
+    for p in range(pair_k.shape[0]):
+        room[pair_k[p]] += Xp[r, p]
+    for k in range(room.shape[0]):
+        x = 1.0 - room[k]
+        room[k] = 0.0 if x < 0.0 else x
+
+
+@jit
+def active_max(v: np.ndarray, r: int, slots: np.ndarray, active: np.ndarray) -> float:
+    """The largest ``v[r, g] * active[r, g]`` over ``slots`` (-inf for none)."""
+    best = -np.inf
+    for i in range(slots.shape[0]):
+        g = slots[i]
+        best = max(best, v[r, g] * (1.0 if active[r, g] else 0.0))
+    return best
 
 
 def param(p: dict[str, np.ndarray], name: str) -> np.ndarray:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from armednet.sim.kernels._util import at, clip01, jit, param
+from armednet.sim.kernels._util import at, clip01, free_room, jit, param
 from armednet.sim.mechanisms._base import Context
 from armednet.sim.state import State
 
@@ -33,14 +33,9 @@ def _capture(Xp: np.ndarray, L: np.ndarray, A: np.ndarray, holders: np.ndarray,
     for r in range(R):
         kx, ke = at(growth, r), at(erosion, r)
         # sums by institution in pair order, as the bincount of CaptureLayout.by_inst
+        free_room(Xp, r, pair_k, room)
         for k in range(K):
-            room[k] = 0.0
             acc[k] = 0.0
-        for p in range(P):
-            room[pair_k[p]] += Xp[r, p]
-        for k in range(K):
-            x = 1.0 - room[k]
-            room[k] = 0.0 if x < 0.0 else x
             free[k] = (1.0 - A[r, k]) * room[k]
             keep[k] = 1.0 - ke * A[r, k]
         for h in range(H):

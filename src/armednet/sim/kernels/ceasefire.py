@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from armednet.sim.kernels._rng import salt, uniform_at
-from armednet.sim.kernels._util import at, flag, jit, param
+from armednet.sim.kernels._util import active_max, at, flag, jit, param
 from armednet.sim.mechanisms._base import Context
 from armednet.sim.mechanisms.ceasefire import STREAM_CEASEFIRE, attacker_coordination
 from armednet.sim.state import State
@@ -68,10 +68,7 @@ def _ceasefire(S: np.ndarray, D: np.ndarray, H: np.ndarray, o: np.ndarray,
         for c in range(na):
             cost[c] = cw * D[r, a[c]] * (1.0 + sw * stake[c])
         if len(clients) > 0:
-            heaviest = -np.inf
-            for i in range(len(clients)):
-                j = clients[i]
-                heaviest = max(heaviest, D[r, j] * (1.0 if active[r, j] else 0.0))
+            heaviest = active_max(D, r, clients, active)
             pr = at(patron_restraint, r)
             for c in range(na):
                 cost[c] += pr * patron[a[c]] * heaviest

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from armednet.sim.init import CooptSchedule
-from armednet.sim.kernels._util import at, clip01, jit, param
+from armednet.sim.kernels._util import at, clip01, free_room, jit, param
 from armednet.sim.mechanisms._base import Context
 from armednet.sim.state import CaptureLayout, State
 
@@ -94,14 +94,9 @@ def _cooption(Xp: np.ndarray, A: np.ndarray, H: np.ndarray, B: np.ndarray,
     gain = np.empty(P)
     for r in range(R):
         kc = at(rate, r)
+        free_room(Xp, r, pair_k, room)
         for k in range(K):
-            room[k] = 0.0
             total[k] = 0.0
-        for p in range(P):
-            room[pair_k[p]] += Xp[r, p]
-        for k in range(K):
-            x = 1.0 - room[k]
-            room[k] = 0.0 if x < 0.0 else x
             f[k] = kc * (1.0 - A[r, k]) * room[k]
         for p in range(P):
             gain[p] = cp[p] * f[pair_k[p]]

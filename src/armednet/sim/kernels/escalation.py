@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from armednet.sim.kernels._rng import salt, uniform_at
-from armednet.sim.kernels._util import at, flag, jit, param
+from armednet.sim.kernels._util import active_max, at, flag, jit, param
 from armednet.sim.mechanisms._base import Context
 from armednet.sim.mechanisms.escalation import STREAM_LETHAL
 from armednet.sim.state import State
@@ -56,10 +56,7 @@ def _escalation(th: np.ndarray, lethal: np.ndarray, active: np.ndarray, n_a: np.
             term = tw * th[r, a[c]]
             out[r, c] = prev[r, c] + term if has_prev else term
         if fear_on:
-            fear = -np.inf
-            for i in range(len(clients)):
-                j = clients[i]
-                fear = max(fear, th[r, j] * (1.0 if active[r, j] else 0.0))
+            fear = active_max(th, r, clients, active)
             wf = at(war_fear_weight, r)
             for c in range(na):
                 out[r, c] += wf * patron[a[c]] * fear
