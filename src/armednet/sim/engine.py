@@ -291,21 +291,22 @@ class _Recorder:
         sc = ctx.scratch
         if self.trans is None or sc.get("splinters_formed"):  # orientation is fixed after
             self.trans = (s.o[:, self.attackers] >= 0.5).astype(np.float64)
+        # "on": the trigger at half its intensity or more (see campaign_start)
+        count_on = bool(sc["tau"][0, 0] >= 0.5) and t >= self.campaign_start
+        self.weeks_on += count_on
         if self.compiled:
-            self._accumulate_compiled(t, s, sc)
+            self._accumulate_compiled(t, count_on, s, sc)
         else:
-            self._accumulate(t, s, sc)
+            self._accumulate(t, count_on, s, sc)
         if self.record:
             self._record(t, s, ctx, power)
 
-    def _accumulate_compiled(self, t: int, s: State, sc: dict[str, Any]) -> None:
+    def _accumulate_compiled(self, t: int, count_on: bool, s: State,
+                             sc: dict[str, Any]) -> None:
         from armednet.sim.kernels.record import accumulate_week
 
-        on = bool(sc["tau"][0, 0] >= 0.5)
-        count_on = on and t >= self.campaign_start
-        if count_on:
-            self.weeks_on += 1
         assert self.trans is not None
+
         def full(x: np.ndarray, like: np.ndarray) -> np.ndarray:
             return x if x.shape == like.shape else np.broadcast_to(x, like.shape)
 
@@ -320,17 +321,13 @@ class _Recorder:
                         self.cf_weeks, self.first_spell, self.resumed, self.waiting,
                         self.cap_trans, self.protest)
 
-    def _accumulate(self, t: int, s: State, sc: dict[str, Any]) -> None:
+    def _accumulate(self, t: int, count_on: bool, s: State, sc: dict[str, Any]) -> None:
         att_a = sc["attacks_a"]  # on the attacker slots
         self.att += att_a
         self.att_u += sc["attacks_u"]
         self.att_cf += sc["attacks_cf"]
-        on = bool(sc["tau"][0, 0] >= 0.5)  # "on": the trigger at half its intensity or more
-        if t < self.campaign_start:
-            pass
-        elif on:
+        if count_on:
             self.att_on += att_a
-            self.weeks_on += 1
         if t >= self.last_year_from:
             self.att_last += att_a
         self.revenue += sc["income"]
